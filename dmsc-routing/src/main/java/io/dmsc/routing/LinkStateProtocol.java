@@ -1,0 +1,794 @@
+package io.dmsc.routing;
+
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.CompleteSummary;
+import io.dmsc.wire.link.LinkMessage;
+import io.dmsc.wire.link.LinkStatePdu;
+import io.dmsc.wire.link.LspId;
+import io.dmsc.wire.link.LspSummary;
+import io.dmsc.wire.link.NeighborEntry;
+import io.dmsc.wire.link.PartialSummary;
+import io.dmsc.wire.link.PrefixEntry;
+import io.dmsc.wire.link.RejectedPdu;
+import io.dmsc.wire.link.HelloMessage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The link-state protocol of one node (signal type 2): LSP origination and fragmentation,
+ * reliable flooding (per-link acknowledgement and retransmission, complete summaries when an
+ * adjacency comes up), aging, refresh and purge, SPF with RFC 8405 back-off, partial route
+ * calculation for prefix-only changes, RIB and FIB.
+ *
+ * <p>Pure: no sockets, no threads, no clock reads: every input carries {@code nowNs}, and
+ * effects go to a {@link LinkStateOutput}. Not thread-safe: owned by one thread (the node's
+ * conductor, or a simulator).
+ */
+public final class LinkStateProtocol {
+    /** Lowest LSP id, used as the start of the first complete-summary range. */
+    public static final LspId MIN_LSP_ID = new LspId("-", 0);
+    /** Highest LSP id, used as the end of the last complete-summary range. */
+    public static final LspId MAX_LSP_ID = new LspId("z".repeat(64), LspId.MAX_FRAGMENT);
+
+    private static final long NS_PER_S = TimeUnit.SECONDS.toNanos(1);
+
+    private final RoutingConfig config;
+    private final String self;
+    private final LinkStateOutput output;
+    private final LongSupplier durationClock;
+    private final SpfBackoff backoff;
+    private final SpfCalculator calculator = new SpfCalculator();
+
+    private final Lsdb lsdb = new Lsdb();
+    private final Map<String, NeighborState> neighbors = new TreeMap<>();
+    private final Map<ServicePrefix, PrefixEntry> localPrefixes = new TreeMap<>();
+    private final Map<Integer, OwnFragment> ownFragments = new TreeMap<>();
+    private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
+
+    private final Map<String, SpfTopology.NodeLinks> topologyNodes = new HashMap<>();
+    private final Map<ServicePrefix, Map<LspId, Integer>> prefixTable = new HashMap<>();
+    private final Map<ServicePrefix, RibEntry> rib = new HashMap<>();
+    private final Set<ServicePrefix> changedPrefixes = new HashSet<>();
+
+    private boolean overload;
+    private boolean originationPending = true;
+    private SpfResult spf;
+    private Fib fib = Fib.EMPTY;
+    private final ProtocolCounters counters = new ProtocolCounters();
+
+    /** Flooding state of one up adjacency. */
+    private static final class NeighborState {
+        final int metric;
+        /** Send-routing-message flags: LSPs to send on this link, with the time each is due. */
+        final Map<LspId, Long> srm = new LinkedHashMap<>();
+        /** Send-sequence-number flags: headers to acknowledge or request on this link. */
+        final Set<LspId> ssn = new java.util.LinkedHashSet<>();
+        long srmDueNs = Long.MAX_VALUE;
+
+        NeighborState(int metric) {
+            this.metric = metric;
+        }
+    }
+
+    /** One fragment this node originates. */
+    private record OwnFragment(LinkStatePdu pdu, long refreshDueNs) {
+    }
+
+    private record Expiry(long dueNs, LspId id, long sequence, boolean purged) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry o) {
+            return Long.compare(dueNs, o.dueNs);
+        }
+    }
+
+    /**
+     * @param config        settings
+     * @param output        where messages and new FIBs go
+     * @param durationClock measures calculation durations only (never drives protocol timers)
+     * @param nowNs         current time
+     */
+    public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock, long nowNs) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.self = config.nodeId();
+        this.output = Objects.requireNonNull(output, "output");
+        this.durationClock = Objects.requireNonNull(durationClock, "durationClock");
+        this.backoff = new SpfBackoff(config.spfInitialDelayMs(), config.spfShortDelayMs(), config.spfLongDelayMs(),
+                config.spfTimeToLearnMs(), config.spfHoldDownMs());
+        this.overload = config.overload();
+        ServicePrefix own = ServicePrefix.nodePrefix(self);
+        localPrefixes.put(own, PrefixEntry.of(own, 0));
+        doWork(nowNs);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Inputs
+
+    /**
+     * An adjacency passed the two-way check.
+     *
+     * @param neighborId the neighbour
+     * @param metric     link metric
+     * @param nowNs      current time
+     */
+    public void adjacencyUp(String neighborId, int metric, long nowNs) {
+        NeighborState n = new NeighborState(new NeighborEntry(neighborId, metric).metric());
+        neighbors.put(neighborId, n);
+        sendCompleteSummaries(neighborId, nowNs);
+        originationPending = true;
+    }
+
+    /**
+     * An adjacency went down (hold time, closed connection, lost two-way).
+     *
+     * @param neighborId the neighbour
+     * @param nowNs      current time
+     */
+    public void adjacencyDown(String neighborId, long nowNs) {
+        if (neighbors.remove(neighborId) != null) {
+            originationPending = true;
+        }
+    }
+
+    /**
+     * Sets the prefixes this node originates (static config, attached pods), replacing the
+     * previous set. The node's own {@code /_dmsc/node/<id>} is always added.
+     *
+     * @param prefixes the prefixes
+     * @param nowNs    current time
+     */
+    public void setLocalPrefixes(Collection<PrefixEntry> prefixes, long nowNs) {
+        localPrefixes.clear();
+        for (PrefixEntry e : prefixes) {
+            localPrefixes.put(e.prefix(), e);
+        }
+        ServicePrefix own = ServicePrefix.nodePrefix(self);
+        localPrefixes.putIfAbsent(own, PrefixEntry.of(own, 0));
+        originationPending = true;
+    }
+
+    /**
+     * Sets the overload flag (the node stays reachable but carries no transit).
+     *
+     * @param value the flag
+     */
+    public void setOverload(boolean value) {
+        if (overload != value) {
+            overload = value;
+            originationPending = true;
+        }
+    }
+
+    /**
+     * A message arrived from an adjacent node. Messages from nodes without an up adjacency are
+     * ignored, as IS-IS ignores PDUs on links that are not up.
+     *
+     * @param neighborId the sender
+     * @param message    the message
+     * @param nowNs      current time
+     */
+    public void receive(String neighborId, LinkMessage message, long nowNs) {
+        NeighborState n = neighbors.get(neighborId);
+        if (message instanceof RejectedPdu) {
+            counters.rejectedPdus++;
+            return;
+        }
+        if (message instanceof HelloMessage) {
+            return;
+        }
+        if (n == null) {
+            counters.ignoredPdus++;
+            return;
+        }
+        if (message instanceof LinkStatePdu p) {
+            receiveLsp(neighborId, n, p, nowNs);
+        } else if (message instanceof PartialSummary s) {
+            counters.psnpsReceived++;
+            for (LspSummary e : s.entries()) {
+                receiveSummaryEntry(n, e, nowNs);
+            }
+        } else if (message instanceof CompleteSummary c) {
+            counters.csnpsReceived++;
+            receiveCompleteSummary(n, c, nowNs);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Flooding (ISO 10589 section 7.3.15/7.3.16, point-to-point rules)
+
+    private void receiveLsp(String from, NeighborState n, LinkStatePdu p, long nowNs) {
+        counters.lspsReceived++;
+        LspId id = p.id();
+        LsdbEntry held = lsdb.get(id);
+        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), held, nowNs);
+        if (id.origin().equals(self) && f == Lsdb.Freshness.NEWER) {
+            receiveOwnNewer(from, n, p, nowNs);
+            return;
+        }
+        switch (f) {
+            case NEWER:
+                install(p, nowNs);
+                floodExcept(id, from, nowNs);
+                n.srm.remove(id);
+                n.ssn.add(id);
+                break;
+            case SAME:
+                n.srm.remove(id);
+                n.ssn.add(id);
+                counters.lspsDuplicate++;
+                break;
+            case OLDER:
+                // The sender holds an older copy (or a sequence number that went backwards):
+                // answer with ours.
+                setSrm(n, id, nowNs);
+                n.ssn.remove(id);
+                counters.lspsOlder++;
+                break;
+            default:
+                throw new AssertionError(f);
+        }
+    }
+
+    /**
+     * A copy of one of our own fragments that is newer than what we hold: left over from before
+     * a restart, or purged by someone else. Jump past it (ISO 10589 section 7.3.16.1).
+     */
+    private void receiveOwnNewer(String from, NeighborState n, LinkStatePdu p, long nowNs) {
+        install(p, nowNs);
+        n.srm.remove(p.id());
+        n.ssn.add(p.id());
+        counters.ownLspsRecovered++;
+        if (!p.isPurge() && !ownFragments.containsKey(p.id().fragment()) && p.id().fragment() != 0) {
+            // A fragment we no longer originate: purge it network-wide.
+            purge(p.id(), nowNs);
+        } else {
+            // Re-originate with a higher sequence number at the next duty cycle.
+            ownFragments.remove(p.id().fragment());
+            originationPending = true;
+        }
+    }
+
+    private void receiveSummaryEntry(NeighborState n, LspSummary e, long nowNs) {
+        LsdbEntry held = lsdb.get(e.id());
+        if (held == null) {
+            if (e.sequence() != 0 && e.remainingLifetimeS() > 0) {
+                n.ssn.add(e.id());
+            }
+            return;
+        }
+        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), held, nowNs)) {
+            case OLDER:
+                setSrm(n, e.id(), nowNs);
+                break;
+            case SAME:
+                n.srm.remove(e.id());
+                break;
+            case NEWER:
+                n.ssn.add(e.id());
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void receiveCompleteSummary(NeighborState n, CompleteSummary c, long nowNs) {
+        Set<LspId> listed = new HashSet<>();
+        for (LspSummary e : c.entries()) {
+            listed.add(e.id());
+            receiveSummaryEntry(n, e, nowNs);
+        }
+        for (LsdbEntry held : lsdb.range(c.start(), c.end())) {
+            LspId id = held.pdu().id();
+            if (!listed.contains(id) && !held.purged()) {
+                setSrm(n, id, nowNs);
+            }
+        }
+    }
+
+    private void sendCompleteSummaries(String neighborId, long nowNs) {
+        List<LspSummary> chunk = new ArrayList<>();
+        LspId start = MIN_LSP_ID;
+        int chunkSize = config.summaryChunkEntries();
+        Iterator<LsdbEntry> it = lsdb.entries().iterator();
+        if (!it.hasNext()) {
+            output.send(neighborId, new CompleteSummary(MIN_LSP_ID, MAX_LSP_ID, List.of()));
+            counters.csnpsSent++;
+            return;
+        }
+        while (it.hasNext()) {
+            LsdbEntry e = it.next();
+            chunk.add(Lsdb.summary(e, nowNs));
+            if (chunk.size() == chunkSize || !it.hasNext()) {
+                LspId end = it.hasNext() ? e.pdu().id() : MAX_LSP_ID;
+                output.send(neighborId, new CompleteSummary(start, end, chunk));
+                counters.csnpsSent++;
+                chunk = new ArrayList<>();
+                // Ids are dense in the key space only by sort order: the next range starts
+                // right after this one's last id.
+                start = successor(end);
+            }
+        }
+    }
+
+    private static LspId successor(LspId id) {
+        if (id.fragment() < LspId.MAX_FRAGMENT) {
+            return new LspId(id.origin(), id.fragment() + 1);
+        }
+        // The next origin in sort order is the current one extended by the lowest character.
+        return new LspId(id.origin().length() < 64 ? id.origin() + "-" : id.origin(), 0);
+    }
+
+    private void setSrm(NeighborState n, LspId id, long nowNs) {
+        n.srm.put(id, nowNs);
+        n.srmDueNs = Math.min(n.srmDueNs, nowNs);
+    }
+
+    private void floodExcept(LspId id, String except, long nowNs) {
+        for (Map.Entry<String, NeighborState> e : neighbors.entrySet()) {
+            if (!e.getKey().equals(except)) {
+                setSrm(e.getValue(), id, nowNs);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // LSDB changes
+
+    private void install(LinkStatePdu p, long nowNs) {
+        LsdbEntry old = lsdb.get(p.id());
+        LinkStatePdu before = live(old, nowNs);
+        LsdbEntry entry;
+        if (p.isPurge()) {
+            entry = new LsdbEntry(p.asPurge(), nowNs + config.zeroAgeLifetimeS() * NS_PER_S, true, nowNs);
+            counters.purgesInstalled++;
+        } else {
+            entry = new LsdbEntry(p, nowNs + p.remainingLifetimeS() * NS_PER_S, false, nowNs);
+        }
+        lsdb.put(entry);
+        expiries.add(new Expiry(entry.expiresNs(), p.id(), p.sequence(), entry.purged()));
+        contentChanged(p.id(), before, entry.purged() ? null : entry.pdu(), nowNs);
+    }
+
+    private void purge(LspId id, long nowNs) {
+        LsdbEntry held = lsdb.get(id);
+        if (held == null || held.purged()) {
+            return;
+        }
+        install(held.pdu().asPurge(), nowNs);
+        floodExcept(id, null, nowNs);
+    }
+
+    private static LinkStatePdu live(LsdbEntry e, long nowNs) {
+        return e == null || e.purged() ? null : e.pdu();
+    }
+
+    private void contentChanged(LspId id, LinkStatePdu before, LinkStatePdu after, long nowNs) {
+        if (id.fragment() == 0) {
+            boolean topologyChanged;
+            if (after == null) {
+                topologyChanged = topologyNodes.remove(id.origin()) != null;
+            } else {
+                SpfTopology.NodeLinks links = new SpfTopology.NodeLinks(after.neighbors(), after.overload());
+                topologyChanged = !links.equals(topologyNodes.put(id.origin(), links));
+            }
+            if (topologyChanged) {
+                backoff.onEvent(nowNs);
+            }
+        }
+        Map<ServicePrefix, Integer> oldPrefixes = prefixMap(before);
+        Map<ServicePrefix, Integer> newPrefixes = prefixMap(after);
+        for (Map.Entry<ServicePrefix, Integer> e : oldPrefixes.entrySet()) {
+            if (!e.getValue().equals(newPrefixes.get(e.getKey()))) {
+                Map<LspId, Integer> ads = prefixTable.get(e.getKey());
+                if (ads != null) {
+                    ads.remove(id);
+                    if (ads.isEmpty()) {
+                        prefixTable.remove(e.getKey());
+                    }
+                }
+                changedPrefixes.add(e.getKey());
+            }
+        }
+        for (Map.Entry<ServicePrefix, Integer> e : newPrefixes.entrySet()) {
+            if (!e.getValue().equals(oldPrefixes.get(e.getKey()))) {
+                prefixTable.computeIfAbsent(e.getKey(), k -> new HashMap<>(2)).put(id, e.getValue());
+                changedPrefixes.add(e.getKey());
+            }
+        }
+    }
+
+    private static Map<ServicePrefix, Integer> prefixMap(LinkStatePdu p) {
+        if (p == null || p.prefixes().isEmpty()) {
+            return Map.of();
+        }
+        Map<ServicePrefix, Integer> m = new HashMap<>(p.prefixes().size() * 2);
+        for (PrefixEntry e : p.prefixes()) {
+            m.merge(e.prefix(), e.cost(), Math::min);
+        }
+        return m;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Duty cycle
+
+    /**
+     * Runs every timer that is due: aging and purge, refresh, origination, SPF and route
+     * calculation, transmission and retransmission of LSPs and summaries.
+     *
+     * @param nowNs current time
+     * @return an estimate of the work done (0 when idle)
+     */
+    public int doWork(long nowNs) {
+        int work = 0;
+        work += age(nowNs);
+        work += refresh(nowNs);
+        if (originationPending) {
+            originationPending = false;
+            work += originate(nowNs);
+        }
+        if (backoff.poll(nowNs)) {
+            runSpf();
+            work++;
+        } else if (!changedPrefixes.isEmpty()) {
+            runPartial();
+            work++;
+        }
+        work += transmit(nowNs);
+        return work;
+    }
+
+    /**
+     * @param nowNs current time
+     * @return when {@link #doWork} next has something to do, or {@code Long.MAX_VALUE}
+     */
+    public long nextDeadlineNs(long nowNs) {
+        if (originationPending || !changedPrefixes.isEmpty()) {
+            return nowNs;
+        }
+        long next = backoff.nextDeadlineNs(nowNs);
+        Expiry e = expiries.peek();
+        if (e != null) {
+            next = Math.min(next, e.dueNs());
+        }
+        for (OwnFragment f : ownFragments.values()) {
+            next = Math.min(next, f.refreshDueNs());
+        }
+        for (NeighborState n : neighbors.values()) {
+            next = Math.min(next, n.srmDueNs);
+            if (!n.ssn.isEmpty()) {
+                return nowNs;
+            }
+        }
+        return next;
+    }
+
+    private int age(long nowNs) {
+        int work = 0;
+        while (!expiries.isEmpty() && nowNs - expiries.peek().dueNs() >= 0) {
+            Expiry x = expiries.poll();
+            LsdbEntry held = lsdb.get(x.id());
+            if (held == null || held.pdu().sequence() != x.sequence() || held.purged() != x.purged()
+                    || held.expiresNs() != x.dueNs()) {
+                continue;
+            }
+            work++;
+            if (held.purged()) {
+                lsdb.remove(x.id());
+                for (NeighborState n : neighbors.values()) {
+                    n.srm.remove(x.id());
+                }
+            } else if (x.id().origin().equals(self)) {
+                // Refresh should have prevented this; re-originate rather than purge ourselves.
+                ownFragments.remove(x.id().fragment());
+                originationPending = true;
+            } else {
+                counters.lspsExpired++;
+                purge(x.id(), nowNs);
+            }
+        }
+        return work;
+    }
+
+    private int refresh(long nowNs) {
+        int work = 0;
+        for (Map.Entry<Integer, OwnFragment> e : new ArrayList<>(ownFragments.entrySet())) {
+            if (nowNs - e.getValue().refreshDueNs() >= 0) {
+                LinkStatePdu p = e.getValue().pdu();
+                originateFragment(p.id().fragment(), p.neighbors(), p.prefixes(), p.overload(), nowNs);
+                counters.lspsRefreshed++;
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private int originate(long nowNs) {
+        List<NeighborEntry> ns = new ArrayList<>(neighbors.size());
+        for (Map.Entry<String, NeighborState> e : neighbors.entrySet()) {
+            ns.add(new NeighborEntry(e.getKey(), e.getValue().metric));
+        }
+        List<List<PrefixEntry>> fragments = fragment(ns, new ArrayList<>(localPrefixes.values()));
+        int work = 0;
+        for (int f = 0; f < fragments.size(); f++) {
+            List<NeighborEntry> fragmentNeighbors = f == 0 ? ns : List.of();
+            boolean fragmentOverload = f == 0 && overload;
+            OwnFragment current = ownFragments.get(f);
+            LsdbEntry held = lsdb.get(new LspId(self, f));
+            if (current != null && held != null && !held.purged()
+                    && held.pdu().sequence() == current.pdu().sequence()
+                    && current.pdu().neighbors().equals(fragmentNeighbors)
+                    && current.pdu().prefixes().equals(fragments.get(f))
+                    && current.pdu().overload() == fragmentOverload) {
+                continue;
+            }
+            originateFragment(f, fragmentNeighbors, fragments.get(f), fragmentOverload, nowNs);
+            work++;
+        }
+        for (Integer f : new ArrayList<>(ownFragments.keySet())) {
+            if (f >= fragments.size()) {
+                ownFragments.remove(f);
+                purge(new LspId(self, f), nowNs);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void originateFragment(int fragment, List<NeighborEntry> ns, List<PrefixEntry> prefixes,
+                                   boolean fragmentOverload, long nowNs) {
+        LspId id = new LspId(self, fragment);
+        LsdbEntry held = lsdb.get(id);
+        long seq = held == null ? 1 : held.pdu().sequence() + 1;
+        if (seq == 0) {
+            // 2^64 originations: IS-IS would wait MaxAge + ZeroAgeLifetime; we cannot get here
+            // in practice and refuse to wrap.
+            counters.sequenceExhausted++;
+            return;
+        }
+        LinkStatePdu pdu = new LinkStatePdu(id, seq, config.lspLifetimeS(), fragmentOverload, config.role(), ns,
+                prefixes);
+        install(pdu, nowNs);
+        ownFragments.put(fragment, new OwnFragment(pdu, nowNs + config.lspRefreshS() * NS_PER_S));
+        floodExcept(id, null, nowNs);
+        counters.lspsOriginated++;
+    }
+
+    /** Splits neighbours and prefixes into fragments within the configured byte budget. */
+    private List<List<PrefixEntry>> fragment(List<NeighborEntry> ns, List<PrefixEntry> prefixes) {
+        int overhead = 32 + self.length();
+        int budget = config.maxLspBytes() - overhead;
+        for (NeighborEntry n : ns) {
+            budget -= n.nodeId().length() + 8;
+        }
+        List<List<PrefixEntry>> out = new ArrayList<>();
+        List<PrefixEntry> current = new ArrayList<>();
+        out.add(current);
+        int used = 0;
+        for (PrefixEntry e : prefixes) {
+            int size = e.prefix().toString().length() + e.authorizationLength() + 16;
+            if (used + size > budget && !current.isEmpty()) {
+                if (out.size() == LspId.MAX_FRAGMENT + 1) {
+                    counters.prefixesNotAdvertised++;
+                    continue;
+                }
+                current = new ArrayList<>();
+                out.add(current);
+                used = 0;
+                budget = config.maxLspBytes() - overhead;
+            }
+            current.add(e);
+            used += size;
+        }
+        return out;
+    }
+
+    private int transmit(long nowNs) {
+        int work = 0;
+        for (Map.Entry<String, NeighborState> ne : neighbors.entrySet()) {
+            String to = ne.getKey();
+            NeighborState n = ne.getValue();
+            if (nowNs - n.srmDueNs >= 0) {
+                long nextDue = Long.MAX_VALUE;
+                for (Map.Entry<LspId, Long> s : n.srm.entrySet()) {
+                    if (nowNs - s.getValue() >= 0) {
+                        LsdbEntry held = lsdb.get(s.getKey());
+                        if (held == null) {
+                            continue;
+                        }
+                        boolean retransmission = s.getValue() < nowNs - 1 && held.installedNs() < s.getValue();
+                        output.send(to, held.current(nowNs));
+                        counters.lspsSent++;
+                        if (retransmission) {
+                            counters.lspsRetransmitted++;
+                        }
+                        long due = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
+                        s.setValue(due);
+                        nextDue = Math.min(nextDue, due);
+                        work++;
+                    } else {
+                        nextDue = Math.min(nextDue, s.getValue());
+                    }
+                }
+                n.srm.values().removeIf(v -> false);
+                n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                n.srmDueNs = nextDue;
+            }
+            if (!n.ssn.isEmpty()) {
+                List<LspSummary> entries = new ArrayList<>();
+                for (LspId id : n.ssn) {
+                    LsdbEntry held = lsdb.get(id);
+                    entries.add(held == null ? new LspSummary(id, 0, 0) : Lsdb.summary(held, nowNs));
+                    if (entries.size() == config.summaryChunkEntries()) {
+                        output.send(to, new PartialSummary(entries));
+                        counters.psnpsSent++;
+                        entries = new ArrayList<>();
+                    }
+                }
+                if (!entries.isEmpty()) {
+                    output.send(to, new PartialSummary(entries));
+                    counters.psnpsSent++;
+                }
+                n.ssn.clear();
+                work++;
+            }
+        }
+        return work;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Route calculation
+
+    private void runSpf() {
+        long start = durationClock.getAsLong();
+        SpfTopology topology = SpfTopology.build(topologyNodes);
+        spf = calculator.compute(topology, self);
+        rib.clear();
+        for (ServicePrefix p : prefixTable.keySet()) {
+            computeRoute(p);
+        }
+        changedPrefixes.clear();
+        counters.spfRuns++;
+        publish();
+        long duration = durationClock.getAsLong() - start;
+        counters.lastSpfDurationNs = duration;
+        output.calculationRan(true, duration, topology.size());
+    }
+
+    private void runPartial() {
+        long start = durationClock.getAsLong();
+        for (ServicePrefix p : changedPrefixes) {
+            computeRoute(p);
+        }
+        changedPrefixes.clear();
+        counters.partialRuns++;
+        publish();
+        output.calculationRan(false, durationClock.getAsLong() - start, spf == null ? 0 : spf.topology().size());
+    }
+
+    private void computeRoute(ServicePrefix p) {
+        Map<LspId, Integer> ads = prefixTable.get(p);
+        if (ads == null || ads.isEmpty()) {
+            rib.remove(p);
+            return;
+        }
+        long best = SpfResult.UNREACHABLE;
+        TreeSet<String> egress = new TreeSet<>();
+        for (Map.Entry<LspId, Integer> ad : ads.entrySet()) {
+            String origin = ad.getKey().origin();
+            long d = origin.equals(self) ? 0 : spf == null ? SpfResult.UNREACHABLE : spf.distance(origin);
+            if (d == SpfResult.UNREACHABLE) {
+                continue;
+            }
+            long total = d + ad.getValue();
+            if (total < best) {
+                best = total;
+                egress.clear();
+                egress.add(origin);
+            } else if (total == best) {
+                egress.add(origin);
+            }
+        }
+        if (egress.isEmpty()) {
+            rib.remove(p);
+            return;
+        }
+        TreeSet<String> hops = new TreeSet<>();
+        boolean local = false;
+        for (String e : egress) {
+            if (e.equals(self)) {
+                local = true;
+            } else {
+                hops.addAll(spf.nextHops(e));
+            }
+        }
+        rib.put(p, new RibEntry(p, best, new ArrayList<>(egress), new ArrayList<>(hops), local));
+    }
+
+    private void publish() {
+        List<FibEntry> entries = new ArrayList<>(rib.size());
+        for (RibEntry r : rib.values()) {
+            entries.add(new FibEntry(r.prefix(), r.nextHops(), r.local(), r.cost()));
+        }
+        Fib next = new Fib(entries);
+        if (!sameRoutes(fib, next)) {
+            fib = next;
+            counters.fibUpdates++;
+            output.routesChanged(fib);
+        }
+    }
+
+    private static boolean sameRoutes(Fib a, Fib b) {
+        return a.size() == b.size() && a.entries().equals(b.entries());
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Views for the owner thread
+
+    /** @return this node's id */
+    public String nodeId() {
+        return self;
+    }
+
+    /** @return the current FIB snapshot */
+    public Fib fib() {
+        return fib;
+    }
+
+    /** @return the RIB, sorted by prefix (a copy) */
+    public List<RibEntry> rib() {
+        List<RibEntry> out = new ArrayList<>(rib.values());
+        out.sort((x, y) -> x.prefix().compareTo(y.prefix()));
+        return out;
+    }
+
+    /** @return the LSDB (live view; owner thread only) */
+    public Lsdb lsdb() {
+        return lsdb;
+    }
+
+    /** @return neighbours with an up adjacency, sorted */
+    public List<String> upNeighbors() {
+        return new ArrayList<>(neighbors.keySet());
+    }
+
+    /**
+     * @param neighborId a neighbour
+     * @return LSPs queued or awaiting acknowledgement on that link
+     */
+    public int pendingOn(String neighborId) {
+        NeighborState n = neighbors.get(neighborId);
+        return n == null ? 0 : n.srm.size();
+    }
+
+    /** @return the last shortest-path tree, or null before the first SPF */
+    public SpfResult spf() {
+        return spf;
+    }
+
+    /** @return protocol counters (live; owner thread only) */
+    public ProtocolCounters counters() {
+        return counters;
+    }
+
+    /** @return the SPF back-off state */
+    public SpfBackoff.SpfBackoffState backoffState() {
+        return backoff.state();
+    }
+
+    /** @return the configuration */
+    public RoutingConfig config() {
+        return config;
+    }
+}

@@ -1,0 +1,48 @@
+package io.dmsc.wire;
+
+/**
+ * Node id rules: like an IS-IS system id, a stable name for one SG, SR, SPA or SCSC. A node
+ * id is 1 to 64 characters of {@code [A-Za-z0-9._-]} so that it is also a valid name
+ * component of {@code /_dmsc/node/<id>}.
+ */
+public final class NodeIds {
+    /** Longest node id. */
+    public static final int MAX_LENGTH = 64;
+
+    private NodeIds() {
+    }
+
+    /**
+     * Tells whether a text is a valid node id.
+     *
+     * @param id the text
+     * @return true if valid
+     */
+    public static boolean isValid(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char ch = id.charAt(i);
+            if (ch == '~' || !ServicePrefix.isAllowed(ch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Checks a node id.
+     *
+     * @param id the text
+     * @return the id
+     * @throws InvalidNameException if it is not valid
+     */
+    public static String check(String id) {
+        if (!isValid(id)) {
+            throw new InvalidNameException("node id '" + id + "' is not valid (expected: 1 to " + MAX_LENGTH
+                    + " of letters, digits and . _ -)");
+        }
+        return id;
+    }
+}
