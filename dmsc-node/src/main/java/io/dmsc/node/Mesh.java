@@ -38,6 +38,7 @@ public final class Mesh implements AutoCloseable {
     private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
     private final Map<String, DmscNode> nodes = new LinkedHashMap<>();
     private final Map<String, String> bound = new HashMap<>();
+    private final java.util.Set<String> disconnected = new java.util.HashSet<>();
 
     private Mesh(TopologyConfig topology, Links links) {
         this.topology = topology;
@@ -87,6 +88,9 @@ public final class Mesh implements AutoCloseable {
     private List<NeighborConfig> resolvedNeighbors(String id) {
         List<NeighborConfig> out = new ArrayList<>();
         for (NeighborConfig n : configs.get(id).neighbors()) {
+            if (disconnected.contains(id + ">" + n.id())) {
+                continue;
+            }
             out.add(new NeighborConfig(n.id(), bound.getOrDefault(n.id(), n.address()), n.metric()));
         }
         return out;
@@ -127,6 +131,54 @@ public final class Mesh implements AutoCloseable {
         kill(id);
         startNode(id, true);
         return nodes.get(id);
+    }
+
+    /**
+     * Closes the connection between two nodes abruptly; both ends redial at once.
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void closeConnection(String a, String b) {
+        DmscNode n = nodes.get(a);
+        if (n != null) {
+            n.conductor().dropLink(b);
+        }
+    }
+
+    /**
+     * Takes a link out of service at both ends (the connection closes and is not redialed).
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void disconnect(String a, String b) {
+        setLinkConfigured(a, b, false);
+        setLinkConfigured(b, a, false);
+    }
+
+    /**
+     * Puts a link taken out by {@link #disconnect} back into service.
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void reconnect(String a, String b) {
+        setLinkConfigured(a, b, true);
+        setLinkConfigured(b, a, true);
+    }
+
+    private void setLinkConfigured(String at, String peer, boolean present) {
+        DmscNode n = nodes.get(at);
+        if (n == null) {
+            return;
+        }
+        if (present) {
+            disconnected.remove(at + ">" + peer);
+        } else {
+            disconnected.add(at + ">" + peer);
+        }
+        n.setNeighbors(resolvedNeighbors(at));
     }
 
     /** @return the topology */

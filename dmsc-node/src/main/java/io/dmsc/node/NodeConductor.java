@@ -53,6 +53,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private static final int MESSAGE_QUEUE_CAPACITY = 65_536;
     private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MIN_REDIAL_MS = 50;
+    /** A duty cycle longer than this risks neighbours' hold timers: say so. */
+    private static final long SLOW_CYCLE_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long MAX_REDIAL_MS = 5_000;
 
     private final NodeConfig config;
@@ -221,6 +223,20 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     /**
+     * Closes the connection to a neighbour, as a failing cable would; it is redialed as usual.
+     *
+     * @param neighborId the neighbour
+     */
+    public void dropLink(String neighborId) {
+        enqueueLifecycle(() -> {
+            LinkSession s = active.get(neighborId);
+            if (s != null) {
+                s.channel.close();
+            }
+        });
+    }
+
+    /**
      * Registers a FIB listener (data plane, tests); it first receives the current FIB.
      *
      * @param listener the listener
@@ -298,8 +314,15 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             long nowNs = System.nanoTime();
             try {
                 int work = drain(nowNs);
-                nowNs = System.nanoTime();
-                work += duty(nowNs);
+                long drainedNs = System.nanoTime();
+                work += duty(drainedNs);
+                long cycleNs = System.nanoTime() - nowNs;
+                if (cycleNs > SLOW_CYCLE_NS) {
+                    LOG.warn("{}: slow duty cycle: {} ms ({} ms draining {} commands)", config.id(),
+                            TimeUnit.NANOSECONDS.toMillis(cycleNs), TimeUnit.NANOSECONDS.toMillis(drainedNs - nowNs),
+                            work);
+                }
+                nowNs = drainedNs;
                 if (work > 0) {
                     publishCounters();
                 }
@@ -410,12 +433,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             channel.close();
             return;
         }
-        if (channel.attachment() instanceof NeighborConfig n) {
-            Dialer d = dialers.get(n.id());
-            if (d != null) {
-                d.dialing = false;
-            }
-        }
+        // A dialer stays "dialing" until its connection closes: while the connection waits for
+        // the neighbour's first hello it must not dial again.
         LinkSession s = new LinkSession(channel, new Adjacency(config.id(), config.role(), config.helloIntervalMs(),
                 config.holdTimeMs(), nowNs), nowNs);
         sessions.put(channel.id(), s);
@@ -435,6 +454,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         if (active.get(s.neighborId()) != s) {
             return;
         }
+        s.adjacency.onTraffic(nowNs);
         protocol.receive(s.neighborId(), message, nowNs);
     }
 
@@ -520,7 +540,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         long nowNs = System.nanoTime();
         if (channel.attachment() instanceof NeighborConfig n) {
             Dialer d = dialers.get(n.id());
-            if (d != null && d.dialing) {
+            if (d != null) {
                 d.dialing = false;
             }
         }

@@ -44,6 +44,12 @@ public final class LinkStateProtocol {
     public static final LspId MAX_LSP_ID = new LspId("z".repeat(64), LspId.MAX_FRAGMENT);
 
     private static final long NS_PER_S = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Least time between two originations of changed content (IS-IS lsp-gen-interval): the first
+     * change after a quiet period is flooded at once, a burst (adjacencies coming up one by
+     * one) is coalesced into one LSP per interval.
+     */
+    static final long MIN_ORIGINATION_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RoutingConfig config;
     private final String self;
@@ -65,6 +71,7 @@ public final class LinkStateProtocol {
 
     private boolean overload;
     private boolean originationPending = true;
+    private long lastOriginationNs = Long.MIN_VALUE / 2;
     private SpfResult spf;
     private Fib fib = Fib.EMPTY;
     private final ProtocolCounters counters = new ProtocolCounters();
@@ -76,6 +83,8 @@ public final class LinkStateProtocol {
         final Map<LspId, Long> srm = new LinkedHashMap<>();
         /** Send-sequence-number flags: headers to acknowledge or request on this link. */
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
+        /** LSPs sent at least once on this link and not acknowledged since: a resend is a retransmission. */
+        final Set<LspId> awaitingAck = new HashSet<>();
         long srmDueNs = Long.MAX_VALUE;
 
         NeighborState(int metric) {
@@ -221,11 +230,11 @@ public final class LinkStateProtocol {
             case NEWER:
                 install(p, nowNs);
                 floodExcept(id, from, nowNs);
-                n.srm.remove(id);
+                clearSrm(n, id);
                 n.ssn.add(id);
                 break;
             case SAME:
-                n.srm.remove(id);
+                clearSrm(n, id);
                 n.ssn.add(id);
                 counters.lspsDuplicate++;
                 break;
@@ -247,7 +256,7 @@ public final class LinkStateProtocol {
      */
     private void receiveOwnNewer(String from, NeighborState n, LinkStatePdu p, long nowNs) {
         install(p, nowNs);
-        n.srm.remove(p.id());
+        clearSrm(n, p.id());
         n.ssn.add(p.id());
         counters.ownLspsRecovered++;
         if (!p.isPurge() && !ownFragments.containsKey(p.id().fragment()) && p.id().fragment() != 0) {
@@ -273,7 +282,7 @@ public final class LinkStateProtocol {
                 setSrm(n, e.id(), nowNs);
                 break;
             case SAME:
-                n.srm.remove(e.id());
+                clearSrm(n, e.id());
                 break;
             case NEWER:
                 n.ssn.add(e.id());
@@ -331,8 +340,14 @@ public final class LinkStateProtocol {
     }
 
     private void setSrm(NeighborState n, LspId id, long nowNs) {
+        n.awaitingAck.remove(id);
         n.srm.put(id, nowNs);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
+    }
+
+    private static void clearSrm(NeighborState n, LspId id) {
+        n.srm.remove(id);
+        n.awaitingAck.remove(id);
     }
 
     private void floodExcept(LspId id, String except, long nowNs) {
@@ -434,9 +449,13 @@ public final class LinkStateProtocol {
         int work = 0;
         work += age(nowNs);
         work += refresh(nowNs);
-        if (originationPending) {
+        if (originationPending && nowNs - lastOriginationNs >= MIN_ORIGINATION_INTERVAL_NS) {
             originationPending = false;
-            work += originate(nowNs);
+            int originated = originate(nowNs);
+            if (originated > 0) {
+                lastOriginationNs = nowNs;
+            }
+            work += originated;
         }
         if (backoff.poll(nowNs)) {
             runSpf();
@@ -454,10 +473,13 @@ public final class LinkStateProtocol {
      * @return when {@link #doWork} next has something to do, or {@code Long.MAX_VALUE}
      */
     public long nextDeadlineNs(long nowNs) {
-        if (originationPending || !changedPrefixes.isEmpty()) {
+        if (!changedPrefixes.isEmpty()) {
             return nowNs;
         }
         long next = backoff.nextDeadlineNs(nowNs);
+        if (originationPending) {
+            next = Math.min(next, Math.max(nowNs, lastOriginationNs + MIN_ORIGINATION_INTERVAL_NS));
+        }
         Expiry e = expiries.peek();
         if (e != null) {
             next = Math.min(next, e.dueNs());
@@ -487,7 +509,7 @@ public final class LinkStateProtocol {
             if (held.purged()) {
                 lsdb.remove(x.id());
                 for (NeighborState n : neighbors.values()) {
-                    n.srm.remove(x.id());
+                    clearSrm(n, x.id());
                 }
             } else if (x.id().origin().equals(self)) {
                 // Refresh should have prevented this; re-originate rather than purge ourselves.
@@ -607,10 +629,9 @@ public final class LinkStateProtocol {
                         if (held == null) {
                             continue;
                         }
-                        boolean retransmission = s.getValue() < nowNs - 1 && held.installedNs() < s.getValue();
                         output.send(to, held.current(nowNs));
                         counters.lspsSent++;
-                        if (retransmission) {
+                        if (!n.awaitingAck.add(s.getKey())) {
                             counters.lspsRetransmitted++;
                         }
                         long due = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
@@ -621,8 +642,8 @@ public final class LinkStateProtocol {
                         nextDue = Math.min(nextDue, s.getValue());
                     }
                 }
-                n.srm.values().removeIf(v -> false);
                 n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                n.awaitingAck.retainAll(n.srm.keySet());
                 n.srmDueNs = nextDue;
             }
             if (!n.ssn.isEmpty()) {
