@@ -122,12 +122,13 @@ class NodeLinkFaultTest {
             int len = in.readInt();
             in.readFully(new byte[len]);
             out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+            // Nothing more is sent from here on.
+            long silentSince = System.nanoTime();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
                             && n.state().equals("UP")));
-            // Now fall silent: after the 400 ms hold time the node declares the adjacency down
-            // and closes the connection.
-            long silentSince = System.nanoTime();
+            // After the 400 ms hold time the node declares the adjacency down and closes the
+            // connection.
             assertThat(closedByPeer(s) || drainUntilClosed(in)).isTrue();
             assertThat(System.nanoTime() - silentSince).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(300));
         }
