@@ -76,6 +76,8 @@ public final class LinkStateProtocol {
         final Map<LspId, Long> srm = new LinkedHashMap<>();
         /** Send-sequence-number flags: headers to acknowledge or request on this link. */
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
+        /** LSPs of {@link #srm} sent at least once since their flag was set: a resend is a retransmission. */
+        final Set<LspId> sentOnce = new HashSet<>();
         long srmDueNs = Long.MAX_VALUE;
 
         NeighborState(int metric) {
@@ -332,6 +334,7 @@ public final class LinkStateProtocol {
 
     private void setSrm(NeighborState n, LspId id, long nowNs) {
         n.srm.put(id, nowNs);
+        n.sentOnce.remove(id);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
     }
 
@@ -607,7 +610,7 @@ public final class LinkStateProtocol {
                         if (held == null) {
                             continue;
                         }
-                        boolean retransmission = s.getValue() < nowNs - 1 && held.installedNs() < s.getValue();
+                        boolean retransmission = !n.sentOnce.add(s.getKey());
                         output.send(to, held.current(nowNs));
                         counters.lspsSent++;
                         if (retransmission) {
@@ -621,8 +624,8 @@ public final class LinkStateProtocol {
                         nextDue = Math.min(nextDue, s.getValue());
                     }
                 }
-                n.srm.values().removeIf(v -> false);
                 n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                n.sentOnce.retainAll(n.srm.keySet());
                 n.srmDueNs = nextDue;
             }
             if (!n.ssn.isEmpty()) {
