@@ -128,6 +128,17 @@ public final class LinkStateProtocol {
     public void adjacencyUp(String neighborId, int metric, long nowNs) {
         NeighborState n = new NeighborState(new NeighborEntry(neighborId, metric).metric());
         neighbors.put(neighborId, n);
+        // ISO 10589 point-to-point rule: every LSP is flagged for the new link. The flags fall
+        // due one retransmit interval from now, and the neighbour's complete summary clears
+        // those of the LSPs it already holds, so normally nothing extra is sent; but a lost
+        // summary (or a lost request answering one) cannot leave the two databases apart.
+        long dueNs = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
+        for (LsdbEntry e : lsdb.entries()) {
+            if (!e.purged()) {
+                n.srm.put(e.pdu().id(), dueNs);
+                n.srmDueNs = dueNs;
+            }
+        }
         sendCompleteSummaries(neighborId, nowNs);
         originationPending = true;
     }
@@ -278,6 +289,9 @@ public final class LinkStateProtocol {
                 n.srm.remove(e.id());
                 break;
             case NEWER:
+                // The neighbour's copy is newer: ask for it, and do not send it ours
+                // (ISO 10589 section 7.3.15.2).
+                n.srm.remove(e.id());
                 n.ssn.add(e.id());
                 break;
             default:

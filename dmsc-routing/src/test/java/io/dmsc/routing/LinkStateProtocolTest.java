@@ -344,6 +344,47 @@ class LinkStateProtocolTest {
     }
 
     @Test
+    void shouldSendDatabaseOverNewLinkWhenNeighboursSummaryIsLost() {
+        startWithNeighbors("n1");
+        receive("n1", lsp("a", 0, 3, List.of()));
+        receive("n1", lsp("b", 0, 4, List.of()));
+        runFor(1);
+        ackEverything("n1");
+        sent.clear();
+
+        protocol.adjacencyUp("n2", 10, now);
+        runFor(999);
+        assertThat(lspsSentTo("n2")).extracting(LinkStatePdu::id).as("only our new own LSP at first")
+                .containsExactly(new LspId(ME, 0));
+        runFor(2);
+
+        assertThat(lspsSentTo("n2")).extracting(LinkStatePdu::id)
+                .containsOnly(new LspId(ME, 0), new LspId("a", 0), new LspId("b", 0));
+    }
+
+    @Test
+    void shouldSendNothingMoreOverNewLinkWhenNeighbourIsInSync() {
+        startWithNeighbors("n1");
+        receive("n1", lsp("a", 0, 3, List.of()));
+        receive("n1", lsp("b", 0, 4, List.of()));
+        runFor(1);
+        ackEverything("n1");
+        protocol.adjacencyUp("n2", 10, now);
+        runFor(1);
+        sent.clear();
+
+        // n2 holds the same "a", a newer "b", and our latest own LSP.
+        receive("n2", new CompleteSummary(LinkStateProtocol.MIN_LSP_ID, LinkStateProtocol.MAX_LSP_ID, List.of(
+                new LspSummary(new LspId("a", 0), 3, 1000), new LspSummary(new LspId("b", 0), 5, 1000),
+                Lsdb.summary(protocol.lsdb().get(new LspId(ME, 0)), now))));
+        runFor(5_000);
+
+        assertThat(lspsSentTo("n2")).isEmpty();
+        assertThat(psnpEntriesSentTo("n2")).extracting(LspSummary::id).contains(new LspId("b", 0));
+        assertThat(protocol.pendingOn("n2")).isZero();
+    }
+
+    @Test
     void shouldRequestUnknownLspListedInPartialSummary() {
         startWithNeighbors("n1");
 
