@@ -225,7 +225,9 @@ public final class LinkStateProtocol {
         counters.lspsReceived++;
         LspId id = p.id();
         LsdbEntry held = lsdb.get(id);
-        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), held, nowNs);
+        // The checksum only matters at equal sequence numbers: do not compute it otherwise.
+        int checksum = held != null && held.pdu().sequence() == p.sequence() ? p.checksum() : 0;
+        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), checksum, held, nowNs);
         if (id.origin().equals(self) && f == Lsdb.Freshness.NEWER) {
             receiveOwnNewer(from, n, p, nowNs);
             return;
@@ -281,7 +283,7 @@ public final class LinkStateProtocol {
             }
             return;
         }
-        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), held, nowNs)) {
+        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), e.checksum(), held, nowNs)) {
             case OLDER:
                 setSrm(n, e.id(), nowNs);
                 break;

@@ -168,6 +168,32 @@ class FloodingSimulationTest {
     }
 
     @Test
+    void shouldReplaceOldContentWhenRestartedNodeReusesItsSequenceNumber() {
+        MeshModel mesh = new MeshModel(35, DEFAULTS);
+        mesh.addNode("sr-x", List.of(PrefixEntry.of(ServicePrefix.parse("/old"), 0)));
+        mesh.addNode("sr-y", List.of());
+        mesh.addNode("sr-z", List.of());
+        mesh.addLink("sr-x", "sr-y", 1);
+        mesh.addLink("sr-y", "sr-z", 1);
+        mesh.converge();
+        long seenSeq = mesh.protocol("sr-z").lsdb().get(new LspId("sr-x", 0)).pdu().sequence();
+        // Cut off, x changes its prefixes (the others never hear of it) and restarts from 1.
+        mesh.linkDown("sr-x", "sr-y");
+        mesh.setPrefixes("sr-x", List.of(PrefixEntry.of(ServicePrefix.parse("/new"), 0)));
+        mesh.net.restart("sr-x");
+
+        mesh.linkUp("sr-x", "sr-y");
+        mesh.converge();
+
+        // The fresh start counted up to the very number the others hold, with other content.
+        assertThat(ownSeq(mesh.protocol("sr-x"))).isGreaterThanOrEqualTo(seenSeq);
+        mesh.assertDatabasesAgree();
+        mesh.assertFibsMatchReference();
+        assertThat(mesh.protocol("sr-z").fib().lookup("/old")).isNull();
+        assertThat(mesh.protocol("sr-z").fib().lookup("/new").nextHops()).containsExactly("sr-y");
+    }
+
+    @Test
     void shouldRecoverFromRestartUnderLoss() {
         MeshModel mesh = MeshModel.random(41, 15, 3, 1.5, DEFAULTS);
         mesh.converge();
@@ -178,6 +204,45 @@ class FloodingSimulationTest {
             mesh.net.runFor(seconds(2));
             mesh.net.restart(victim);
             mesh.net.runFor(ms(300));
+        }
+
+        mesh.converge();
+
+        mesh.assertDatabasesAgree();
+        mesh.assertFibsMatchReference();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {2001, 2002, 2003, 2004})
+    void shouldConvergeAfterRestartsFlapsAndPrefixChangesUnderHeavyLoss(long seed) {
+        Random random = new Random(seed);
+        MeshModel mesh = MeshModel.random(seed, 6 + random.nextInt(20), 4, random.nextDouble() * 2, DEFAULTS);
+        mesh.net.faults(0.4, 0.2, ms(20));
+        mesh.net.runFor(seconds(2));
+        List<String> ids = new ArrayList<>(mesh.nodes());
+        for (int round = 0; round < 30; round++) {
+            switch (random.nextInt(4)) {
+                case 0 -> mesh.net.restart(ids.get(random.nextInt(ids.size())));
+                case 1 -> {
+                    MeshModel.Link l = mesh.links.get(random.nextInt(mesh.links.size()));
+                    if (l.up) {
+                        mesh.linkDown(l.a, l.b);
+                    } else {
+                        mesh.linkUp(l.a, l.b);
+                    }
+                }
+                default -> {
+                    List<PrefixEntry> ps = new ArrayList<>();
+                    for (int k = random.nextInt(4); k > 0; k--) {
+                        ps.add(PrefixEntry.of(ServicePrefix.parse("/c/" + round + "/" + k), random.nextInt(3)));
+                    }
+                    mesh.setPrefixes(ids.get(random.nextInt(ids.size())), ps);
+                }
+            }
+            mesh.net.runFor(ms(random.nextInt(300)));
+        }
+        for (MeshModel.Link l : mesh.links) {
+            mesh.linkUp(l.a, l.b);
         }
 
         mesh.converge();

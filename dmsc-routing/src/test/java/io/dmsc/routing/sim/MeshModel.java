@@ -7,6 +7,7 @@ import io.dmsc.routing.LinkStateProtocol;
 import io.dmsc.routing.LsdbEntry;
 import io.dmsc.routing.RoutingConfig;
 import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.LspId;
 import io.dmsc.wire.link.NodeRole;
 import io.dmsc.wire.link.PrefixEntry;
 import java.util.ArrayList;
@@ -270,14 +271,26 @@ final class MeshModel {
         return view;
     }
 
-    /** Every database of a partition holds the same live LSPs, among them each member's own. */
+    /**
+     * Every database of a partition holds the same live LSPs, among them each member's own, and
+     * each copy has the content its originator gave it (not an older LSP with the same number).
+     */
     void assertDatabasesAgree(Collection<String> members) {
         String first = members.iterator().next();
         Set<String> reference = liveView(protocol(first));
         for (String id : members) {
             assertThat(liveView(protocol(id))).as("LSDB of %s vs %s", id, first).isEqualTo(reference);
-            long ownSeq = protocol(id).lsdb().get(new io.dmsc.wire.link.LspId(id, 0)).pdu().sequence();
+            long ownSeq = protocol(id).lsdb().get(new LspId(id, 0)).pdu().sequence();
             assertThat(reference).as("fragment 0 of %s", id).contains(id + "-00@" + Long.toUnsignedString(ownSeq));
+        }
+        for (String id : members) {
+            for (LsdbEntry e : protocol(id).lsdb().entries()) {
+                LsdbEntry atOrigin = protocol(e.pdu().id().origin()).lsdb().get(e.pdu().id());
+                if (!e.purged() && members.contains(e.pdu().id().origin())) {
+                    assertThat(e.pdu().withLifetime(0)).as("content of %s at %s", e.pdu().id(), id)
+                            .isEqualTo(atOrigin.pdu().withLifetime(0));
+                }
+            }
         }
     }
 

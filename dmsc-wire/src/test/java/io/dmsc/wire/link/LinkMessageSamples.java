@@ -39,7 +39,7 @@ final class LinkMessageSamples {
     }
 
     static PartialSummary psnp() {
-        return new PartialSummary(List.of(new LspSummary(new LspId("sr-1", 0), 42, 1199),
+        return new PartialSummary(List.of(new LspSummary(new LspId("sr-1", 0), 42, 1199, lsp().checksum()),
                 new LspSummary(new LspId("sr-2", 3), 0, 0)));
     }
 
@@ -49,7 +49,8 @@ final class LinkMessageSamples {
 
     static CompleteSummary csnp() {
         return new CompleteSummary(new LspId("-", 0), new LspId("z".repeat(64), LspId.MAX_FRAGMENT),
-                List.of(new LspSummary(new LspId("a", 0), 1, 10), new LspSummary(new LspId("b", 1), 7, 0)));
+                List.of(new LspSummary(new LspId("a", 0), 1, 10, 0x8000_0001),
+                        new LspSummary(new LspId("b", 1), 7, 0, -1)));
     }
 
     /** One of every message type and shape. */
