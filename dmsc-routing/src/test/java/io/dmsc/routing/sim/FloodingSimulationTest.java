@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -198,8 +197,9 @@ class FloodingSimulationTest {
         MeshModel mesh = MeshModel.random(41, 15, 3, 1.5, DEFAULTS);
         mesh.converge();
         mesh.net.faults(0.2, 0.05, ms(3));
-        for (String id : List.of("sg-3", "sr-7", "sg-3")) {
-            String victim = mesh.nodes().contains(id) ? id : mesh.nodes().iterator().next();
+        List<String> ids = new ArrayList<>(mesh.nodes());
+        // The same node twice, so its second restart races the recovery from its first.
+        for (String victim : List.of(ids.get(3), ids.get(7), ids.get(3))) {
             mesh.setPrefixes(victim, List.of(PrefixEntry.of(ServicePrefix.parse("/before/restart"), 1)));
             mesh.net.runFor(seconds(2));
             mesh.net.restart(victim);
@@ -306,8 +306,7 @@ class FloodingSimulationTest {
                 16 * 1024, 500, 5, 50, 1000, 500, 3000, false);
         MeshModel mesh = MeshModel.random(71, 12, 3, 1.5, shortTimers);
         mesh.converge();
-        String gone = "sr-5".equals(mesh.nodes().stream().filter(id -> id.endsWith("-5")).findFirst().orElseThrow())
-                ? "sr-5" : "sg-5";
+        String gone = mesh.nodes().stream().filter(id -> id.endsWith("-5")).findFirst().orElseThrow();
         List<String> rest = mesh.nodes().stream().filter(id -> !id.equals(gone)).toList();
         assertThat(rest).allSatisfy(id -> assertThat(mesh.protocol(id).lsdb().get(new LspId(gone, 0))).isNotNull());
 
@@ -445,7 +444,7 @@ class FloodingSimulationTest {
     }
 
     @Test
-    void shouldFloodEachLspOverEachLinkAboutOnceWithoutLoss() {
+    void shouldFloodNewLspOverEachLinkAtMostOncePerDirectionWithoutLoss() {
         MeshModel mesh = MeshModel.random(121, 25, 3, 2, DEFAULTS);
         mesh.converge();
         mesh.net.resetCounters();
@@ -458,7 +457,7 @@ class FloodingSimulationTest {
         assertThat(mesh.net.lspTransmissions()).isLessThanOrEqualTo(2L * mesh.links.size());
         assertThat(mesh.nodes().stream().mapToLong(id -> mesh.protocol(id).counters().lspsRetransmitted).sum())
                 .isZero();
-        Set<String> reference = MeshModel.liveView(mesh.protocol(changed));
-        assertThat(reference).anyMatch(s -> s.startsWith(changed + "-00@"));
+        mesh.assertDatabasesAgree();
+        mesh.assertFibsMatchReference();
     }
 }

@@ -121,7 +121,8 @@ class LinkFrameDecoderTest {
         byte[] f = encode(LinkMessageSamples.lsp());
         for (int i = 0; i < f.length - 1; i++) {
             ch.writeInbound(buffer(new byte[] {f[i]}));
-            assertThat((Object) ch.readInbound()).as("no message before the last byte").isNull();
+            Object m = ch.readInbound();
+            assertThat(m).as("no message before the last byte").isNull();
         }
 
         ch.writeInbound(buffer(new byte[] {f[f.length - 1]}));
