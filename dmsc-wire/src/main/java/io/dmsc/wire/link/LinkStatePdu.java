@@ -65,7 +65,7 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
         ByteBuffer scratch = ByteBuffer.allocate(Integer.BYTES);
         update(crc, role.code());
         crc.update(overload ? 1 : 0);
-        crc.update(neighbors.size());
+        update(crc, scratch, neighbors.size());
         for (NeighborEntry n : neighbors) {
             update(crc, n.nodeId());
             update(crc, scratch, n.metric());
