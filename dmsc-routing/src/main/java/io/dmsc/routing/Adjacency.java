@@ -79,7 +79,7 @@ public final class Adjacency {
         holdExpiresNs = nowNs + neighborHoldNs;
         AdjacencyState before = state;
         state = localId.equals(hello.heardNodeId()) ? AdjacencyState.UP : AdjacencyState.INIT;
-        if (firstHello || (before == AdjacencyState.UP) != (state == AdjacencyState.UP)) {
+        if (firstHello || before != state) {
             // Answer at once so the two-way check completes in one round trip, not one interval.
             nextHelloNs = nowNs;
         }
@@ -148,7 +148,10 @@ public final class Adjacency {
             return null;
         }
         nextHelloNs = nowNs + helloIntervalNs;
-        return new HelloMessage(LinkFrameCodec.VERSION, localId, holdTimeMs, neighborId, localRole);
+        // Once the hold timer ran out we no longer hear the neighbour: saying so takes its side
+        // of the adjacency down too, instead of leaving it up towards a link that lost us.
+        String heard = state == AdjacencyState.DOWN ? "" : neighborId;
+        return new HelloMessage(LinkFrameCodec.VERSION, localId, holdTimeMs, heard, localRole);
     }
 
     /**

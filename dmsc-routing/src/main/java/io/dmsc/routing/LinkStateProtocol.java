@@ -83,8 +83,8 @@ public final class LinkStateProtocol {
         final Map<LspId, Long> srm = new LinkedHashMap<>();
         /** Send-sequence-number flags: headers to acknowledge or request on this link. */
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
-        /** LSPs sent at least once on this link and not acknowledged since: a resend is a retransmission. */
-        final Set<LspId> awaitingAck = new HashSet<>();
+        /** LSPs of {@link #srm} sent at least once since their flag was set: a resend is a retransmission. */
+        final Set<LspId> sentOnce = new HashSet<>();
         long srmDueNs = Long.MAX_VALUE;
 
         NeighborState(int metric) {
@@ -135,6 +135,17 @@ public final class LinkStateProtocol {
     public void adjacencyUp(String neighborId, int metric, long nowNs) {
         NeighborState n = new NeighborState(new NeighborEntry(neighborId, metric).metric());
         neighbors.put(neighborId, n);
+        // ISO 10589 point-to-point rule: every LSP is flagged for the new link. The flags fall
+        // due one retransmit interval from now, and the neighbour's complete summary clears
+        // those of the LSPs it already holds, so normally nothing extra is sent; but a lost
+        // summary (or a lost request answering one) cannot leave the two databases apart.
+        long dueNs = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
+        for (LsdbEntry e : lsdb.entries()) {
+            if (!e.purged()) {
+                n.srm.put(e.pdu().id(), dueNs);
+                n.srmDueNs = dueNs;
+            }
+        }
         sendCompleteSummaries(neighborId, nowNs);
         originationPending = true;
     }
@@ -221,7 +232,9 @@ public final class LinkStateProtocol {
         counters.lspsReceived++;
         LspId id = p.id();
         LsdbEntry held = lsdb.get(id);
-        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), held, nowNs);
+        // The checksum only matters at equal sequence numbers: do not compute it otherwise.
+        int checksum = held != null && held.pdu().sequence() == p.sequence() ? p.checksum() : 0;
+        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), checksum, held, nowNs);
         if (id.origin().equals(self) && f == Lsdb.Freshness.NEWER) {
             receiveOwnNewer(from, n, p, nowNs);
             return;
@@ -277,7 +290,7 @@ public final class LinkStateProtocol {
             }
             return;
         }
-        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), held, nowNs)) {
+        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), e.checksum(), held, nowNs)) {
             case OLDER:
                 setSrm(n, e.id(), nowNs);
                 break;
@@ -285,6 +298,9 @@ public final class LinkStateProtocol {
                 clearSrm(n, e.id());
                 break;
             case NEWER:
+                // The neighbour's copy is newer: ask for it, and do not send it ours
+                // (ISO 10589 section 7.3.15.2).
+                n.srm.remove(e.id());
                 n.ssn.add(e.id());
                 break;
             default:
@@ -340,14 +356,14 @@ public final class LinkStateProtocol {
     }
 
     private void setSrm(NeighborState n, LspId id, long nowNs) {
-        n.awaitingAck.remove(id);
         n.srm.put(id, nowNs);
+        n.sentOnce.remove(id);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
     }
 
     private static void clearSrm(NeighborState n, LspId id) {
         n.srm.remove(id);
-        n.awaitingAck.remove(id);
+        n.sentOnce.remove(id);
     }
 
     private void floodExcept(LspId id, String except, long nowNs) {
@@ -629,9 +645,10 @@ public final class LinkStateProtocol {
                         if (held == null) {
                             continue;
                         }
+                        boolean retransmission = !n.sentOnce.add(s.getKey());
                         output.send(to, held.current(nowNs));
                         counters.lspsSent++;
-                        if (!n.awaitingAck.add(s.getKey())) {
+                        if (retransmission) {
                             counters.lspsRetransmitted++;
                         }
                         long due = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
@@ -643,7 +660,7 @@ public final class LinkStateProtocol {
                     }
                 }
                 n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
-                n.awaitingAck.retainAll(n.srm.keySet());
+                n.sentOnce.retainAll(n.srm.keySet());
                 n.srmDueNs = nextDue;
             }
             if (!n.ssn.isEmpty()) {

@@ -231,6 +231,9 @@ public final class SimulatedNetwork {
             linkDown(l.a, l.b);
         }
         n.incarnation++;
+        // The old incarnation's pending timer event will be dropped as stale: forget it, or
+        // touch() would never schedule a timer of the new incarnation earlier than it.
+        n.scheduledNs = Long.MAX_VALUE;
         start(n);
         for (Link l : mine) {
             linkUp(l.a, l.b);
