@@ -2,6 +2,8 @@ package io.dmsc.testkit;
 
 import io.dmsc.node.DmscNode;
 import io.dmsc.node.Mesh;
+import io.dmsc.node.NodeStatus;
+import java.util.concurrent.TimeUnit;
 import io.dmsc.routing.Fib;
 import io.dmsc.routing.FibEntry;
 import io.dmsc.wire.ServicePrefix;
@@ -50,6 +52,36 @@ public final class MeshChecks {
                         diffs.add(e.getKey() + " " + p + ": unexpected " + actual.get(p));
                     }
                 }
+            }
+        }
+        return diffs;
+    }
+
+    /**
+     * Lists differences between the link-state databases of the running nodes: every node must
+     * hold the same live LSPs with the same sequence numbers (lifetimes differ by design).
+     *
+     * @param mesh the running mesh
+     * @return human-readable differences; empty when every LSDB is the same
+     * @throws Exception if a node does not answer within 5 s
+     */
+    public static List<String> lsdbDifferences(Mesh mesh) throws Exception {
+        List<String> diffs = new ArrayList<>();
+        Map<String, String> reference = null;
+        String referenceNode = null;
+        for (DmscNode node : mesh.nodes()) {
+            NodeStatus s = node.status().get(5, TimeUnit.SECONDS);
+            Map<String, String> live = new TreeMap<>();
+            for (NodeStatus.Lsp l : s.lsdb()) {
+                if (!l.purged()) {
+                    live.put(l.lspId(), l.sequence());
+                }
+            }
+            if (reference == null) {
+                reference = live;
+                referenceNode = node.id();
+            } else if (!reference.equals(live)) {
+                diffs.add(node.id() + " holds " + live + " but " + referenceNode + " holds " + reference);
             }
         }
         return diffs;

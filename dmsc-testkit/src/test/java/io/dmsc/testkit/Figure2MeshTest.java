@@ -48,6 +48,11 @@ class Figure2MeshTest {
                 assertThat(MeshChecks.fibDifferences(mesh, dead, failed)).isEmpty());
     }
 
+    private void awaitConsistentLsdbs() {
+        await().atMost(CONVERGENCE).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(MeshChecks.lsdbDifferences(mesh)).isEmpty());
+    }
+
     @Test
     void shouldConvergeWithEveryFibCorrect() {
         awaitCorrectFibs();
@@ -67,6 +72,7 @@ class Figure2MeshTest {
         mesh.reconnect("sr-1", "sr-2");
         failed.clear();
         awaitCorrectFibs();
+        awaitConsistentLsdbs();
     }
 
     @Test
@@ -91,6 +97,7 @@ class Figure2MeshTest {
         mesh.restart("sr-2");
         dead.clear();
         awaitCorrectFibs();
+        awaitConsistentLsdbs();
         // The restarted node learned its old sequence number from its neighbours and jumped past it.
         await().atMost(CONVERGENCE).untilAsserted(() -> {
             NodeStatus s = mesh.node("sr-1").status().get(5, TimeUnit.SECONDS);
@@ -109,5 +116,6 @@ class Figure2MeshTest {
             TimeUnit.MILLISECONDS.sleep(100);
         }
         awaitCorrectFibs();
+        awaitConsistentLsdbs();
     }
 }
