@@ -68,6 +68,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private volatile Fib fib = Fib.EMPTY;
     private volatile long lastDutyCycleNs = System.nanoTime();
     private volatile long errors;
+    private long lastSlowCycleLogNs = Long.MIN_VALUE / 2;
 
     // Conductor thread only.
     private LinkStateProtocol protocol;
@@ -317,7 +318,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 long drainedNs = System.nanoTime();
                 work += duty(drainedNs);
                 long cycleNs = System.nanoTime() - nowNs;
-                if (cycleNs > SLOW_CYCLE_NS) {
+                if (cycleNs > SLOW_CYCLE_NS && drainedNs - lastSlowCycleLogNs > TimeUnit.SECONDS.toNanos(10)) {
+                    lastSlowCycleLogNs = drainedNs;
                     LOG.warn("{}: slow duty cycle: {} ms ({} ms draining {} commands)", config.id(),
                             TimeUnit.NANOSECONDS.toMillis(cycleNs), TimeUnit.NANOSECONDS.toMillis(drainedNs - nowNs),
                             work);

@@ -16,12 +16,15 @@ import org.junit.jupiter.api.Test;
 class InMemoryMeshTest {
     /**
      * A connected random sparse topology (hello 2 s, hold 10 s: 200 conductors share two
-     * cores with everything else the build runs, and the start-up flood must not starve hellos): a random spanning tree plus extra links up to an
+     * cores with everything else the build runs, and the start-up flood must not starve hellos;
+     * retransmit 30 s: the links are reliable and ordered, so retransmission is only a safety
+     * net, and at 5 s a CPU-starved start-up turns late acknowledgements into a retransmission
+     * storm): a random spanning tree plus extra links up to an
      * average degree of about 4; one node in five is an SG owning a prefix.
      */
     static TopologyConfig randomTopology(int nodes, long seed) {
         Random r = new Random(seed);
-        StringBuilder y = new StringBuilder("name: random\ntimers: {helloIntervalMs: 2000, holdTimeMs: 10000}\nnodes:\n");
+        StringBuilder y = new StringBuilder("name: random\ntimers: {helloIntervalMs: 2000, holdTimeMs: 10000, retransmitIntervalMs: 30000}\nnodes:\n");
         for (int i = 0; i < nodes; i++) {
             boolean sg = i % 5 == 0;
             y.append("  - {id: n").append(i).append(", role: ").append(sg ? "sg" : "sr")

@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InMemoryLinkTransport implements LinkTransport {
     private static final AtomicLong IDS = new AtomicLong();
+    /**
+     * Frames live only for the copy into a byte array, released in the same method: leak
+     * tracking (paranoid in tests) would cost more than the rest of the delivery.
+     */
+    private static final UnpooledByteBufAllocator FRAME_ALLOCATOR = new UnpooledByteBufAllocator(false, true);
 
     private final InMemoryLinkNetwork network;
     private final int maxFrameLength;
@@ -110,7 +115,7 @@ public final class InMemoryLinkTransport implements LinkTransport {
             if (closed.get()) {
                 return false;
             }
-            ByteBuf frame = LinkFrameCodec.encode(message, UnpooledByteBufAllocator.DEFAULT);
+            ByteBuf frame = LinkFrameCodec.encode(message, FRAME_ALLOCATOR);
             byte[] bytes;
             try {
                 bytes = new byte[frame.readableBytes()];
