@@ -76,6 +76,13 @@ public final class LinkStateProtocol {
         final Map<LspId, Long> srm = new LinkedHashMap<>();
         /** Send-sequence-number flags: headers to acknowledge or request on this link. */
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
+        /**
+         * Flags set since the last transmission, due now: sent without scanning every flag, so
+         * flooding costs O(new LSPs) per duty cycle rather than O(LSPs awaiting acknowledgement).
+         */
+        final Set<LspId> srmNew = new java.util.LinkedHashSet<>();
+        /** Lower bound of the due time of every flag not in {@link #srmNew} (a retransmission). */
+        long retransmitDueNs = Long.MAX_VALUE;
         long srmDueNs = Long.MAX_VALUE;
 
         NeighborState(int metric) {
@@ -332,6 +339,7 @@ public final class LinkStateProtocol {
 
     private void setSrm(NeighborState n, LspId id, long nowNs) {
         n.srm.put(id, nowNs);
+        n.srmNew.add(id);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
     }
 
@@ -600,30 +608,45 @@ public final class LinkStateProtocol {
             String to = ne.getKey();
             NeighborState n = ne.getValue();
             if (nowNs - n.srmDueNs >= 0) {
-                long nextDue = Long.MAX_VALUE;
-                for (Map.Entry<LspId, Long> s : n.srm.entrySet()) {
-                    if (nowNs - s.getValue() >= 0) {
-                        LsdbEntry held = lsdb.get(s.getKey());
-                        if (held == null) {
+                if (nowNs - n.retransmitDueNs >= 0) {
+                    // A retransmission may be due: scan every flag.
+                    long nextDue = Long.MAX_VALUE;
+                    for (Map.Entry<LspId, Long> s : n.srm.entrySet()) {
+                        if (nowNs - s.getValue() >= 0) {
+                            LsdbEntry held = lsdb.get(s.getKey());
+                            if (held == null) {
+                                continue;
+                            }
+                            long due = sendLsp(to, held, s.getValue(), nowNs);
+                            s.setValue(due);
+                            nextDue = Math.min(nextDue, due);
+                            work++;
+                        } else {
+                            nextDue = Math.min(nextDue, s.getValue());
+                        }
+                    }
+                    n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                    n.retransmitDueNs = nextDue;
+                } else {
+                    // Only flags set since the last transmission are due.
+                    for (LspId id : n.srmNew) {
+                        Long flaggedNs = n.srm.get(id);
+                        if (flaggedNs == null || nowNs - flaggedNs < 0) {
                             continue;
                         }
-                        boolean retransmission = s.getValue() < nowNs - 1 && held.installedNs() < s.getValue();
-                        output.send(to, held.current(nowNs));
-                        counters.lspsSent++;
-                        if (retransmission) {
-                            counters.lspsRetransmitted++;
+                        LsdbEntry held = lsdb.get(id);
+                        if (held == null) {
+                            n.srm.remove(id);
+                            continue;
                         }
-                        long due = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
-                        s.setValue(due);
-                        nextDue = Math.min(nextDue, due);
+                        long due = sendLsp(to, held, flaggedNs, nowNs);
+                        n.srm.put(id, due);
+                        n.retransmitDueNs = Math.min(n.retransmitDueNs, due);
                         work++;
-                    } else {
-                        nextDue = Math.min(nextDue, s.getValue());
                     }
                 }
-                n.srm.values().removeIf(v -> false);
-                n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
-                n.srmDueNs = nextDue;
+                n.srmNew.clear();
+                n.srmDueNs = n.retransmitDueNs;
             }
             if (!n.ssn.isEmpty()) {
                 List<LspSummary> entries = new ArrayList<>();
@@ -645,6 +668,22 @@ public final class LinkStateProtocol {
             }
         }
         return work;
+    }
+
+    /**
+     * Sends one LSP on a link.
+     *
+     * @param flaggedNs when its flag became due
+     * @return when to send it again if no acknowledgement arrives
+     */
+    private long sendLsp(String to, LsdbEntry held, long flaggedNs, long nowNs) {
+        boolean retransmission = flaggedNs < nowNs - 1 && held.installedNs() < flaggedNs;
+        output.send(to, held.current(nowNs));
+        counters.lspsSent++;
+        if (retransmission) {
+            counters.lspsRetransmitted++;
+        }
+        return nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
     }
 
     // ----------------------------------------------------------------------------------------
