@@ -5,6 +5,8 @@ import io.dmsc.routing.RoutingConfig;
 import io.dmsc.routing.sim.SimulatedNetwork;
 import io.dmsc.wire.ServicePrefix;
 import io.dmsc.wire.link.NodeRole;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,15 +21,16 @@ import java.util.concurrent.TimeUnit;
  * <ol>
  *   <li>cold start: every node and every link comes up at simulated time 0; reported are the
  *       simulated time of the last FIB change anywhere, the LSP and summary transmissions
- *       (per link direction, retransmissions included), and the wall-clock time the
- *       simulation took;</li>
+ *       (per link direction, retransmissions included), the full SPF runs summed over all
+ *       nodes, and the wall-clock and CPU time the simulation took;</li>
  *   <li>one link failure after convergence (a random link whose loss leaves the mesh
  *       connected): the simulated time from the failure to the last FIB change anywhere, the
- *       LSP transmissions it caused, and the wall-clock time.</li>
+ *       LSP and summary transmissions and SPF runs it caused, and the wall-clock and CPU time.</li>
  * </ol>
  *
  * <p>Simulated time is protocol time (latency, SPF delays), not CPU time: the simulator runs
- * every node's calculations instantly. Each run checks that every node ends with a route to
+ * every node's calculations instantly. Wall-clock and CPU time are of the one simulating thread,
+ * setup included, and depend on the machine and its load. Each run checks that every node ends with a route to
  * every other node's {@code /_dmsc/node/<id>} prefix. Prints a Markdown table.
  *
  * <p>Run: {@code java -cp dmsc-benchmarks/target/benchmarks.jar io.dmsc.benchmarks.ConvergenceSimulator
@@ -43,9 +46,22 @@ public final class ConvergenceSimulator {
     }
 
     /** One mesh size's results. */
-    record Result(int nodes, int links, long coldStartNs, long coldLsps, long coldSummaries, long coldWallNs,
-                  boolean coldConverged, String failedLink, long failureNs, long failureLsps, long failureSummaries,
-                  long failureWallNs, boolean failureConverged) {
+    record Result(int nodes, int links, Phase coldStart, String failedLink, Phase failure) {
+    }
+
+    /**
+     * One measured phase.
+     *
+     * @param convergenceNs simulated time from the trigger to the last FIB change anywhere
+     * @param lsps          LSP transmissions
+     * @param summaries     complete and partial summary transmissions
+     * @param spfRuns       full SPF runs summed over all nodes
+     * @param wallNs        wall-clock time of the simulation
+     * @param cpuNs         CPU time of the simulating thread
+     * @param converged     every node routes to every node prefix afterwards
+     */
+    record Phase(long convergenceNs, long lsps, long summaries, long spfRuns, long wallNs, long cpuNs,
+                 boolean converged) {
     }
 
     /**
@@ -75,17 +91,19 @@ public final class ConvergenceSimulator {
             Result r = run(n, seed);
             results.add(r);
             System.err.printf("n=%d done: cold start %.1f s wall, failure %.1f s wall%n", n,
-                    r.coldWallNs() / 1e9, r.failureWallNs() / 1e9);
+                    r.coldStart().wallNs() / 1e9, r.failure().wallNs() / 1e9);
         }
         print(results, seed);
     }
 
     static Result run(int n, long seed) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         RandomSparseGraph graph = RandomSparseGraph.generate(n, 4.0, 64, seed);
         SimulatedNetwork net = new SimulatedNetwork(id -> RoutingConfig.defaults(id, NodeRole.SR), seed)
                 .latencyNs(LATENCY_NS);
 
         long wallStart = System.nanoTime();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) {
             net.addNode(graph.id(i), List.of());
         }
@@ -93,11 +111,9 @@ public final class ConvergenceSimulator {
             net.addLink(graph.id(l.a()), graph.id(l.b()), l.metric());
         }
         net.runUntilQuiet(MAX_RUN_NS, QUIET_NS);
-        long coldWallNs = System.nanoTime() - wallStart;
-        long coldStartNs = net.lastFibChangeNs();
-        long coldLsps = net.lspTransmissions();
-        long coldSummaries = net.summaryTransmissions();
-        boolean coldConverged = fullyRouted(net, graph);
+        Phase coldStart = new Phase(net.lastFibChangeNs(), net.lspTransmissions(), net.summaryTransmissions(),
+                spfRuns(net, graph), System.nanoTime() - wallStart, threads.getCurrentThreadCpuTime() - cpuStart,
+                fullyRouted(net, graph));
 
         Random random = new Random(seed + n);
         RandomSparseGraph.Link failed;
@@ -105,17 +121,27 @@ public final class ConvergenceSimulator {
             failed = graph.links().get(random.nextInt(graph.links().size()));
         } while (!graph.connectedWithout(failed));
         net.resetCounters();
+        long spfBefore = spfRuns(net, graph);
         long failureStartNs = net.nowNs();
         wallStart = System.nanoTime();
+        cpuStart = threads.getCurrentThreadCpuTime();
         net.linkDown(graph.id(failed.a()), graph.id(failed.b()));
         net.runUntilQuiet(MAX_RUN_NS, QUIET_NS);
-        long failureWallNs = System.nanoTime() - wallStart;
-        long failureNs = net.lastFibChangeNs() - failureStartNs;
-        boolean failureConverged = fullyRouted(net, graph);
+        long wallNs = System.nanoTime() - wallStart;
+        long cpuNs = threads.getCurrentThreadCpuTime() - cpuStart;
+        Phase failure = new Phase(net.lastFibChangeNs() - failureStartNs, net.lspTransmissions(),
+                net.summaryTransmissions(), spfRuns(net, graph) - spfBefore, wallNs, cpuNs, fullyRouted(net, graph));
 
-        return new Result(n, graph.links().size(), coldStartNs, coldLsps, coldSummaries, coldWallNs, coldConverged,
-                graph.id(failed.a()) + "–" + graph.id(failed.b()), failureNs, net.lspTransmissions(),
-                net.summaryTransmissions(), failureWallNs, failureConverged);
+        return new Result(n, graph.links().size(), coldStart, graph.id(failed.a()) + "-" + graph.id(failed.b()),
+                failure);
+    }
+
+    private static long spfRuns(SimulatedNetwork net, RandomSparseGraph graph) {
+        long runs = 0;
+        for (int i = 0; i < graph.size(); i++) {
+            runs += net.protocol(graph.id(i)).counters().spfRuns;
+        }
+        return runs;
     }
 
     /** Every node has a route to every node prefix (its own one is local). */
@@ -134,19 +160,19 @@ public final class ConvergenceSimulator {
     private static void print(List<Result> results, long seed) {
         System.out.printf("Random sparse meshes (average degree 4, metrics 1..64, seed %d), %d µs link latency, "
                 + "default RoutingConfig.%n%n", seed, TimeUnit.NANOSECONDS.toMicros(LATENCY_NS));
-        System.out.println("| nodes | links | cold start: simulated | LSP tx | summary tx | wall clock | converged "
-                + "| link failure: simulated | LSP tx | summary tx | wall clock | converged |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|:---:|");
+        System.out.println("| nodes | links | phase | simulated convergence | LSP tx | summary tx | SPF runs "
+                + "| wall clock | CPU | converged |");
+        System.out.println("|---:|---:|---|---:|---:|---:|---:|---:|---:|:---:|");
         for (Result r : results) {
-            System.out.printf("| %d | %d | %s | %d | %d | %s | %s | %s | %d | %d | %s | %s |%n", r.nodes(), r.links(),
-                    ms(r.coldStartNs()), r.coldLsps(), r.coldSummaries(), ms(r.coldWallNs()),
-                    r.coldConverged() ? "yes" : "NO", ms(r.failureNs()), r.failureLsps(), r.failureSummaries(),
-                    ms(r.failureWallNs()), r.failureConverged() ? "yes" : "NO");
+            row(r, "cold start", r.coldStart());
+            row(r, "link " + r.failedLink() + " fails", r.failure());
         }
-        System.out.println();
-        for (Result r : results) {
-            System.out.printf("n=%d: failed link %s%n", r.nodes(), r.failedLink());
-        }
+    }
+
+    private static void row(Result r, String phase, Phase p) {
+        System.out.printf("| %d | %d | %s | %s | %d | %d | %d | %s | %s | %s |%n", r.nodes(), r.links(), phase,
+                ms(p.convergenceNs()), p.lsps(), p.summaries(), p.spfRuns(), ms(p.wallNs()), ms(p.cpuNs()),
+                p.converged() ? "yes" : "NO");
     }
 
     private static String ms(long ns) {
