@@ -19,6 +19,7 @@ public final class Adjacency {
     private String neighborId = "";
     private NodeRole neighborRole;
     private long holdExpiresNs = Long.MAX_VALUE;
+    private long neighborHoldNs;
     private long nextHelloNs;
 
     /**
@@ -74,14 +75,28 @@ public final class Adjacency {
         boolean firstHello = neighborId.isEmpty();
         neighborId = hello.nodeId();
         neighborRole = hello.role();
-        holdExpiresNs = nowNs + TimeUnit.MILLISECONDS.toNanos(hello.holdTimeMs());
+        neighborHoldNs = TimeUnit.MILLISECONDS.toNanos(hello.holdTimeMs());
+        holdExpiresNs = nowNs + neighborHoldNs;
         AdjacencyState before = state;
         state = localId.equals(hello.heardNodeId()) ? AdjacencyState.UP : AdjacencyState.INIT;
-        if (firstHello || (before == AdjacencyState.UP) != (state == AdjacencyState.UP)) {
+        if (firstHello || before != state) {
             // Answer at once so the two-way check completes in one round trip, not one interval.
             nextHelloNs = nowNs;
         }
         return transition(before);
+    }
+
+    /**
+     * Any other frame from the neighbour also proves it alive and restarts the hold timer, as
+     * BGP restarts it on UPDATE as well as KEEPALIVE (RFC 4271 section 4.4): a hello queued
+     * behind a burst of LSPs must not bring down a link that is demonstrably working.
+     *
+     * @param nowNs current time
+     */
+    public void onTraffic(long nowNs) {
+        if (state != AdjacencyState.DOWN && neighborHoldNs > 0) {
+            holdExpiresNs = Math.max(holdExpiresNs, nowNs + neighborHoldNs);
+        }
     }
 
     /**
@@ -133,7 +148,10 @@ public final class Adjacency {
             return null;
         }
         nextHelloNs = nowNs + helloIntervalNs;
-        return new HelloMessage(LinkFrameCodec.VERSION, localId, holdTimeMs, neighborId, localRole);
+        // Once the hold timer ran out we no longer hear the neighbour: saying so takes its side
+        // of the adjacency down too, instead of leaving it up towards a link that lost us.
+        String heard = state == AdjacencyState.DOWN ? "" : neighborId;
+        return new HelloMessage(LinkFrameCodec.VERSION, localId, holdTimeMs, heard, localRole);
     }
 
     /**

@@ -44,6 +44,12 @@ public final class LinkStateProtocol {
     public static final LspId MAX_LSP_ID = new LspId("z".repeat(64), LspId.MAX_FRAGMENT);
 
     private static final long NS_PER_S = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Least time between two originations of changed content (IS-IS lsp-gen-interval): the first
+     * change after a quiet period is flooded at once, a burst (adjacencies coming up one by
+     * one) is coalesced into one LSP per interval.
+     */
+    static final long MIN_ORIGINATION_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RoutingConfig config;
     private final String self;
@@ -65,6 +71,7 @@ public final class LinkStateProtocol {
 
     private boolean overload;
     private boolean originationPending = true;
+    private long lastOriginationNs = Long.MIN_VALUE / 2;
     private SpfResult spf;
     private Fib fib = Fib.EMPTY;
     private final ProtocolCounters counters = new ProtocolCounters();
@@ -76,12 +83,14 @@ public final class LinkStateProtocol {
         final Map<LspId, Long> srm = new LinkedHashMap<>();
         /** Send-sequence-number flags: headers to acknowledge or request on this link. */
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
+        /** LSPs of {@link #srm} sent at least once since their flag was set: a resend is a retransmission. */
+        final Set<LspId> sentOnce = new HashSet<>();
         /**
          * Flags set since the last transmission, due now: sent without scanning every flag, so
          * flooding costs O(new LSPs) per duty cycle rather than O(LSPs awaiting acknowledgement).
          */
         final Set<LspId> srmNew = new java.util.LinkedHashSet<>();
-        /** Lower bound of the due time of every flag not in {@link #srmNew} (a retransmission). */
+        /** Lower bound of the due time of every flag not in {@link #srmNew}. */
         long retransmitDueNs = Long.MAX_VALUE;
         long srmDueNs = Long.MAX_VALUE;
 
@@ -133,6 +142,18 @@ public final class LinkStateProtocol {
     public void adjacencyUp(String neighborId, int metric, long nowNs) {
         NeighborState n = new NeighborState(new NeighborEntry(neighborId, metric).metric());
         neighbors.put(neighborId, n);
+        // ISO 10589 point-to-point rule: every LSP is flagged for the new link. The flags fall
+        // due one retransmit interval from now, and the neighbour's complete summary clears
+        // those of the LSPs it already holds, so normally nothing extra is sent; but a lost
+        // summary (or a lost request answering one) cannot leave the two databases apart.
+        long dueNs = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
+        for (LsdbEntry e : lsdb.entries()) {
+            if (!e.purged()) {
+                n.srm.put(e.pdu().id(), dueNs);
+                n.srmDueNs = dueNs;
+                n.retransmitDueNs = dueNs;
+            }
+        }
         sendCompleteSummaries(neighborId, nowNs);
         originationPending = true;
     }
@@ -219,7 +240,9 @@ public final class LinkStateProtocol {
         counters.lspsReceived++;
         LspId id = p.id();
         LsdbEntry held = lsdb.get(id);
-        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), held, nowNs);
+        // The checksum only matters at equal sequence numbers: do not compute it otherwise.
+        int checksum = held != null && held.pdu().sequence() == p.sequence() ? p.checksum() : 0;
+        Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), checksum, held, nowNs);
         if (id.origin().equals(self) && f == Lsdb.Freshness.NEWER) {
             receiveOwnNewer(from, n, p, nowNs);
             return;
@@ -228,11 +251,11 @@ public final class LinkStateProtocol {
             case NEWER:
                 install(p, nowNs);
                 floodExcept(id, from, nowNs);
-                n.srm.remove(id);
+                clearSrm(n, id);
                 n.ssn.add(id);
                 break;
             case SAME:
-                n.srm.remove(id);
+                clearSrm(n, id);
                 n.ssn.add(id);
                 counters.lspsDuplicate++;
                 break;
@@ -254,7 +277,7 @@ public final class LinkStateProtocol {
      */
     private void receiveOwnNewer(String from, NeighborState n, LinkStatePdu p, long nowNs) {
         install(p, nowNs);
-        n.srm.remove(p.id());
+        clearSrm(n, p.id());
         n.ssn.add(p.id());
         counters.ownLspsRecovered++;
         if (!p.isPurge() && !ownFragments.containsKey(p.id().fragment()) && p.id().fragment() != 0) {
@@ -275,14 +298,17 @@ public final class LinkStateProtocol {
             }
             return;
         }
-        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), held, nowNs)) {
+        switch (Lsdb.compare(e.sequence(), e.remainingLifetimeS(), e.checksum(), held, nowNs)) {
             case OLDER:
                 setSrm(n, e.id(), nowNs);
                 break;
             case SAME:
-                n.srm.remove(e.id());
+                clearSrm(n, e.id());
                 break;
             case NEWER:
+                // The neighbour's copy is newer: ask for it, and do not send it ours
+                // (ISO 10589 section 7.3.15.2).
+                n.srm.remove(e.id());
                 n.ssn.add(e.id());
                 break;
             default:
@@ -339,8 +365,14 @@ public final class LinkStateProtocol {
 
     private void setSrm(NeighborState n, LspId id, long nowNs) {
         n.srm.put(id, nowNs);
+        n.sentOnce.remove(id);
         n.srmNew.add(id);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
+    }
+
+    private static void clearSrm(NeighborState n, LspId id) {
+        n.srm.remove(id);
+        n.sentOnce.remove(id);
     }
 
     private void floodExcept(LspId id, String except, long nowNs) {
@@ -442,9 +474,13 @@ public final class LinkStateProtocol {
         int work = 0;
         work += age(nowNs);
         work += refresh(nowNs);
-        if (originationPending) {
+        if (originationPending && nowNs - lastOriginationNs >= MIN_ORIGINATION_INTERVAL_NS) {
             originationPending = false;
-            work += originate(nowNs);
+            int originated = originate(nowNs);
+            if (originated > 0) {
+                lastOriginationNs = nowNs;
+            }
+            work += originated;
         }
         if (backoff.poll(nowNs)) {
             runSpf();
@@ -462,10 +498,13 @@ public final class LinkStateProtocol {
      * @return when {@link #doWork} next has something to do, or {@code Long.MAX_VALUE}
      */
     public long nextDeadlineNs(long nowNs) {
-        if (originationPending || !changedPrefixes.isEmpty()) {
+        if (!changedPrefixes.isEmpty()) {
             return nowNs;
         }
         long next = backoff.nextDeadlineNs(nowNs);
+        if (originationPending) {
+            next = Math.min(next, Math.max(nowNs, lastOriginationNs + MIN_ORIGINATION_INTERVAL_NS));
+        }
         Expiry e = expiries.peek();
         if (e != null) {
             next = Math.min(next, e.dueNs());
@@ -495,7 +534,7 @@ public final class LinkStateProtocol {
             if (held.purged()) {
                 lsdb.remove(x.id());
                 for (NeighborState n : neighbors.values()) {
-                    n.srm.remove(x.id());
+                    clearSrm(n, x.id());
                 }
             } else if (x.id().origin().equals(self)) {
                 // Refresh should have prevented this; re-originate rather than purge ourselves.
@@ -617,7 +656,7 @@ public final class LinkStateProtocol {
                             if (held == null) {
                                 continue;
                             }
-                            long due = sendLsp(to, held, s.getValue(), nowNs);
+                            long due = sendLsp(to, n, s.getKey(), held, nowNs);
                             s.setValue(due);
                             nextDue = Math.min(nextDue, due);
                             work++;
@@ -626,6 +665,7 @@ public final class LinkStateProtocol {
                         }
                     }
                     n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                    n.sentOnce.retainAll(n.srm.keySet());
                     n.retransmitDueNs = nextDue;
                 } else {
                     // Only flags set since the last transmission are due.
@@ -636,10 +676,10 @@ public final class LinkStateProtocol {
                         }
                         LsdbEntry held = lsdb.get(id);
                         if (held == null) {
-                            n.srm.remove(id);
+                            clearSrm(n, id);
                             continue;
                         }
-                        long due = sendLsp(to, held, flaggedNs, nowNs);
+                        long due = sendLsp(to, n, id, held, nowNs);
                         n.srm.put(id, due);
                         n.retransmitDueNs = Math.min(n.retransmitDueNs, due);
                         work++;
@@ -673,11 +713,10 @@ public final class LinkStateProtocol {
     /**
      * Sends one LSP on a link.
      *
-     * @param flaggedNs when its flag became due
      * @return when to send it again if no acknowledgement arrives
      */
-    private long sendLsp(String to, LsdbEntry held, long flaggedNs, long nowNs) {
-        boolean retransmission = flaggedNs < nowNs - 1 && held.installedNs() < flaggedNs;
+    private long sendLsp(String to, NeighborState n, LspId id, LsdbEntry held, long nowNs) {
+        boolean retransmission = !n.sentOnce.add(id);
         output.send(to, held.current(nowNs));
         counters.lspsSent++;
         if (retransmission) {

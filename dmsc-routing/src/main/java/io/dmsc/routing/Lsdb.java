@@ -39,6 +39,24 @@ public final class Lsdb {
      * @return freshness of the received copy
      */
     public static Freshness compare(long seq, int lifetime, LsdbEntry held, long nowNs) {
+        return compare(seq, lifetime, 0, held, nowNs);
+    }
+
+    /**
+     * Compares as {@link #compare(long, int, LsdbEntry, long)}, and at equal sequence numbers and
+     * purge states of two live copies also by content checksum: a restarted originator may
+     * count up to a number it used before, with other content. The larger checksum counts as
+     * newer (OSPF's rule, RFC 2328 section 13.1), so every node keeps the same copy, and the
+     * originator, seeing a copy of its own LSP "newer" than its own, jumps past it.
+     *
+     * @param seq      received sequence number (unsigned); 0 means "absent"
+     * @param lifetime received remaining lifetime
+     * @param checksum received {@link LinkStatePdu#checksum()}, or 0 if unknown (matches any)
+     * @param held     held entry or null
+     * @param nowNs    current time
+     * @return freshness of the received copy
+     */
+    public static Freshness compare(long seq, int lifetime, int checksum, LsdbEntry held, long nowNs) {
         if (held == null) {
             return seq == 0 ? Freshness.SAME : Freshness.NEWER;
         }
@@ -51,10 +69,14 @@ public final class Lsdb {
         }
         boolean receivedPurge = lifetime == 0;
         boolean heldPurge = held.purged() || held.remainingLifetimeS(nowNs) == 0;
-        if (receivedPurge == heldPurge) {
+        if (receivedPurge != heldPurge) {
+            return receivedPurge ? Freshness.NEWER : Freshness.OLDER;
+        }
+        if (receivedPurge || checksum == 0) {
             return Freshness.SAME;
         }
-        return receivedPurge ? Freshness.NEWER : Freshness.OLDER;
+        int c2 = Integer.compareUnsigned(checksum, held.pdu().checksum());
+        return c2 == 0 ? Freshness.SAME : c2 > 0 ? Freshness.NEWER : Freshness.OLDER;
     }
 
     /**
@@ -95,10 +117,10 @@ public final class Lsdb {
     /**
      * @param entry an entry
      * @param nowNs current time
-     * @return its header as a summary
+     * @return its header as a summary, with the content checksum
      */
     public static LspSummary summary(LsdbEntry entry, long nowNs) {
         LinkStatePdu p = entry.pdu();
-        return new LspSummary(p.id(), p.sequence(), entry.remainingLifetimeS(nowNs));
+        return new LspSummary(p.id(), p.sequence(), entry.remainingLifetimeS(nowNs), p.checksum());
     }
 }

@@ -56,7 +56,8 @@ public record RoutingConfig(String nodeId, NodeRole role, int lspLifetimeS, int 
     }
 
     /**
-     * Defaults: lifetime 1200 s, refresh 900 s, zero-age 60 s, retransmit 1 s, 16 KiB fragments,
+     * Defaults: lifetime 1200 s, refresh 900 s, zero-age 60 s, retransmit 5 s (IS-IS's
+     * minimumLSPTransmissionInterval; links are TCP, so this is a safety net), 16 KiB fragments,
      * 500 headers per summary, SPF back-off 5 / 50 / 1000 ms, learn 500 ms, hold-down 3 s.
      *
      * @param nodeId this node
@@ -64,7 +65,7 @@ public record RoutingConfig(String nodeId, NodeRole role, int lspLifetimeS, int 
      * @return the defaults
      */
     public static RoutingConfig defaults(String nodeId, NodeRole role) {
-        return new RoutingConfig(nodeId, role, 1200, 900, 60, 1000, 16 * 1024, 500,
+        return new RoutingConfig(nodeId, role, 1200, 900, 60, 5000, 16 * 1024, 500,
                 5, 50, 1000, 500, 3000, false);
     }
 

@@ -69,6 +69,9 @@ public final class SpfBackoff {
      * @param nowNs current time
      */
     public void onEvent(long nowNs) {
+        // A learn or hold-down timer that has run out has run out, whether or not the owner
+        // polled since: act on the state the machine is really in now.
+        advanceTimers(nowNs);
         switch (state) {
             case QUIET:
                 state = SpfBackoffState.SHORT_WAIT;
@@ -102,6 +105,15 @@ public final class SpfBackoff {
      * @return true if an SPF must run now; the caller runs it
      */
     public boolean poll(long nowNs) {
+        advanceTimers(nowNs);
+        if (spfDueNs != NONE && nowNs - spfDueNs >= 0) {
+            spfDueNs = NONE;
+            return true;
+        }
+        return false;
+    }
+
+    private void advanceTimers(long nowNs) {
         if (learnDueNs != NONE && nowNs - learnDueNs >= 0) {
             learnDueNs = NONE;
             if (state == SpfBackoffState.SHORT_WAIT) {
@@ -113,11 +125,6 @@ public final class SpfBackoff {
             learnDueNs = NONE;
             state = SpfBackoffState.QUIET;
         }
-        if (spfDueNs != NONE && nowNs - spfDueNs >= 0) {
-            spfDueNs = NONE;
-            return true;
-        }
-        return false;
     }
 
     /** @return true if an SPF is scheduled */

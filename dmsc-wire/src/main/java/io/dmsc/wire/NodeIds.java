@@ -40,9 +40,28 @@ public final class NodeIds {
      */
     public static String check(String id) {
         if (!isValid(id)) {
-            throw new InvalidNameException("node id '" + id + "' is not valid (expected: 1 to " + MAX_LENGTH
+            throw new InvalidNameException(problem(id) + " (expected: 1 to " + MAX_LENGTH
                     + " of letters, digits and . _ -)");
         }
         return id;
+    }
+
+    private static String problem(String id) {
+        if (id == null) {
+            return "node id: null";
+        }
+        if (id.isEmpty()) {
+            return "node id: empty";
+        }
+        if (id.length() > MAX_LENGTH) {
+            return "node id '" + ServicePrefix.abbreviate(id) + "' is " + id.length() + " characters";
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char ch = id.charAt(i);
+            if (ch == '~' || !ServicePrefix.isAllowed(ch)) {
+                return "node id '" + id + "' contains " + ServicePrefix.describe(id.codePointAt(i));
+            }
+        }
+        throw new AssertionError(id);
     }
 }

@@ -109,7 +109,8 @@ public final class ServicePrefix implements Comparable<ServicePrefix> {
             char ch = component.charAt(i);
             if (!isAllowed(ch)) {
                 throw new InvalidNameException("service prefix: component " + position + " '"
-                        + abbreviate(component) + "' contains " + describe(ch) + " (expected: only " + ALLOWED + ")");
+                        + abbreviate(component) + "' contains " + describe(component.codePointAt(i))
+                        + " (expected: only " + ALLOWED + ")");
             }
         }
     }
@@ -125,18 +126,30 @@ public final class ServicePrefix implements Comparable<ServicePrefix> {
                 || ch == '.' || ch == '_' || ch == '~' || ch == '-';
     }
 
-    private static String describe(char ch) {
-        if (ch < 0x20 || ch == 0x7f) {
-            return String.format("control character U+%04X", (int) ch);
+    /**
+     * Names a character for an error message. Takes a code point so that a character outside
+     * the BMP is shown whole, never as half a surrogate pair.
+     */
+    static String describe(int codePoint) {
+        if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) {
+            return String.format("control character U+%04X", codePoint);
         }
-        if (ch == ' ') {
+        if (codePoint == ' ') {
             return "a space";
         }
-        return "'" + ch + "'";
+        if (codePoint < 0x80) {
+            return "'" + (char) codePoint + "'";
+        }
+        return "'" + new String(Character.toChars(codePoint)) + "' (" + String.format("U+%04X", codePoint) + ")";
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    static String abbreviate(String s) {
+        if (s.length() <= 80) {
+            return s;
+        }
+        // Never cut a surrogate pair in half.
+        int end = Character.isHighSurrogate(s.charAt(76)) ? 76 : 77;
+        return s.substring(0, end) + "...";
     }
 
     /** @return number of components */
@@ -186,15 +199,12 @@ public final class ServicePrefix implements Comparable<ServicePrefix> {
         if (count == components.length) {
             return this;
         }
-        return new ServicePrefix(Arrays.copyOf(components, count), null).withText();
-    }
-
-    private ServicePrefix withText() {
+        String[] kept = Arrays.copyOf(components, count);
         StringBuilder sb = new StringBuilder();
-        for (String c : components) {
+        for (String c : kept) {
             sb.append('/').append(c);
         }
-        return new ServicePrefix(components, sb.toString());
+        return new ServicePrefix(kept, sb.toString());
     }
 
     /**

@@ -241,8 +241,8 @@ public final class SimulatedNetwork {
             linkDown(l.a, l.b);
         }
         n.incarnation++;
-        // The old incarnation's timer events are dropped on delivery; without this reset a
-        // pending one would keep the new protocol's earlier deadlines from being scheduled.
+        // The old incarnation's pending timer event will be dropped as stale: forget it, or
+        // touch() would never schedule a timer of the new incarnation earlier than it.
         n.scheduledNs = Long.MAX_VALUE;
         start(n);
         for (Link l : mine) {

@@ -220,7 +220,7 @@ public final class LinkFrameCodec {
     }
 
     private static LspSummary fromProto(io.dmsc.wire.proto.link.v1.LspSummary e) {
-        return new LspSummary(fromProto(e.getId()), e.getSequence(), e.getRemainingLifetimeS());
+        return new LspSummary(fromProto(e.getId()), e.getSequence(), e.getRemainingLifetimeS(), e.getChecksum());
     }
 
     private static LspId fromProto(io.dmsc.wire.proto.link.v1.LspId id) {
@@ -233,7 +233,8 @@ public final class LinkFrameCodec {
 
     private static io.dmsc.wire.proto.link.v1.LspSummary toProto(LspSummary s) {
         return io.dmsc.wire.proto.link.v1.LspSummary.newBuilder().setId(toProto(s.id()))
-                .setSequence(s.sequence()).setRemainingLifetimeS(s.remainingLifetimeS()).build();
+                .setSequence(s.sequence()).setRemainingLifetimeS(s.remainingLifetimeS())
+                .setChecksum(s.checksum()).build();
     }
 
     private static io.dmsc.wire.proto.link.v1.LinkStatePdu toProto(LinkStatePdu p) {

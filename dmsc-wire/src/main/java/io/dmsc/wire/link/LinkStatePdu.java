@@ -1,6 +1,9 @@
 package io.dmsc.wire.link;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * One fragment of a node's link-state PDU (signal type 2). Fragment 0 carries the neighbours,
@@ -43,9 +46,50 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
         return remainingLifetimeS == 0;
     }
 
-    /** @return the header as a summary entry */
+    /** @return the header as a summary entry, with the content checksum */
     public LspSummary summary() {
-        return new LspSummary(id, sequence, remainingLifetimeS);
+        return new LspSummary(id, sequence, remainingLifetimeS, checksum());
+    }
+
+    /**
+     * Checksum of the content: role, overload flag, neighbours and prefixes (not the id, the
+     * sequence number or the lifetime). Two LSPs with one id and one sequence number but other
+     * content have, but for a 2^-32 chance, different checksums; at equal sequence numbers the
+     * larger checksum counts as newer, so every node keeps the same copy (as OSPF does, RFC 2328
+     * section 13.1). Computed on each call.
+     *
+     * @return a CRC-32C of the content, never 0 (0 means "no checksum" in a summary)
+     */
+    public int checksum() {
+        CRC32C crc = new CRC32C();
+        ByteBuffer scratch = ByteBuffer.allocate(Integer.BYTES);
+        update(crc, role.code());
+        crc.update(overload ? 1 : 0);
+        update(crc, scratch, neighbors.size());
+        for (NeighborEntry n : neighbors) {
+            update(crc, n.nodeId());
+            update(crc, scratch, n.metric());
+        }
+        for (PrefixEntry p : prefixes) {
+            update(crc, p.prefix().toString());
+            update(crc, scratch, p.cost());
+            update(crc, scratch, p.authorizationLength());
+            crc.update(p.authorization());
+        }
+        int value = (int) crc.getValue();
+        return value == 0 ? 1 : value;
+    }
+
+    private static void update(CRC32C crc, String text) {
+        // Names are ASCII; a 0 byte ends each one, so "ab","c" and "a","bc" differ.
+        crc.update(text.getBytes(StandardCharsets.US_ASCII));
+        crc.update(0);
+    }
+
+    private static void update(CRC32C crc, ByteBuffer scratch, int value) {
+        scratch.clear();
+        scratch.putInt(value).flip();
+        crc.update(scratch);
     }
 
     /**

@@ -7,8 +7,9 @@ package io.dmsc.wire.link;
  * @param id                 the LSP
  * @param sequence           its sequence number, compared unsigned
  * @param remainingLifetimeS its remaining lifetime in seconds
+ * @param checksum           {@link LinkStatePdu#checksum()} of the content, or 0 if not given
  */
-public record LspSummary(LspId id, long sequence, int remainingLifetimeS) {
+public record LspSummary(LspId id, long sequence, int remainingLifetimeS, int checksum) {
     /** Validates the fields. */
     public LspSummary {
         if (id == null) {
@@ -18,5 +19,16 @@ public record LspSummary(LspId id, long sequence, int remainingLifetimeS) {
             throw new IllegalArgumentException("remainingLifetimeS: " + remainingLifetimeS
                     + " (expected: 0.." + LinkStatePdu.MAX_LIFETIME_S + ")");
         }
+    }
+
+    /**
+     * A header without checksum (a request, or from a sender that does not give one).
+     *
+     * @param id                 the LSP
+     * @param sequence           its sequence number, compared unsigned
+     * @param remainingLifetimeS its remaining lifetime in seconds
+     */
+    public LspSummary(LspId id, long sequence, int remainingLifetimeS) {
+        this(id, sequence, remainingLifetimeS, 0);
     }
 }

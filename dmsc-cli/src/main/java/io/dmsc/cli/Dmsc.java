@@ -1,0 +1,54 @@
+package io.dmsc.cli;
+
+import io.dmsc.node.config.ConfigException;
+import io.dmsc.node.link.LinkException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code dmsc} command. Subcommands are thin over the modules.
+ */
+@Command(name = "dmsc", mixinStandardHelpOptions = true, version = "dmsc 0.1.0",
+        description = "Distributed Micro Service Communication: service gateways and routers that route calls "
+                + "by service prefix.",
+        subcommands = {RunCommand.class, UpCommand.class, ShowCommand.class, CommandLine.HelpCommand.class})
+public final class Dmsc {
+    private Dmsc() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args command line
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /**
+     * Runs a command line and returns its exit code (for tests).
+     *
+     * @param args command line
+     * @return exit code
+     */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Dmsc());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof ConfigException || ex instanceof LinkException || ex instanceof UserException) {
+                line.getErr().println("dmsc: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    /** An error the user can fix; printed without a stack trace. */
+    static final class UserException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UserException(String message) {
+            super(message);
+        }
+    }
+}

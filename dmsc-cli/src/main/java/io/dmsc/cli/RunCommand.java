@@ -1,0 +1,64 @@
+package io.dmsc.cli;
+
+import io.dmsc.node.DmscNode;
+import io.dmsc.node.config.ConfigLoader;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.link.TcpLinkTransport;
+import io.netty.channel.EventLoopGroup;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dmsc run}: one node as its own process. */
+@Command(name = "run", description = {"Run one node (SG or SR) in this process.",
+    "Either from a node file:        dmsc run node.yaml",
+    "or one node of a topology file: dmsc run --topology FILE --node ID"})
+final class RunCommand implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "NODE_FILE", description = "node YAML file")
+    Path nodeFile;
+
+    @Option(names = "--topology", paramLabel = "FILE", description = "topology YAML file")
+    Path topology;
+
+    @Option(names = "--node", paramLabel = "ID", description = "node id in the topology file")
+    String nodeId;
+
+    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
+    long exitAfterMs;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig config;
+        if (nodeFile != null && topology == null && nodeId == null) {
+            config = ConfigLoader.loadNode(nodeFile);
+        } else if (nodeFile == null && topology != null && nodeId != null) {
+            config = ConfigLoader.loadTopology(topology).node(nodeId);
+        } else {
+            throw new Dmsc.UserException("run: give either NODE_FILE, or --topology FILE with --node ID");
+        }
+        EventLoopGroup group = EventLoops.newGroup(1, "dmsc-links");
+        DmscNode node = new DmscNode(config, new TcpLinkTransport(group, config.maxFrameLength()));
+        try {
+            node.start();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully();
+            throw e;
+        }
+        System.out.println(config.id() + " (" + config.role().code() + ") running: fabric " + node.listenAddress()
+                + (node.adminAddress() == null ? "" : ", admin http://" + node.adminAddress()));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            group.shutdownGracefully();
+            stop.countDown();
+        }));
+        UpCommand.await(stop, exitAfterMs);
+        node.close();
+        group.shutdownGracefully();
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package io.dmsc.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dmsc.node.NodeStatus;
+import io.dmsc.node.link.HostPort;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib or fib (from its admin HTTP /status).")
+final class ShowCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    enum What { neighbors, lsdb, rib, fib }
+
+    @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
+    What what;
+
+    @Option(names = "--admin", required = true, paramLabel = "HOST:PORT", description = "the node's admin address")
+    String admin;
+
+    @Option(names = "--json", description = "print the raw JSON status")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        HostPort hp;
+        try {
+            hp = HostPort.parse(admin);
+        } catch (IllegalArgumentException e) {
+            throw new Dmsc.UserException("--admin: " + e.getMessage());
+        }
+        String body = fetch(hp);
+        if (json) {
+            System.out.println(body);
+            return 0;
+        }
+        NodeStatus s = JSON.readValue(body, NodeStatus.class);
+        System.out.print(render(what, s));
+        return 0;
+    }
+
+    static String fetch(HostPort hp) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hp + "/status"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        HttpResponse<String> resp;
+        try {
+            resp = client.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new Dmsc.UserException("cannot connect to admin HTTP at " + hp
+                    + " (expected: a running node's admin address, e.g. 127.0.0.1:9101)");
+        }
+        if (resp.statusCode() != 200) {
+            throw new Dmsc.UserException("admin HTTP at " + hp + " answered " + resp.statusCode() + ": "
+                    + resp.body().strip());
+        }
+        return resp.body();
+    }
+
+    static String render(What what, NodeStatus s) {
+        String title = s.nodeId() + " (" + s.role() + ")";
+        switch (what) {
+            case neighbors: {
+                Table t = new Table("Neighbor", "State", "Role", "Address", "Dir", "Metric", "Up for", "Pending");
+                for (NodeStatus.Neighbor n : s.neighbors()) {
+                    t.row(n.id().isEmpty() ? "?" : n.id(), n.state(), n.role().isEmpty() ? "-" : n.role(), n.address(),
+                            n.direction().isEmpty() ? "-" : n.direction(), n.metric(), duration(n.upForMs()),
+                            n.pendingLsps());
+                }
+                return title + " neighbors: " + t.size() + "\n" + t.render();
+            }
+            case lsdb: {
+                Table t = new Table("LSP ID", "Seq", "Lifetime", "Role", "OL", "Neighbors", "Prefixes");
+                for (NodeStatus.Lsp l : s.lsdb()) {
+                    t.row(l.lspId(), l.sequence(), l.purged() ? "purged" : l.lifetimeS() + "s", l.role(),
+                            l.overload() ? "OL" : "-", l.neighbors().isEmpty() ? "-" : String.join(" ", l.neighbors()),
+                            l.prefixes().isEmpty() ? "-" : String.join(" ", l.prefixes()));
+                }
+                return title + " link-state database: " + t.size() + " LSPs, SPF back-off " + s.spfState() + "\n"
+                        + t.render();
+            }
+            case rib: {
+                Table t = new Table("Prefix", "Cost", "Egress", "Next hops");
+                for (NodeStatus.Route r : s.rib()) {
+                    t.row(r.prefix(), r.cost(), String.join(",", r.egress()),
+                            r.local() && r.nextHops().isEmpty() ? "local" : (r.local() ? "local," : "")
+                                    + String.join(",", r.nextHops()));
+                }
+                return title + " routing table: " + t.size() + " prefixes\n" + t.render();
+            }
+            case fib: {
+                Table t = new Table("Prefix", "Next hops", "Cost");
+                for (NodeStatus.Forwarding f : s.fib()) {
+                    String hops = String.join(", ", f.nextHops());
+                    if (f.local()) {
+                        hops = hops.isEmpty() ? "local" : "local, " + hops;
+                    }
+                    t.row(f.prefix(), hops, f.cost());
+                }
+                return title + " forwarding table: " + t.size() + " entries\n" + t.render();
+            }
+            default:
+                throw new AssertionError(what);
+        }
+    }
+
+    private static String duration(long ms) {
+        if (ms <= 0) {
+            return "-";
+        }
+        long s = ms / 1000;
+        return String.format("%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+}

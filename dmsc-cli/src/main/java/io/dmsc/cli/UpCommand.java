@@ -1,0 +1,60 @@
+package io.dmsc.cli;
+
+import io.dmsc.node.DmscNode;
+import io.dmsc.node.Mesh;
+import io.dmsc.node.config.ConfigLoader;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.config.TopologyConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dmsc up}: a whole topology in one JVM over loopback TCP. */
+@Command(name = "up", description = "Run every node of a topology file in this process, linked over loopback TCP.")
+final class UpCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "TOPOLOGY_FILE", description = "topology YAML file")
+    Path file;
+
+    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
+    long exitAfterMs;
+
+    @Override
+    public Integer call() throws Exception {
+        TopologyConfig topology = ConfigLoader.loadTopology(file);
+        Mesh mesh = Mesh.start(topology, Mesh.Links.TCP);
+        System.out.println("topology " + (topology.name() == null ? file : topology.name()) + ": "
+                + topology.nodes().size() + " nodes, " + topology.links().size() + " links");
+        System.out.printf("%-10s %-5s %-22s %-22s%n", "NODE", "ROLE", "FABRIC", "ADMIN");
+        for (NodeConfig c : topology.nodes()) {
+            DmscNode n = mesh.node(c.id());
+            System.out.printf("%-10s %-5s %-22s %-22s%n", c.id(), c.role().code(), n.listenAddress(),
+                    n.adminAddress() == null ? "-" : n.adminAddress());
+        }
+        NodeConfig first = topology.nodes().get(0);
+        if (first.admin() != null) {
+            System.out.println("inspect with: ./dmsc show fib --admin " + mesh.node(first.id()).adminAddress()
+                    + "   (also: neighbors, lsdb, rib)");
+        }
+        System.out.println("Ctrl-C stops the mesh.");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            mesh.close();
+            stop.countDown();
+        }));
+        await(stop, exitAfterMs);
+        mesh.close();
+        return 0;
+    }
+
+    static void await(CountDownLatch stop, long exitAfterMs) throws InterruptedException {
+        if (exitAfterMs > 0) {
+            stop.await(exitAfterMs, TimeUnit.MILLISECONDS);
+        } else {
+            stop.await();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code dmsc} command line: run, up, show. */
+package io.dmsc.cli;

@@ -1,0 +1,106 @@
+package io.dmsc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dmsc.node.NodeStatus;
+import io.dmsc.node.config.ConfigLoader;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.config.TopologyConfig;
+import io.dmsc.node.link.HostPort;
+import io.dmsc.routing.FibEntry;
+import io.dmsc.testkit.ReferenceRoutes;
+import io.dmsc.wire.ServicePrefix;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Figure 2 with every node in its own JVM, started by {@code dmsc run --topology FILE --node ID}. */
+class MultiProcessMeshTest {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void shouldBuildTheSameFibsAsOneProcessPerNode(@TempDir Path dir) throws Exception {
+        // Figure 2 with every fixed port replaced by a free one, so the test never collides with
+        // a mesh someone is running.
+        String text = Files.readString(Path.of("../examples/figure2.yaml"));
+        Matcher m = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(text);
+        Map<String, Integer> ports = new HashMap<>();
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            int port = ports.computeIfAbsent(m.group(1), k -> {
+                try {
+                    return freePort();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            m.appendReplacement(sb, "127.0.0.1:" + port);
+        }
+        m.appendTail(sb);
+        Path file = dir.resolve("figure2.yaml");
+        Files.writeString(file, sb.toString());
+        TopologyConfig topology = ConfigLoader.loadTopology(file);
+
+        List<Process> processes = new ArrayList<>();
+        try {
+            for (NodeConfig n : topology.nodes()) {
+                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        "-cp", System.getProperty("java.class.path"), Dmsc.class.getName(),
+                        "run", "--topology", file.toString(), "--node", n.id(), "--exit-after-ms", "120000");
+                pb.redirectErrorStream(true);
+                pb.redirectOutput(dir.resolve(n.id() + ".log").toFile());
+                processes.add(pb.start());
+            }
+            Map<String, Map<ServicePrefix, FibEntry>> expected = ReferenceRoutes.compute(topology, Set.of(), Set.of());
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+                for (NodeConfig n : topology.nodes()) {
+                    NodeStatus s;
+                    try {
+                        s = JSON.readValue(ShowCommand.fetch(HostPort.parse(n.admin())), NodeStatus.class);
+                    } catch (RuntimeException e) {
+                        throw new AssertionError(n.id() + " not answering yet: " + e.getMessage());
+                    }
+                    Map<ServicePrefix, FibEntry> actual = new TreeMap<>();
+                    for (NodeStatus.Forwarding f : s.fib()) {
+                        actual.put(ServicePrefix.parse(f.prefix()), new FibEntry(ServicePrefix.parse(f.prefix()),
+                                f.nextHops(), f.local(), f.cost()));
+                    }
+                    assertThat(actual).as(n.id()).isEqualTo(expected.get(n.id()));
+                }
+            });
+            for (Process p : processes) {
+                assertThat(p.isAlive()).isTrue();
+            }
+        } finally {
+            for (Process p : processes) {
+                p.destroy();
+            }
+            for (Process p : processes) {
+                p.waitFor();
+            }
+        }
+    }
+}

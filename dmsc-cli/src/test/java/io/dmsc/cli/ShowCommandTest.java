@@ -1,0 +1,74 @@
+package io.dmsc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dmsc.node.NodeStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ShowCommandTest {
+    private static NodeStatus status() {
+        return new NodeStatus("sr-1", "sr", "127.0.0.1:7011", 1000,
+                List.of(new NodeStatus.Neighbor("sg-1", "UP", "127.0.0.1:7001", "in", 10, 65_000, "sg", 0)),
+                List.of(new NodeStatus.Lsp("sg-1-00", "sg-1", 0, "3", 1190, "sg", false, List.of("sr-1:10"),
+                        List.of("/_dmsc/node/sg-1", "/demo/sg-1"), false)),
+                List.of(new NodeStatus.Route("/demo/sg-4", 20, List.of("sg-4"), List.of("sr-2", "sr-3"), false)),
+                List.of(new NodeStatus.Forwarding("/demo/sg-4", List.of("sr-2", "sr-3"), false, 20),
+                        new NodeStatus.Forwarding("/_dmsc/node/sr-1", List.of(), true, 0)),
+                Map.of(), "QUIET");
+    }
+
+    @Test
+    void shouldPrintAlignedFibWithEqualCostNextHopsAndLocalEntries() {
+        String out = ShowCommand.render(ShowCommand.What.fib, status());
+        assertThat(out).isEqualTo("sr-1 (sr) forwarding table: 2 entries\n"
+                + "Prefix            Next hops   Cost\n"
+                + "/demo/sg-4        sr-2, sr-3  20\n"
+                + "/_dmsc/node/sr-1  local       0\n");
+    }
+
+    @Test
+    void shouldPrintNeighborsLsdbAndRib() {
+        assertThat(ShowCommand.render(ShowCommand.What.neighbors, status()))
+                .contains("sg-1      UP     sg    127.0.0.1:7001  in   10      00:01:05  0");
+        assertThat(ShowCommand.render(ShowCommand.What.lsdb, status()))
+                .contains("sg-1-00  3    1190s     sg    -   sr-1:10    /_dmsc/node/sg-1 /demo/sg-1");
+        assertThat(ShowCommand.render(ShowCommand.What.rib, status()))
+                .contains("/demo/sg-4  20    sg-4    sr-2,sr-3");
+    }
+
+    @Test
+    void shouldExplainAnUnreachableAdminAddress() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Dmsc.execute("show", "fib", "--admin", "127.0.0.1:1");
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot connect to admin HTTP at 127.0.0.1:1");
+    }
+
+    @Test
+    void shouldNameTheBadKeyOfATopologyFile() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Dmsc.execute("up", "no-such-topology.yaml");
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("no-such-topology.yaml: file not found (expected: a readable YAML file)");
+    }
+}

@@ -1,0 +1,202 @@
+package io.dmsc.node;
+
+import io.dmsc.node.config.NeighborConfig;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.config.TopologyConfig;
+import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.link.InMemoryLinkNetwork;
+import io.dmsc.node.link.InMemoryLinkTransport;
+import io.dmsc.node.link.LinkTransport;
+import io.dmsc.node.link.TcpLinkTransport;
+import io.netty.channel.EventLoopGroup;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A whole topology run in one JVM: every node is a real {@link DmscNode} with its own conductor,
+ * connected over loopback TCP (what {@code dmsc up} runs) or over in-memory links (large meshes
+ * in tests). Nodes bind first and learn each other's bound addresses afterwards, so port 0
+ * works. Thread-safe for the calls tests make (start, kill, restart, close).
+ */
+public final class Mesh implements AutoCloseable {
+    /** How the nodes are linked. */
+    public enum Links {
+        /** Real sockets on the addresses of the topology file. */
+        TCP,
+        /** In-memory links through the same frame codec. */
+        IN_MEMORY
+    }
+
+    private final TopologyConfig topology;
+    private final Links links;
+    private final EventLoopGroup group;
+    private final InMemoryLinkNetwork memory;
+    private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
+    private final Map<String, DmscNode> nodes = new LinkedHashMap<>();
+    private final Map<String, String> bound = new HashMap<>();
+    private final java.util.Set<String> disconnected = new java.util.HashSet<>();
+
+    private Mesh(TopologyConfig topology, Links links) {
+        this.topology = topology;
+        this.links = links;
+        this.group = links == Links.TCP ? EventLoops.newGroup(Math.min(2, Runtime.getRuntime().availableProcessors()),
+                "dmsc-links") : null;
+        this.memory = links == Links.IN_MEMORY ? new InMemoryLinkNetwork() : null;
+        for (NodeConfig n : topology.nodes()) {
+            configs.put(n.id(), n);
+        }
+    }
+
+    /**
+     * Starts every node of a topology.
+     *
+     * @param topology the topology
+     * @param links    TCP or in-memory
+     * @return the running mesh
+     */
+    public static Mesh start(TopologyConfig topology, Links links) {
+        Mesh mesh = new Mesh(topology, links);
+        try {
+            for (NodeConfig n : topology.nodes()) {
+                mesh.startNode(n.id(), false);
+            }
+            for (String id : mesh.configs.keySet()) {
+                mesh.nodes.get(id).setNeighbors(mesh.resolvedNeighbors(id));
+            }
+        } catch (RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+        return mesh;
+    }
+
+    private synchronized void startNode(String id, boolean withNeighbors) {
+        NodeConfig c = configs.get(id);
+        String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
+        NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
+        LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(group, c.maxFrameLength())
+                : new InMemoryLinkTransport(memory, c.maxFrameLength());
+        DmscNode node = new DmscNode(effective, transport).start();
+        bound.put(id, node.listenAddress());
+        nodes.put(id, node);
+    }
+
+    private List<NeighborConfig> resolvedNeighbors(String id) {
+        List<NeighborConfig> out = new ArrayList<>();
+        for (NeighborConfig n : configs.get(id).neighbors()) {
+            if (disconnected.contains(id + ">" + n.id())) {
+                continue;
+            }
+            out.add(new NeighborConfig(n.id(), bound.getOrDefault(n.id(), n.address()), n.metric()));
+        }
+        return out;
+    }
+
+    /**
+     * @param id a node id
+     * @return the running node, or null if it was killed
+     */
+    public synchronized DmscNode node(String id) {
+        return nodes.get(id);
+    }
+
+    /** @return running nodes in file order */
+    public synchronized List<DmscNode> nodes() {
+        return new ArrayList<>(nodes.values());
+    }
+
+    /**
+     * Stops a node abruptly: its links close, its state is lost.
+     *
+     * @param id the node
+     */
+    public synchronized void kill(String id) {
+        DmscNode n = nodes.remove(id);
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    /**
+     * Starts a killed node again on the same address, with empty state.
+     *
+     * @param id the node
+     * @return the new node
+     */
+    public synchronized DmscNode restart(String id) {
+        kill(id);
+        startNode(id, true);
+        return nodes.get(id);
+    }
+
+    /**
+     * Closes the connection between two nodes abruptly; both ends redial at once.
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void closeConnection(String a, String b) {
+        DmscNode n = nodes.get(a);
+        if (n != null) {
+            n.conductor().dropLink(b);
+        }
+    }
+
+    /**
+     * Takes a link out of service at both ends (the connection closes and is not redialed).
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void disconnect(String a, String b) {
+        setLinkConfigured(a, b, false);
+        setLinkConfigured(b, a, false);
+    }
+
+    /**
+     * Puts a link taken out by {@link #disconnect} back into service.
+     *
+     * @param a one end
+     * @param b other end
+     */
+    public synchronized void reconnect(String a, String b) {
+        setLinkConfigured(a, b, true);
+        setLinkConfigured(b, a, true);
+    }
+
+    private void setLinkConfigured(String at, String peer, boolean present) {
+        DmscNode n = nodes.get(at);
+        if (n == null) {
+            return;
+        }
+        if (present) {
+            disconnected.remove(at + ">" + peer);
+        } else {
+            disconnected.add(at + ">" + peer);
+        }
+        n.setNeighbors(resolvedNeighbors(at));
+    }
+
+    /** @return the topology */
+    public TopologyConfig topology() {
+        return topology;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (DmscNode n : nodes.values()) {
+            n.close();
+        }
+        nodes.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (memory != null) {
+            memory.close();
+        }
+    }
+}

@@ -1,0 +1,696 @@
+package io.dmsc.node;
+
+import io.dmsc.node.config.NeighborConfig;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.link.LinkChannel;
+import io.dmsc.node.link.LinkHandler;
+import io.dmsc.node.link.LinkTransport;
+import io.dmsc.routing.Adjacency;
+import io.dmsc.routing.Fib;
+import io.dmsc.routing.FibEntry;
+import io.dmsc.routing.LinkStateOutput;
+import io.dmsc.routing.LinkStateProtocol;
+import io.dmsc.routing.LsdbEntry;
+import io.dmsc.routing.ProtocolCounters;
+import io.dmsc.routing.RibEntry;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.HelloMessage;
+import io.dmsc.wire.link.LinkMessage;
+import io.dmsc.wire.link.LinkStatePdu;
+import io.dmsc.wire.link.MalformedFrameException;
+import io.dmsc.wire.link.NeighborEntry;
+import io.dmsc.wire.link.PrefixEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single-threaded owner of one node's control state: link sessions and their adjacency
+ * state machines, dialing with back-off, and the {@link LinkStateProtocol}. Transport threads
+ * and admin threads reach it only through its command queues; it publishes the FIB as an
+ * immutable snapshot that data-plane threads read without locks ({@link #fib()}).
+ *
+ * <p>Link messages go through a bounded queue (a full queue drops the message and counts it:
+ * flooding retransmits); lifecycle events (open, close, dial failure) go through a queue bounded
+ * by the number of connections. Each duty cycle catches and counts any {@code Throwable} and
+ * carries on, as Aeron's agent runner does.
+ */
+public final class NodeConductor implements LinkHandler, LinkStateOutput {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeConductor.class);
+    private static final int MESSAGE_QUEUE_CAPACITY = 65_536;
+    private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MIN_REDIAL_MS = 50;
+    /** A duty cycle longer than this risks neighbours' hold timers: say so. */
+    private static final long SLOW_CYCLE_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long MAX_REDIAL_MS = 5_000;
+
+    private final NodeConfig config;
+    private final LinkTransport transport;
+    private final NodeMetrics metrics;
+    private final long startNs = System.nanoTime();
+    private final Queue<Runnable> messages = new ArrayBlockingQueue<>(MESSAGE_QUEUE_CAPACITY);
+    private final Queue<Runnable> lifecycle = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running;
+    private volatile Fib fib = Fib.EMPTY;
+    private volatile long lastDutyCycleNs = System.nanoTime();
+    private volatile long errors;
+
+    // Conductor thread only.
+    private LinkStateProtocol protocol;
+    private final Map<Long, LinkSession> sessions = new LinkedHashMap<>();
+    private final Map<String, LinkSession> active = new TreeMap<>();
+    private final Map<String, Dialer> dialers = new TreeMap<>();
+    private final List<FibListener> fibListeners = new ArrayList<>();
+    private List<PrefixEntry> localPrefixes;
+
+    /** Receives every new FIB snapshot, on the conductor thread. */
+    public interface FibListener {
+        /** @param fib the new snapshot */
+        void onFib(Fib fib);
+    }
+
+    /** One connection and its adjacency. Conductor thread only. */
+    private static final class LinkSession {
+        final LinkChannel channel;
+        final Adjacency adjacency;
+        final long openedNs;
+        long upSinceNs;
+        NeighborConfig neighbor;
+
+        LinkSession(LinkChannel channel, Adjacency adjacency, long openedNs) {
+            this.channel = channel;
+            this.adjacency = adjacency;
+            this.openedNs = openedNs;
+        }
+
+        String neighborId() {
+            return adjacency.neighborId();
+        }
+    }
+
+    /** Dialing state of one configured neighbour. Conductor thread only. */
+    private static final class Dialer {
+        NeighborConfig neighbor;
+        boolean dialing;
+        long nextDialNs;
+        long backoffMs = MIN_REDIAL_MS;
+
+        Dialer(NeighborConfig neighbor) {
+            this.neighbor = neighbor;
+        }
+    }
+
+    /**
+     * @param config    node settings
+     * @param transport link transport (listening is started by the caller)
+     * @param metrics   where to count
+     */
+    public NodeConductor(NodeConfig config, LinkTransport transport, NodeMetrics metrics) {
+        this.config = config;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.thread = new Thread(this::run, "dmsc-conductor-" + config.id());
+        this.thread.setDaemon(true);
+        List<PrefixEntry> prefixes = new ArrayList<>();
+        for (ServicePrefix p : config.prefixes()) {
+            prefixes.add(PrefixEntry.of(p, 0));
+        }
+        this.localPrefixes = prefixes;
+        for (NeighborConfig n : config.neighbors()) {
+            dialers.put(n.id(), new Dialer(n));
+        }
+    }
+
+    /** Starts the conductor thread. */
+    public void start() {
+        running = true;
+        thread.start();
+    }
+
+    /** Stops the conductor thread and waits for it. */
+    public void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Called from other threads
+
+    /** @return the current FIB snapshot; lock-free, any thread */
+    public Fib fib() {
+        return fib;
+    }
+
+    /** @return true if the conductor thread is running and completed a duty cycle recently */
+    public boolean healthy() {
+        return running && thread.isAlive() && System.nanoTime() - lastDutyCycleNs < TimeUnit.SECONDS.toNanos(5);
+    }
+
+    /** @return duty cycles that threw, since start */
+    public long errors() {
+        return errors;
+    }
+
+    /**
+     * Replaces the locally originated prefixes (static config, attached pods).
+     *
+     * @param prefixes the prefixes
+     */
+    public void setLocalPrefixes(Collection<PrefixEntry> prefixes) {
+        List<PrefixEntry> copy = List.copyOf(prefixes);
+        enqueueLifecycle(() -> {
+            localPrefixes = copy;
+            protocol.setLocalPrefixes(copy, System.nanoTime());
+        });
+    }
+
+    /**
+     * Sets the overload flag.
+     *
+     * @param overload the flag
+     */
+    public void setOverload(boolean overload) {
+        enqueueLifecycle(() -> protocol.setOverload(overload));
+    }
+
+    /**
+     * Replaces the configured neighbours: new ones are dialed, removed ones are disconnected.
+     *
+     * @param neighbors the neighbours
+     */
+    public void setNeighbors(List<NeighborConfig> neighbors) {
+        List<NeighborConfig> copy = List.copyOf(neighbors);
+        enqueueLifecycle(() -> {
+            Map<String, NeighborConfig> byId = new HashMap<>();
+            for (NeighborConfig n : copy) {
+                byId.put(n.id(), n);
+                Dialer d = dialers.get(n.id());
+                if (d == null) {
+                    dialers.put(n.id(), new Dialer(n));
+                } else {
+                    d.neighbor = n;
+                }
+            }
+            for (String id : new ArrayList<>(dialers.keySet())) {
+                if (!byId.containsKey(id)) {
+                    dialers.remove(id);
+                    LinkSession s = active.get(id);
+                    if (s != null) {
+                        s.channel.close();
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Closes the connection to a neighbour, as a failing cable would; it is redialed as usual.
+     *
+     * @param neighborId the neighbour
+     */
+    public void dropLink(String neighborId) {
+        enqueueLifecycle(() -> {
+            LinkSession s = active.get(neighborId);
+            if (s != null) {
+                s.channel.close();
+            }
+        });
+    }
+
+    /**
+     * Registers a FIB listener (data plane, tests); it first receives the current FIB.
+     *
+     * @param listener the listener
+     */
+    public void addFibListener(FibListener listener) {
+        enqueueLifecycle(() -> {
+            fibListeners.add(listener);
+            listener.onFib(fib);
+        });
+    }
+
+    /**
+     * Takes a snapshot of the node's state on the conductor thread.
+     *
+     * @return the snapshot, completed by the conductor
+     */
+    public CompletableFuture<NodeStatus> status() {
+        CompletableFuture<NodeStatus> f = new CompletableFuture<>();
+        if (!enqueueLifecycle(() -> f.complete(snapshot(System.nanoTime())))) {
+            f.completeExceptionally(new IllegalStateException("node " + config.id() + " is stopped"));
+        }
+        return f;
+    }
+
+    private boolean enqueueLifecycle(Runnable r) {
+        if (!running && thread.getState() == Thread.State.TERMINATED) {
+            return false;
+        }
+        lifecycle.add(r);
+        LockSupport.unpark(thread);
+        return true;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // LinkHandler: transport threads
+
+    @Override
+    public void onOpen(LinkChannel channel) {
+        enqueueLifecycle(() -> opened(channel));
+    }
+
+    @Override
+    public void onMessage(LinkChannel channel, LinkMessage message) {
+        if (!messages.offer(() -> received(channel, message))) {
+            metrics.commandDropped();
+        }
+        LockSupport.unpark(thread);
+    }
+
+    @Override
+    public void onMalformed(LinkChannel channel, MalformedFrameException error) {
+        metrics.malformedFrame(error.kind());
+        enqueueLifecycle(() -> LOG.warn("{}: closing link {}: malformed frame: {}", config.id(), channel,
+                error.getMessage()));
+    }
+
+    @Override
+    public void onClosed(LinkChannel channel) {
+        enqueueLifecycle(() -> closed(channel));
+    }
+
+    @Override
+    public void onDialFailed(String address, Object attachment, Throwable cause) {
+        enqueueLifecycle(() -> dialFailed((NeighborConfig) attachment, address, cause));
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Conductor thread
+
+    private void run() {
+        protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, System.nanoTime());
+        protocol.setLocalPrefixes(localPrefixes, System.nanoTime());
+        LOG.info("{}: {} started, listening on {}", config.id(), config.role().code().toUpperCase(), config.listen());
+        while (running) {
+            long nowNs = System.nanoTime();
+            try {
+                int work = drain(nowNs);
+                long drainedNs = System.nanoTime();
+                work += duty(drainedNs);
+                long cycleNs = System.nanoTime() - nowNs;
+                if (cycleNs > SLOW_CYCLE_NS) {
+                    LOG.warn("{}: slow duty cycle: {} ms ({} ms draining {} commands)", config.id(),
+                            TimeUnit.NANOSECONDS.toMillis(cycleNs), TimeUnit.NANOSECONDS.toMillis(drainedNs - nowNs),
+                            work);
+                }
+                nowNs = drainedNs;
+                if (work > 0) {
+                    publishCounters();
+                }
+                lastDutyCycleNs = nowNs;
+                if (lifecycle.isEmpty() && messages.isEmpty()) {
+                    long deadline = nextDeadlineNs(nowNs);
+                    long parkNs = Math.min(MAX_PARK_NS, deadline - System.nanoTime());
+                    if (parkNs > 0) {
+                        LockSupport.parkNanos(this, parkNs);
+                    }
+                }
+            } catch (Throwable t) {
+                errors++;
+                LOG.error("{}: duty cycle failed; continuing", config.id(), t);
+            }
+        }
+        for (LinkSession s : new ArrayList<>(sessions.values())) {
+            s.channel.close();
+        }
+        drainLifecycle();
+    }
+
+    private void drainLifecycle() {
+        Runnable r;
+        while ((r = lifecycle.poll()) != null) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: command after stop failed: {}", config.id(), e.toString());
+            }
+        }
+    }
+
+    private int drain(long nowNs) {
+        int work = 0;
+        Runnable r;
+        while ((r = lifecycle.poll()) != null) {
+            r.run();
+            work++;
+        }
+        // Bounded batch so timers keep running under a flood of messages.
+        for (int i = 0; i < 4096 && (r = messages.poll()) != null; i++) {
+            r.run();
+            work++;
+        }
+        return work;
+    }
+
+    private int duty(long nowNs) {
+        int work = 0;
+        for (LinkSession s : new ArrayList<>(sessions.values())) {
+            if (s.adjacency.neighborId().isEmpty()
+                    && nowNs - s.openedNs > TimeUnit.MILLISECONDS.toNanos(config.holdTimeMs())) {
+                LOG.warn("{}: closing link {}: no hello within {} ms", config.id(), s.channel, config.holdTimeMs());
+                s.channel.close();
+                sessions.remove(s.channel.id());
+                continue;
+            }
+            if (s.adjacency.onTimer(nowNs) == Adjacency.Transition.DOWN) {
+                LOG.warn("{}: adjacency to {} down: hold time expired", config.id(), s.neighborId());
+                adjacencyDown(s, nowNs);
+                s.channel.close();
+                work++;
+            }
+            if (isActive(s)) {
+                HelloMessage hello = s.adjacency.pollHello(nowNs);
+                if (hello != null) {
+                    s.channel.send(hello);
+                    work++;
+                }
+            }
+        }
+        for (Dialer d : dialers.values()) {
+            if (d.neighbor.address() != null && !d.dialing && !active.containsKey(d.neighbor.id())
+                    && nowNs - d.nextDialNs >= 0) {
+                d.dialing = true;
+                transport.dial(d.neighbor.address(), d.neighbor, this);
+                work++;
+            }
+        }
+        work += protocol.doWork(nowNs);
+        return work;
+    }
+
+    private long nextDeadlineNs(long nowNs) {
+        long next = protocol.nextDeadlineNs(nowNs);
+        for (LinkSession s : sessions.values()) {
+            next = Math.min(next, s.adjacency.nextDeadlineNs(nowNs));
+            if (s.adjacency.neighborId().isEmpty()) {
+                next = Math.min(next, s.openedNs + TimeUnit.MILLISECONDS.toNanos(config.holdTimeMs()) + 1);
+            }
+        }
+        for (Dialer d : dialers.values()) {
+            if (d.neighbor.address() != null && !d.dialing && !active.containsKey(d.neighbor.id())) {
+                next = Math.min(next, d.nextDialNs);
+            }
+        }
+        return next;
+    }
+
+    private boolean isActive(LinkSession s) {
+        return s.adjacency.neighborId().isEmpty() || active.get(s.neighborId()) == s;
+    }
+
+    private void opened(LinkChannel channel) {
+        long nowNs = System.nanoTime();
+        if (!running) {
+            channel.close();
+            return;
+        }
+        // A dialer stays "dialing" until its connection closes: while the connection waits for
+        // the neighbour's first hello it must not dial again.
+        LinkSession s = new LinkSession(channel, new Adjacency(config.id(), config.role(), config.helloIntervalMs(),
+                config.holdTimeMs(), nowNs), nowNs);
+        sessions.put(channel.id(), s);
+        LOG.debug("{}: link {} open", config.id(), channel);
+    }
+
+    private void received(LinkChannel channel, LinkMessage message) {
+        LinkSession s = sessions.get(channel.id());
+        if (s == null) {
+            return;
+        }
+        long nowNs = System.nanoTime();
+        if (message instanceof HelloMessage hello) {
+            hello(s, hello, nowNs);
+            return;
+        }
+        if (active.get(s.neighborId()) != s) {
+            return;
+        }
+        s.adjacency.onTraffic(nowNs);
+        protocol.receive(s.neighborId(), message, nowNs);
+    }
+
+    private void hello(LinkSession s, HelloMessage hello, long nowNs) {
+        String id = hello.nodeId();
+        if (s.neighbor == null) {
+            Dialer d = dialers.get(id);
+            if (d == null) {
+                LOG.warn("{}: closing link {}: node '{}' is not a configured neighbour", config.id(), s.channel, id);
+                s.channel.close();
+                return;
+            }
+            if (s.channel.attachment() instanceof NeighborConfig dialed && !dialed.id().equals(id)) {
+                LOG.warn("{}: closing link {}: dialed '{}' at {} but '{}' answered", config.id(), s.channel,
+                        dialed.id(), dialed.address(), id);
+                s.channel.close();
+                return;
+            }
+            s.neighbor = d.neighbor;
+            LinkSession existing = active.get(id);
+            if (existing != null && existing != s) {
+                // Both ends dialed: keep the connection dialed by the lower node id, on both ends.
+                boolean sDialedByLower = s.channel.isOutbound() == (config.id().compareTo(id) < 0);
+                if (!sDialedByLower) {
+                    LOG.debug("{}: closing duplicate link {} to {}", config.id(), s.channel, id);
+                    s.channel.close();
+                    sessions.remove(s.channel.id());
+                    return;
+                }
+                LOG.debug("{}: replacing link {} to {} by {}", config.id(), existing.channel, id, s.channel);
+                adjacencyDown(existing, nowNs);
+                sessions.remove(existing.channel.id());
+                existing.channel.close();
+            }
+            active.put(id, s);
+        }
+        Adjacency.Transition t;
+        try {
+            t = s.adjacency.onHello(hello, nowNs);
+        } catch (IllegalStateException e) {
+            LOG.warn("{}: closing link {}: {}", config.id(), s.channel, e.getMessage());
+            s.channel.close();
+            return;
+        }
+        if (t == Adjacency.Transition.UP) {
+            // Our hello listing the neighbour goes out before anything else, so it reaches UP
+            // before our first summary arrives.
+            HelloMessage reply = s.adjacency.pollHello(nowNs);
+            if (reply != null) {
+                s.channel.send(reply);
+            }
+            s.upSinceNs = nowNs;
+            protocol.adjacencyUp(id, s.neighbor.metric(), nowNs);
+            Dialer d = dialers.get(id);
+            if (d != null) {
+                d.backoffMs = MIN_REDIAL_MS;
+            }
+            metrics.adjacencyChanged(true, protocol.upNeighbors().size());
+            LOG.info("{}: adjacency to {} up ({} {}, metric {})", config.id(), id,
+                    s.channel.isOutbound() ? "dialed" : "accepted", s.channel.remoteAddress(), s.neighbor.metric());
+        } else if (t == Adjacency.Transition.DOWN) {
+            LOG.warn("{}: adjacency to {} down: neighbour no longer lists us (restarted?)", config.id(), id);
+            protocol.adjacencyDown(id, nowNs);
+            s.upSinceNs = 0;
+            metrics.adjacencyChanged(false, protocol.upNeighbors().size());
+        }
+    }
+
+    private void adjacencyDown(LinkSession s, long nowNs) {
+        boolean wasUp = s.upSinceNs != 0;
+        s.upSinceNs = 0;
+        if (active.get(s.neighborId()) == s) {
+            active.remove(s.neighborId());
+        }
+        if (wasUp) {
+            protocol.adjacencyDown(s.neighborId(), nowNs);
+            metrics.adjacencyChanged(false, protocol.upNeighbors().size());
+        }
+    }
+
+    private void closed(LinkChannel channel) {
+        LinkSession s = sessions.remove(channel.id());
+        long nowNs = System.nanoTime();
+        if (channel.attachment() instanceof NeighborConfig n) {
+            Dialer d = dialers.get(n.id());
+            if (d != null) {
+                d.dialing = false;
+            }
+        }
+        if (s == null) {
+            return;
+        }
+        if (!s.adjacency.neighborId().isEmpty() && active.get(s.neighborId()) == s) {
+            boolean wasUp = s.upSinceNs != 0;
+            s.adjacency.onLinkClosed();
+            adjacencyDown(s, nowNs);
+            if (wasUp) {
+                LOG.warn("{}: adjacency to {} down: connection closed", config.id(), s.neighborId());
+            }
+            Dialer d = dialers.get(s.neighborId());
+            if (d != null) {
+                // Redial at once after losing an established link; back off if that fails.
+                d.nextDialNs = nowNs;
+            }
+        }
+    }
+
+    private void dialFailed(NeighborConfig n, String address, Throwable cause) {
+        Dialer d = dialers.get(n.id());
+        if (d == null) {
+            return;
+        }
+        d.dialing = false;
+        long jitter = ThreadLocalRandom.current().nextLong(d.backoffMs / 4 + 1);
+        d.nextDialNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(d.backoffMs + jitter);
+        if (d.backoffMs == MIN_REDIAL_MS || d.backoffMs >= MAX_REDIAL_MS) {
+            LOG.info("{}: cannot reach neighbour {} at {}: {}; retrying every {} ms at most", config.id(), n.id(),
+                    address, cause == null ? "unknown" : cause.getMessage(), MAX_REDIAL_MS);
+        }
+        d.backoffMs = Math.min(MAX_REDIAL_MS, d.backoffMs * 2);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // LinkStateOutput: conductor thread
+
+    @Override
+    public void send(String neighborId, LinkMessage message) {
+        LinkSession s = active.get(neighborId);
+        if (s == null || !s.channel.send(message)) {
+            metrics.linkSendDropped();
+        }
+    }
+
+    @Override
+    public void routesChanged(Fib newFib) {
+        fib = newFib;
+        metrics.fibSize(newFib.size());
+        for (FibListener l : fibListeners) {
+            l.onFib(newFib);
+        }
+    }
+
+    @Override
+    public void calculationRan(boolean full, long durationNs, int nodes) {
+        if (full) {
+            metrics.spfRan(durationNs);
+            LOG.info("{}: SPF over {} nodes took {} µs; FIB has {} entries", config.id(), nodes,
+                    TimeUnit.NANOSECONDS.toMicros(durationNs), fib.size());
+        }
+    }
+
+    private void publishCounters() {
+        ProtocolCounters c = protocol.counters();
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("lspsSent", c.lspsSent);
+        m.put("lspsReceived", c.lspsReceived);
+        m.put("lspsRetransmitted", c.lspsRetransmitted);
+        m.put("lspsDuplicate", c.lspsDuplicate);
+        m.put("lspsOlder", c.lspsOlder);
+        m.put("lspsOriginated", c.lspsOriginated);
+        m.put("lspsRefreshed", c.lspsRefreshed);
+        m.put("lspsExpired", c.lspsExpired);
+        m.put("purgesInstalled", c.purgesInstalled);
+        m.put("ownLspsRecovered", c.ownLspsRecovered);
+        m.put("psnpsSent", c.psnpsSent);
+        m.put("psnpsReceived", c.psnpsReceived);
+        m.put("csnpsSent", c.csnpsSent);
+        m.put("csnpsReceived", c.csnpsReceived);
+        m.put("rejectedPdus", c.rejectedPdus);
+        m.put("ignoredPdus", c.ignoredPdus);
+        m.put("spfRuns", c.spfRuns);
+        m.put("partialRuns", c.partialRuns);
+        m.put("fibUpdates", c.fibUpdates);
+        m.put("malformedFrames", metrics.malformedFrames());
+        m.put("conductorErrors", errors);
+        metrics.publishProtocolCounters(Map.copyOf(m));
+    }
+
+    private NodeStatus snapshot(long nowNs) {
+        List<NodeStatus.Neighbor> ns = new ArrayList<>();
+        for (LinkSession s : sessions.values()) {
+            ns.add(new NodeStatus.Neighbor(s.neighborId(), s.adjacency.state().name(), s.channel.remoteAddress(),
+                    s.channel.isOutbound() ? "out" : "in", s.neighbor == null ? 0 : s.neighbor.metric(),
+                    s.upSinceNs == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(nowNs - s.upSinceNs),
+                    s.adjacency.neighborRole() == null ? "" : s.adjacency.neighborRole().code(),
+                    s.neighborId().isEmpty() ? 0 : protocol.pendingOn(s.neighborId())));
+        }
+        for (Dialer d : dialers.values()) {
+            if (!active.containsKey(d.neighbor.id())) {
+                ns.add(new NodeStatus.Neighbor(d.neighbor.id(), "DOWN",
+                        d.neighbor.address() == null ? "(passive)" : d.neighbor.address(), d.dialing ? "dialing" : "",
+                        d.neighbor.metric(), 0, "", 0));
+            }
+        }
+        ns.sort((a, b) -> a.id().compareTo(b.id()));
+        List<NodeStatus.Lsp> lsps = new ArrayList<>();
+        for (LsdbEntry e : protocol.lsdb().entries()) {
+            LinkStatePdu p = e.pdu();
+            List<String> nbs = new ArrayList<>();
+            for (NeighborEntry n : p.neighbors()) {
+                nbs.add(n.nodeId() + ":" + n.metric());
+            }
+            List<String> pfx = new ArrayList<>();
+            for (PrefixEntry x : p.prefixes()) {
+                pfx.add(x.prefix().toString());
+            }
+            lsps.add(new NodeStatus.Lsp(p.id().toString(), p.id().origin(), p.id().fragment(),
+                    Long.toUnsignedString(p.sequence()), e.remainingLifetimeS(nowNs), p.role().code(), p.overload(),
+                    nbs, pfx, e.purged()));
+        }
+        List<NodeStatus.Route> routes = new ArrayList<>();
+        for (RibEntry r : protocol.rib()) {
+            routes.add(new NodeStatus.Route(r.prefix().toString(), r.cost(), r.egress(), r.nextHops(), r.local()));
+        }
+        List<NodeStatus.Forwarding> fwd = new ArrayList<>();
+        for (FibEntry f : fib.entries()) {
+            fwd.add(new NodeStatus.Forwarding(f.prefix().toString(), f.nextHops(), f.local(), f.cost()));
+        }
+        publishCounters();
+        Map<String, Long> counters = new TreeMap<>();
+        ProtocolCounters c = protocol.counters();
+        counters.put("lspsSent", c.lspsSent);
+        counters.put("lspsReceived", c.lspsReceived);
+        counters.put("lspsRetransmitted", c.lspsRetransmitted);
+        counters.put("spfRuns", c.spfRuns);
+        counters.put("partialRuns", c.partialRuns);
+        counters.put("lastSpfDurationNs", c.lastSpfDurationNs);
+        counters.put("rejectedPdus", c.rejectedPdus);
+        counters.put("malformedFrames", metrics.malformedFrames());
+        return new NodeStatus(config.id(), config.role().code(), config.listen(),
+                TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), ns, lsps, routes, fwd, counters,
+                protocol.backoffState().name());
+    }
+
+    /** @return the node's settings */
+    public NodeConfig config() {
+        return config;
+    }
+}

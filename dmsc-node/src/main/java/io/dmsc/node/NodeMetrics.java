@@ -1,0 +1,114 @@
+package io.dmsc.node;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
+
+/**
+ * Prometheus metrics of one node. Counters are thread-safe; protocol counters are read from the
+ * snapshot the conductor publishes after each duty cycle.
+ */
+public final class NodeMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final String nodeId;
+    private final Map<String, Counter> malformed = new ConcurrentHashMap<>();
+    private final Counter adjacencyUp;
+    private final Counter adjacencyDown;
+    private final Counter linkDrops;
+    private final Counter commandsDropped;
+    private final Timer spfDuration;
+    private final AtomicLong fibSize = new AtomicLong();
+    private final AtomicLong upAdjacencies = new AtomicLong();
+    private volatile Map<String, Long> protocol = Map.of();
+
+    /** @param nodeId node id, added as tag {@code node} */
+    public NodeMetrics(String nodeId) {
+        this.nodeId = nodeId;
+        registry.config().commonTags("node", nodeId);
+        adjacencyUp = Counter.builder("dmsc_adjacency_changes").tag("state", "up")
+                .description("Adjacency state changes").register(registry);
+        adjacencyDown = Counter.builder("dmsc_adjacency_changes").tag("state", "down")
+                .description("Adjacency state changes").register(registry);
+        linkDrops = Counter.builder("dmsc_link_send_dropped")
+                .description("Link messages dropped because the link was not writable").register(registry);
+        commandsDropped = Counter.builder("dmsc_conductor_commands_dropped")
+                .description("Received link messages dropped because the conductor queue was full")
+                .register(registry);
+        spfDuration = Timer.builder("dmsc_spf_duration").description("Full SPF runs and their duration")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        Gauge.builder("dmsc_fib_size", fibSize, AtomicLong::get).description("FIB entries").register(registry);
+        Gauge.builder("dmsc_adjacencies_up", upAdjacencies, AtomicLong::get).description("Adjacencies up")
+                .register(registry);
+        protocolCounter("dmsc_lsps_sent", "LSPs sent (first transmissions and retransmissions)", "lspsSent");
+        protocolCounter("dmsc_lsps_received", "LSPs received", "lspsReceived");
+        protocolCounter("dmsc_lsps_retransmitted", "LSPs retransmitted for want of an acknowledgement",
+                "lspsRetransmitted");
+        protocolCounter("dmsc_lsps_originated", "Own LSP fragments originated", "lspsOriginated");
+        protocolCounter("dmsc_lsps_purged", "Purges installed", "purgesInstalled");
+        protocolCounter("dmsc_lsps_rejected", "LSPs and summaries ignored for breaking a protocol rule",
+                "rejectedPdus");
+        protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");
+        protocolCounter("dmsc_partial_route_runs", "Prefix-only route calculations", "partialRuns");
+        protocolCounter("dmsc_fib_updates", "FIB snapshots published", "fibUpdates");
+    }
+
+    private void protocolCounter(String name, String description, String key) {
+        ToLongFunction<NodeMetrics> f = m -> m.protocol.getOrDefault(key, 0L);
+        FunctionCounter.builder(name, this, m -> f.applyAsLong(m)).description(description).register(registry);
+    }
+
+    void publishProtocolCounters(Map<String, Long> counters) {
+        this.protocol = counters;
+    }
+
+    /** @param kind the malformed-frame kind ("oversize", "version", ...) */
+    void malformedFrame(String kind) {
+        malformed.computeIfAbsent(kind, k -> Counter.builder("dmsc_malformed_frames").tag("kind", k)
+                .description("Link frames that could not be decoded (the link was closed)").register(registry))
+                .increment();
+    }
+
+    void adjacencyChanged(boolean up, int upCount) {
+        (up ? adjacencyUp : adjacencyDown).increment();
+        upAdjacencies.set(upCount);
+    }
+
+    void linkSendDropped() {
+        linkDrops.increment();
+    }
+
+    void commandDropped() {
+        commandsDropped.increment();
+    }
+
+    void spfRan(long durationNs) {
+        spfDuration.record(durationNs, TimeUnit.NANOSECONDS);
+    }
+
+    void fibSize(int size) {
+        fibSize.set(size);
+    }
+
+    /** @return the count of malformed frames of all kinds */
+    public long malformedFrames() {
+        return (long) malformed.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    /** @return the Prometheus text exposition */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** @return the node id */
+    public String nodeId() {
+        return nodeId;
+    }
+}

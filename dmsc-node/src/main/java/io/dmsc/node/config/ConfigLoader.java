@@ -1,0 +1,333 @@
+package io.dmsc.node.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dmsc.node.link.HostPort;
+import io.dmsc.routing.RoutingConfig;
+import io.dmsc.wire.InvalidNameException;
+import io.dmsc.wire.NodeIds;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.LinkFrameCodec;
+import io.dmsc.wire.link.LinkStatePdu;
+import io.dmsc.wire.link.NeighborEntry;
+import io.dmsc.wire.link.NodeRole;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads node and topology YAML files into validated settings. Fails fast on the first error
+ * with the file, the key and what was expected; unknown keys are errors (they are typos).
+ *
+ * <p>Node file: {@code id, role, listen, admin, pod, prefixes, neighbors[{id, address, metric}],
+ * timers{...}, overload}. Topology file: {@code name, timers{...}, nodes[{id, role, listen,
+ * admin, pod, prefixes, timers, overload}], links[{a, b, metric}]}. Timers: see
+ * {@link #TIMER_KEYS}.
+ */
+public final class ConfigLoader {
+    /** Keys of a {@code timers} mapping. */
+    public static final String[] TIMER_KEYS = {"helloIntervalMs", "holdTimeMs", "lspLifetimeS", "lspRefreshS",
+        "retransmitIntervalMs", "spfInitialDelayMs", "spfShortDelayMs", "spfLongDelayMs", "spfTimeToLearnMs",
+        "spfHoldDownMs", "maxFrameLength", "maxLspBytes"};
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ConfigLoader() {
+    }
+
+    private static ConfigNode read(Path file) {
+        String name = file.toString();
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(name + ": file not found (expected: a readable YAML file)");
+        } catch (IOException e) {
+            throw new ConfigException(name + ": cannot read: " + e.getMessage());
+        }
+        return parse(name, text);
+    }
+
+    static ConfigNode parse(String name, String text) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr();
+            throw new ConfigException(name + ": not valid YAML" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new ConfigException(name + ": file is empty (expected: a YAML mapping)");
+        }
+        ConfigNode node = new ConfigNode(name, "", root);
+        node.requireObject();
+        return node;
+    }
+
+    /**
+     * Reads a node file.
+     *
+     * @param file the file
+     * @return validated settings
+     * @throws ConfigException naming the file, key and expectation
+     */
+    public static NodeConfig loadNode(Path file) {
+        return node(read(file));
+    }
+
+    /**
+     * Parses a node file's text.
+     *
+     * @param name file name for messages
+     * @param text YAML text
+     * @return validated settings
+     */
+    public static NodeConfig parseNode(String name, String text) {
+        return node(parse(name, text));
+    }
+
+    private static NodeConfig node(ConfigNode root) {
+        root.allowOnly("id", "role", "listen", "admin", "pod", "prefixes", "neighbors", "timers", "overload");
+        List<NeighborConfig> neighbors = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String id = nodeId(root, "id");
+        for (ConfigNode n : root.list("neighbors", false)) {
+            n.allowOnly("id", "address", "metric");
+            String nid = nodeId(n, "id");
+            if (nid.equals(id)) {
+                throw n.error("id", "'" + nid + "' is this node itself (expected: another node)");
+            }
+            if (!seen.add(nid)) {
+                throw n.error("id", "'" + nid + "' is listed twice (expected: one entry per neighbour)");
+            }
+            String address = n.has("address") ? address(n, "address") : null;
+            int metric = (int) n.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
+            neighbors.add(new NeighborConfig(nid, address, metric));
+        }
+        return build(root, List.of(root.child("timers")), neighbors);
+    }
+
+    /**
+     * Reads a topology file.
+     *
+     * @param file the file
+     * @return validated settings of every node, neighbours derived from the links
+     * @throws ConfigException naming the file, key and expectation
+     */
+    public static TopologyConfig loadTopology(Path file) {
+        return topology(read(file));
+    }
+
+    /**
+     * Parses a topology file's text.
+     *
+     * @param name file name for messages
+     * @param text YAML text
+     * @return validated settings
+     */
+    public static TopologyConfig parseTopology(String name, String text) {
+        return topology(parse(name, text));
+    }
+
+    private static TopologyConfig topology(ConfigNode root) {
+        root.allowOnly("name", "timers", "nodes", "links");
+        String name = root.string("name", false);
+        ConfigNode defaults = root.child("timers");
+        List<ConfigNode> nodeNodes = root.list("nodes", true);
+        if (nodeNodes.isEmpty()) {
+            throw root.error("nodes", "empty list (expected: at least one node)");
+        }
+        Map<String, ConfigNode> byId = new LinkedHashMap<>();
+        Map<String, String> listenById = new HashMap<>();
+        Map<String, String> usedAddresses = new HashMap<>();
+        for (ConfigNode n : nodeNodes) {
+            n.allowOnly("id", "role", "listen", "admin", "pod", "prefixes", "timers", "overload");
+            String id = nodeId(n, "id");
+            if (byId.put(id, n) != null) {
+                throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
+            }
+            String listen = address(n, "listen");
+            listenById.put(id, listen);
+            for (String key : new String[] {"listen", "admin", "pod"}) {
+                if (n.has(key)) {
+                    String a = address(n, key);
+                    if (HostPort.parse(a).port() != 0) {
+                        String other = usedAddresses.put(a, id + "." + key);
+                        if (other != null) {
+                            throw n.error(key, "'" + a + "' is already used by " + other
+                                    + " (expected: a distinct address per node and purpose)");
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, List<NeighborConfig>> neighbors = new HashMap<>();
+        List<TopologyConfig.Link> links = new ArrayList<>();
+        Set<String> linkKeys = new HashSet<>();
+        for (ConfigNode l : root.list("links", false)) {
+            l.allowOnly("a", "b", "metric");
+            String a = nodeId(l, "a");
+            String b = nodeId(l, "b");
+            for (String[] end : new String[][] {{"a", a}, {"b", b}}) {
+                if (!byId.containsKey(end[1])) {
+                    throw l.error(end[0], "'" + end[1] + "' is not a node of this file (expected one of: "
+                            + String.join(", ", byId.keySet()) + ")");
+                }
+            }
+            if (a.equals(b)) {
+                throw l.error("b", "'" + b + "' links a node to itself (expected: two different nodes)");
+            }
+            String key = a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
+            if (!linkKeys.add(key)) {
+                throw l.error(null, "link " + a + "–" + b + " is listed twice (expected: one entry per pair)");
+            }
+            int metric = (int) l.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
+            links.add(new TopologyConfig.Link(a, b, metric));
+            neighbors.computeIfAbsent(a, k -> new ArrayList<>()).add(new NeighborConfig(b, listenById.get(b), metric));
+            neighbors.computeIfAbsent(b, k -> new ArrayList<>()).add(new NeighborConfig(a, listenById.get(a), metric));
+        }
+        List<NodeConfig> nodes = new ArrayList<>();
+        for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
+            ConfigNode n = e.getValue();
+            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of())));
+        }
+        return new TopologyConfig(root.file(), name, nodes, links);
+    }
+
+    /**
+     * @param timerLayers timer mappings, later ones overriding earlier ones; the last one is
+     *                    named in cross-field errors
+     */
+    private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors) {
+        ConfigNode timers = timerLayers.get(timerLayers.size() - 1);
+        String id = nodeId(n, "id");
+        NodeRole role;
+        String roleText = n.string("role", true);
+        try {
+            role = NodeRole.fromCode(roleText);
+        } catch (IllegalArgumentException e) {
+            throw n.error("role", "'" + roleText + "' (expected: sg or sr)");
+        }
+        String listen = address(n, "listen");
+        String admin = n.has("admin") ? address(n, "admin") : null;
+        String pod = n.has("pod") ? address(n, "pod") : null;
+        if (pod != null && role != NodeRole.SG) {
+            throw n.error("pod", "set on an SR (expected: only SGs have a pod-facing port)");
+        }
+        List<ServicePrefix> prefixes = new ArrayList<>();
+        for (ConfigNode p : n.list("prefixes", false)) {
+            String text = p.text();
+            try {
+                ServicePrefix prefix = ServicePrefix.parse(text);
+                if (prefix.isReserved()) {
+                    throw p.error(null, "'" + text + "' is in the reserved /_dmsc namespace (expected: a service prefix "
+                            + "outside /_dmsc; /_dmsc/node/" + id + " is advertised automatically)");
+                }
+                prefixes.add(prefix);
+            } catch (InvalidNameException e) {
+                throw p.error(null, e.getMessage());
+            }
+        }
+        if (!prefixes.isEmpty() && role != NodeRole.SG) {
+            throw n.error("prefixes", "set on an SR (expected: only SGs own service prefixes)");
+        }
+        Timers t = timers(timerLayers);
+        RoutingConfig routing;
+        try {
+            routing = new RoutingConfig(id, role, t.lspLifetimeS, t.lspRefreshS, 60, t.retransmitIntervalMs,
+                    t.maxLspBytes, 500, t.spfInitialDelayMs, t.spfShortDelayMs, t.spfLongDelayMs, t.spfTimeToLearnMs,
+                    t.spfHoldDownMs, n.bool("overload", false));
+        } catch (IllegalArgumentException e) {
+            throw timers.error(null, e.getMessage());
+        }
+        if (t.holdTimeMs <= t.helloIntervalMs) {
+            throw timers.error("holdTimeMs", t.holdTimeMs + " (expected: more than helloIntervalMs "
+                    + t.helloIntervalMs + ", typically 3 times)");
+        }
+        if (t.maxLspBytes + 64 > t.maxFrameLength) {
+            throw timers.error("maxLspBytes", t.maxLspBytes + " (expected: at most maxFrameLength - 64 = "
+                    + (t.maxFrameLength - 64) + ")");
+        }
+        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, t.helloIntervalMs,
+                (int) t.holdTimeMs, t.maxFrameLength, routing);
+    }
+
+    private static final class Timers {
+        long helloIntervalMs;
+        long holdTimeMs;
+        int lspLifetimeS;
+        int lspRefreshS;
+        long retransmitIntervalMs;
+        long spfInitialDelayMs;
+        long spfShortDelayMs;
+        long spfLongDelayMs;
+        long spfTimeToLearnMs;
+        long spfHoldDownMs;
+        int maxFrameLength;
+        int maxLspBytes;
+    }
+
+    private static Timers timers(List<ConfigNode> layers) {
+        Timers t = new Timers();
+        RoutingConfig d = RoutingConfig.defaults("defaults", NodeRole.SR);
+        t.helloIntervalMs = 1000;
+        t.holdTimeMs = 3000;
+        t.lspLifetimeS = d.lspLifetimeS();
+        t.lspRefreshS = d.lspRefreshS();
+        t.retransmitIntervalMs = d.retransmitIntervalMs();
+        t.spfInitialDelayMs = d.spfInitialDelayMs();
+        t.spfShortDelayMs = d.spfShortDelayMs();
+        t.spfLongDelayMs = d.spfLongDelayMs();
+        t.spfTimeToLearnMs = d.spfTimeToLearnMs();
+        t.spfHoldDownMs = d.spfHoldDownMs();
+        t.maxFrameLength = LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH;
+        t.maxLspBytes = d.maxLspBytes();
+        for (ConfigNode c : layers) {
+            if (!c.isPresent()) {
+                continue;
+            }
+            c.allowOnly(TIMER_KEYS);
+            t.helloIntervalMs = c.integer("helloIntervalMs", t.helloIntervalMs, 1, 3_600_000);
+            t.holdTimeMs = c.integer("holdTimeMs", t.holdTimeMs, 2, 65_535_000);
+            t.lspLifetimeS = (int) c.integer("lspLifetimeS", t.lspLifetimeS, 2, LinkStatePdu.MAX_LIFETIME_S);
+            t.lspRefreshS = (int) c.integer("lspRefreshS", t.lspRefreshS, 1, LinkStatePdu.MAX_LIFETIME_S - 1);
+            t.retransmitIntervalMs = c.integer("retransmitIntervalMs", t.retransmitIntervalMs, 1, 600_000);
+            t.spfInitialDelayMs = c.integer("spfInitialDelayMs", t.spfInitialDelayMs, 0, 600_000);
+            t.spfShortDelayMs = c.integer("spfShortDelayMs", t.spfShortDelayMs, 0, 600_000);
+            t.spfLongDelayMs = c.integer("spfLongDelayMs", t.spfLongDelayMs, 0, 600_000);
+            t.spfTimeToLearnMs = c.integer("spfTimeToLearnMs", t.spfTimeToLearnMs, 0, 600_000);
+            t.spfHoldDownMs = c.integer("spfHoldDownMs", t.spfHoldDownMs, 1, 3_600_000);
+            t.maxFrameLength = (int) c.integer("maxFrameLength", t.maxFrameLength, 1024, 64 << 20);
+            t.maxLspBytes = (int) c.integer("maxLspBytes", t.maxLspBytes, 512, 64 << 20);
+        }
+        return t;
+    }
+
+    private static String nodeId(ConfigNode n, String key) {
+        String id = n.string(key, true);
+        if (!NodeIds.isValid(id)) {
+            throw n.error(key, "'" + id + "' (expected: a node id of 1 to 64 letters, digits and . _ -)");
+        }
+        return id;
+    }
+
+    private static String address(ConfigNode n, String key) {
+        String text = n.string(key, true);
+        try {
+            return HostPort.parse(text).toString();
+        } catch (IllegalArgumentException e) {
+            throw n.error(key, "'" + text + "' (expected: HOST:PORT, e.g. 127.0.0.1:7001)");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.dmsc.node.config;
+
+import io.dmsc.routing.RoutingConfig;
+import io.dmsc.wire.NodeIds;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.NodeRole;
+import java.util.List;
+
+/**
+ * Validated settings of one node (SG or SR).
+ *
+ * @param id              node id
+ * @param role            SG or SR
+ * @param listen          fabric listen address {@code host:port} (port 0: any free port)
+ * @param admin           admin HTTP address, or null for none
+ * @param pod             pod-facing address of an SG, or null
+ * @param prefixes        statically owned prefixes (SG)
+ * @param neighbors       configured adjacencies
+ * @param helloIntervalMs hello period
+ * @param holdTimeMs      hold time asked of neighbours
+ * @param maxFrameLength  largest link frame accepted
+ * @param routing         link-state protocol settings
+ */
+public record NodeConfig(String id, NodeRole role, String listen, String admin, String pod,
+                         List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
+                         long helloIntervalMs, int holdTimeMs, int maxFrameLength, RoutingConfig routing) {
+    /** Validates cross-field rules and copies lists. */
+    public NodeConfig {
+        NodeIds.check(id);
+        prefixes = List.copyOf(prefixes);
+        neighbors = List.copyOf(neighbors);
+        if (helloIntervalMs < 1) {
+            throw new IllegalArgumentException("helloIntervalMs: " + helloIntervalMs + " (expected: > 0)");
+        }
+        if (holdTimeMs <= helloIntervalMs) {
+            throw new IllegalArgumentException("holdTimeMs: " + holdTimeMs + " (expected: > helloIntervalMs "
+                    + helloIntervalMs + ")");
+        }
+        if (!routing.nodeId().equals(id)) {
+            throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
+        }
+    }
+
+    /**
+     * @param newNeighbors adjacencies
+     * @return a copy with other neighbours
+     */
+    public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
+        return new NodeConfig(id, role, listen, admin, pod, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, routing);
+    }
+
+    /**
+     * @param address fabric listen address
+     * @return a copy listening elsewhere
+     */
+    public NodeConfig withListen(String address) {
+        return new NodeConfig(id, role, address, admin, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, routing);
+    }
+
+    /**
+     * @param address admin address or null
+     * @return a copy with another admin address
+     */
+    public NodeConfig withAdmin(String address) {
+        return new NodeConfig(id, role, listen, address, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, routing);
+    }
+
+    /**
+     * @param helloMs hello interval
+     * @param holdMs  hold time
+     * @return a copy with other hello timers
+     */
+    public NodeConfig withHelloTimers(long helloMs, int holdMs) {
+        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, helloMs, holdMs,
+                maxFrameLength, routing);
+    }
+
+    /**
+     * @param value routing settings
+     * @return a copy with other routing settings
+     */
+    public NodeConfig withRouting(RoutingConfig value) {
+        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, value);
+    }
+
+    /**
+     * Minimal settings for tests and embedding: defaults everywhere.
+     *
+     * @param id     node id
+     * @param role   SG or SR
+     * @param listen listen address
+     * @return the settings
+     */
+    public static NodeConfig of(String id, NodeRole role, String listen) {
+        return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
+                io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, RoutingConfig.defaults(id, role));
+    }
+}

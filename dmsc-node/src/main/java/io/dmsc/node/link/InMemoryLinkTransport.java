@@ -1,0 +1,190 @@
+package io.dmsc.node.link;
+
+import io.dmsc.wire.link.LinkFrameCodec;
+import io.dmsc.wire.link.LinkMessage;
+import io.dmsc.wire.link.MalformedFrameException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Link transport over an {@link InMemoryLinkNetwork}. Every message is encoded into a frame and
+ * decoded again on delivery with the same codec as TCP, so the in-memory mesh exercises the same
+ * code paths minus the socket. Thread-safe.
+ */
+public final class InMemoryLinkTransport implements LinkTransport {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final InMemoryLinkNetwork network;
+    private final int maxFrameLength;
+    private final Set<InMemoryChannel> channels = ConcurrentHashMap.newKeySet();
+    private volatile Listener listener;
+    private volatile boolean closed;
+
+    /** A listening address and its handler. */
+    record Listener(String address, LinkHandler handler, InMemoryLinkTransport transport) {
+    }
+
+    /**
+     * @param network        the shared medium
+     * @param maxFrameLength largest frame, bytes after the length field
+     */
+    public InMemoryLinkTransport(InMemoryLinkNetwork network, int maxFrameLength) {
+        this.network = network;
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    public String listen(String address, LinkHandler handler) {
+        Listener l = new Listener(address, handler, this);
+        if (!network.register(address, l)) {
+            throw new LinkException("cannot listen on " + address + ": already in use (expected: a unique address)",
+                    null);
+        }
+        listener = l;
+        return address;
+    }
+
+    @Override
+    public void dial(String address, Object attachment, LinkHandler handler) {
+        Listener target = network.listener(address);
+        if (closed || target == null || target.transport().closed) {
+            network.deliver(() -> handler.onDialFailed(address, attachment,
+                    new LinkException("connection refused: nothing listens on " + address, null)));
+            return;
+        }
+        InMemoryChannel out = new InMemoryChannel(this, handler, true, attachment, address);
+        InMemoryChannel in = new InMemoryChannel(target.transport(), target.handler(), false, null, "mem:" + out.id);
+        out.peer = in;
+        in.peer = out;
+        channels.add(out);
+        target.transport().channels.add(in);
+        network.deliver(() -> {
+            if (!in.closed.get()) {
+                in.handler.onOpen(in);
+            }
+            if (!out.closed.get()) {
+                out.handler.onOpen(out);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Listener l = listener;
+        if (l != null) {
+            network.unregister(l.address(), l);
+        }
+        for (InMemoryChannel c : channels) {
+            c.close();
+        }
+    }
+
+    /** One end of an in-memory connection. */
+    private static final class InMemoryChannel implements LinkChannel {
+        final InMemoryLinkTransport owner;
+        final LinkHandler handler;
+        final boolean outbound;
+        final Object attachment;
+        final String remote;
+        final long id = IDS.incrementAndGet();
+        final AtomicBoolean closed = new AtomicBoolean();
+        volatile InMemoryChannel peer;
+
+        InMemoryChannel(InMemoryLinkTransport owner, LinkHandler handler, boolean outbound, Object attachment,
+                        String remote) {
+            this.owner = owner;
+            this.handler = handler;
+            this.outbound = outbound;
+            this.attachment = attachment;
+            this.remote = remote;
+        }
+
+        @Override
+        public boolean send(LinkMessage message) {
+            if (closed.get()) {
+                return false;
+            }
+            ByteBuf frame = LinkFrameCodec.encode(message, UnpooledByteBufAllocator.DEFAULT);
+            byte[] bytes;
+            try {
+                bytes = new byte[frame.readableBytes()];
+                frame.readBytes(bytes);
+            } finally {
+                frame.release();
+            }
+            InMemoryChannel to = peer;
+            boolean queued = owner.network.deliver(() -> to.receive(bytes));
+            if (!queued) {
+                close();
+            }
+            return queued;
+        }
+
+        /** Runs on the network thread. */
+        private void receive(byte[] bytes) {
+            if (closed.get()) {
+                return;
+            }
+            ByteBuf frame = Unpooled.wrappedBuffer(bytes);
+            LinkMessage decoded;
+            try {
+                long length = frame.readUnsignedInt();
+                if (length > owner.maxFrameLength) {
+                    throw new MalformedFrameException("oversize", "frame length " + length
+                            + " (expected: at most " + owner.maxFrameLength + ")");
+                }
+                decoded = LinkFrameCodec.decode(frame);
+            } catch (MalformedFrameException e) {
+                handler.onMalformed(this, e);
+                close();
+                return;
+            } finally {
+                frame.release();
+            }
+            handler.onMessage(this, decoded);
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                owner.channels.remove(this);
+                owner.network.deliver(() -> handler.onClosed(this));
+                InMemoryChannel p = peer;
+                if (p != null) {
+                    p.close();
+                }
+            }
+        }
+
+        @Override
+        public boolean isOutbound() {
+            return outbound;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public String toString() {
+            return "mem#" + id + (outbound ? "->" : "<-") + remote;
+        }
+    }
+}

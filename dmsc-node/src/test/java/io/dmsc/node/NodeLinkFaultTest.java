@@ -1,0 +1,149 @@
+package io.dmsc.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dmsc.node.config.NeighborConfig;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.link.HostPort;
+import io.dmsc.node.link.TcpLinkTransport;
+import io.dmsc.wire.link.HelloMessage;
+import io.dmsc.wire.link.LinkFrameCodec;
+import io.dmsc.wire.link.NodeRole;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** A real node on loopback TCP facing a hand-written peer: bad frames, silence, duplicates. */
+class NodeLinkFaultTest {
+    private EventLoopGroup group;
+    private DmscNode node;
+
+    @BeforeEach
+    void start() {
+        group = EventLoops.newGroup(1, "test-links");
+        NodeConfig c = NodeConfig.of("sr-1", NodeRole.SR, "127.0.0.1:0")
+                .withNeighbors(List.of(new NeighborConfig("peer", null, 10)))
+                .withHelloTimers(100, 400);
+        node = new DmscNode(c, new TcpLinkTransport(group, 4096)).start();
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+        group.shutdownGracefully().awaitUninterruptibly();
+    }
+
+    private Socket connect() throws IOException {
+        HostPort hp = HostPort.parse(node.listenAddress());
+        Socket s = new Socket(hp.host(), hp.port());
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    private static byte[] frame(Object message) {
+        ByteBuf b = LinkFrameCodec.encode((io.dmsc.wire.link.LinkMessage) message, UnpooledByteBufAllocator.DEFAULT);
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        b.release();
+        return out;
+    }
+
+    private static boolean closedByPeer(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        byte[] buf = new byte[4096];
+        while (System.nanoTime() < end) {
+            try {
+                if (in.read(buf) < 0) {
+                    return true;
+                }
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (IOException e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"length-too-small", "oversize", "wrong-version", "unknown-type", "garbage-body"})
+    void shouldCloseTheLinkAndCountAMalformedFrame(String kind) throws Exception {
+        byte[] bad;
+        switch (kind) {
+            case "length-too-small": bad = new byte[] {0, 0, 0, 1, 1}; break;
+            case "oversize": bad = new byte[] {0, 1, 0, 0, 1, 1}; break;
+            case "wrong-version": bad = new byte[] {0, 0, 0, 2, 9, 1}; break;
+            case "unknown-type": bad = new byte[] {0, 0, 0, 2, 1, 99}; break;
+            default: bad = new byte[] {0, 0, 0, 6, 1, 2, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}; break;
+        }
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(bad);
+            out.flush();
+            assertThat(closedByPeer(s)).as("node closes the link").isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.metrics().malformedFrames() == 1);
+        assertThat(node.conductor().healthy()).isTrue();
+        assertThat(node.fib().lookup("/_dmsc/node/sr-1")).isNotNull();
+    }
+
+    @Test
+    void shouldRejectAHelloFromAnUnconfiguredNode() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(frame(new HelloMessage(1, "stranger", 3000, "", NodeRole.SR)));
+            assertThat(closedByPeer(s)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldBringTheAdjacencyUpAndDropItWhenThePeerFallsSilent() throws Exception {
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
+            // The node answers with a hello listing us; listing it back completes the two-way check.
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            int len = in.readInt();
+            in.readFully(new byte[len]);
+            out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+            // Nothing more is sent from here on.
+            long silentSince = System.nanoTime();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
+                            && n.state().equals("UP")));
+            // After the 400 ms hold time the node declares the adjacency down and closes the
+            // connection.
+            assertThat(closedByPeer(s) || drainUntilClosed(in)).isTrue();
+            assertThat(System.nanoTime() - silentSince).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(300));
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(node.status().get().neighbors()).allMatch(n -> !n.state().equals("UP")));
+    }
+
+    private static boolean drainUntilClosed(DataInputStream in) {
+        try {
+            while (true) {
+                int len = in.readInt();
+                in.readFully(new byte[len]);
+            }
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}

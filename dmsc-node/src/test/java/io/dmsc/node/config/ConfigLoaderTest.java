@@ -1,0 +1,83 @@
+package io.dmsc.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dmsc.wire.link.NodeRole;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+    private static final String NODES = "nodes:\n"
+            + "  - {id: a, role: sg, listen: 127.0.0.1:7001, prefixes: [/shop]}\n"
+            + "  - {id: b, role: sr, listen: 127.0.0.1:7002}\n";
+
+    @Test
+    void shouldLoadFigure2WithNeighboursFromLinks() {
+        TopologyConfig t = ConfigLoader.loadTopology(Path.of("../examples/figure2.yaml"));
+        assertThat(t.nodes()).hasSize(7);
+        assertThat(t.links()).hasSize(9);
+        NodeConfig sr1 = t.node("sr-1");
+        assertThat(sr1.role()).isEqualTo(NodeRole.SR);
+        assertThat(sr1.neighbors()).extracting(NeighborConfig::id).containsExactlyInAnyOrder("sg-1", "sr-2", "sr-3",
+                "sg-3");
+        assertThat(sr1.neighbors()).filteredOn(n -> n.id().equals("sr-2")).first()
+                .extracting(NeighborConfig::address).isEqualTo("127.0.0.1:7012");
+        assertThat(t.node("sg-4").prefixes()).extracting(Object::toString).containsExactly("/demo/sg-4");
+        assertThat(t.node("sg-1").admin()).isEqualTo("127.0.0.1:9101");
+        assertThat(sr1.helloIntervalMs()).isEqualTo(1000);
+        assertThat(sr1.holdTimeMs()).isEqualTo(3000);
+    }
+
+    @Test
+    void shouldLoadANodeFile() {
+        NodeConfig c = ConfigLoader.loadNode(Path.of("../examples/sg-1.yaml"));
+        assertThat(c.id()).isEqualTo("sg-1");
+        assertThat(c.neighbors()).containsExactly(new NeighborConfig("sr-1", "127.0.0.1:7011", 10));
+    }
+
+    static Stream<Arguments> badTopologies() {
+        return Stream.of(
+            Arguments.of("unknown key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, lisen: x}\n", "t.yaml: nodes[0].lisen: unknown key (expected one of:"),
+            Arguments.of("bad address", "nodes:\n  - {id: a, role: sg, listen: localhost}\n", "t.yaml: nodes[0].listen: 'localhost' (expected: HOST:PORT"),
+            Arguments.of("bad role", "nodes:\n  - {id: a, role: router, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].role: 'router' (expected: sg or sr)"),
+            Arguments.of("bad node id", "nodes:\n  - {id: 'a b', role: sr, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].id: 'a b' (expected: a node id"),
+            Arguments.of("duplicate id", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: a, role: sr, listen: 127.0.0.1:2}\n", "t.yaml: nodes[1].id: 'a' is used by two nodes"),
+            Arguments.of("duplicate port", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: b, role: sr, listen: 127.0.0.1:1}\n", "t.yaml: nodes[1].listen: '127.0.0.1:1' is already used by a.listen"),
+            Arguments.of("unknown link end", NODES + "links:\n  - {a: a, b: c}\n", "t.yaml: links[0].b: 'c' is not a node of this file (expected one of: a, b)"),
+            Arguments.of("self link", NODES + "links:\n  - {a: a, b: a}\n", "t.yaml: links[0].b: 'a' links a node to itself"),
+            Arguments.of("metric range", NODES + "links:\n  - {a: a, b: b, metric: 0}\n", "t.yaml: links[0].metric: 0 (expected: 1..16777215)"),
+            Arguments.of("bad prefix", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, prefixes: ['/shop//pay']}\n", "t.yaml: nodes[0].prefixes[0]: service prefix '/shop//pay': component 2 is empty"),
+            Arguments.of("reserved prefix", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, prefixes: [/_dmsc/x]}\n", "t.yaml: nodes[0].prefixes[0]: '/_dmsc/x' is in the reserved /_dmsc namespace"),
+            Arguments.of("prefixes on SR", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, prefixes: [/x]}\n", "t.yaml: nodes[0].prefixes: set on an SR"),
+            Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
+            Arguments.of("timer type", "timers: {helloIntervalMs: fast}\n" + NODES, "t.yaml: timers.helloIntervalMs: 'fast' (expected: a whole number"),
+            Arguments.of("no nodes", "links: []\n", "t.yaml: nodes: missing (expected: a list)"),
+            Arguments.of("not yaml", "nodes: [\n", "t.yaml: not valid YAML at line")
+        );
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badTopologies")
+    void shouldNameFileKeyAndExpectation(String name, String yaml, String message) {
+        assertThatThrownBy(() -> ConfigLoader.parseTopology("t.yaml", yaml))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void shouldNameAMissingFile() {
+        assertThatThrownBy(() -> ConfigLoader.loadTopology(Path.of("no/such.yaml")))
+                .isInstanceOf(ConfigException.class).hasMessage("no/such.yaml: file not found (expected: a readable YAML file)");
+    }
+
+    @Test
+    void shouldRejectAnUnknownNodeId() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", NODES);
+        assertThatThrownBy(() -> t.node("zz")).isInstanceOf(ConfigException.class)
+                .hasMessage("t.yaml: nodes: no node 'zz' (expected one of: a, b)");
+    }
+}

@@ -1,0 +1,2 @@
+/** Whole-mesh test support: reference routes and convergence checks. */
+package io.dmsc.testkit;
