@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Convergence of the link-state protocol on random sparse meshes (average degree 4, metrics
  * 1..64, 100 µs one-way latency per link), run in one thread on {@link SimulatedNetwork}'s fake
- * clock with the default {@link RoutingConfig} (SPF back-off 5 / 50 / 1000 ms). Two
+ * clock with the default {@link RoutingConfig} (SPF back-off 5 / 50 / 1000 ms, retransmit 5 s) and
+ * the protocol's LSP origination interval (50 ms). Two
  * measurements per mesh size:
  *
  * <ol>
@@ -39,8 +40,8 @@ import java.util.concurrent.TimeUnit;
 public final class ConvergenceSimulator {
     private static final long LATENCY_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long MAX_RUN_NS = TimeUnit.SECONDS.toNanos(600);
-    /** Longer than every protocol timer but LSP refresh and expiry (retransmit 1 s, hold-down 3 s). */
-    private static final long QUIET_NS = TimeUnit.SECONDS.toNanos(5);
+    /** Longer than every protocol timer but LSP refresh and expiry (retransmit 5 s, hold-down 3 s). */
+    private static final long QUIET_NS = TimeUnit.SECONDS.toNanos(10);
 
     private ConvergenceSimulator() {
     }
