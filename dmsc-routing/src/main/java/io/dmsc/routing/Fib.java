@@ -29,7 +29,7 @@ public final class Fib {
     /** Open addressing: 0 for an empty slot, else {@code hash << 32 | (offset in keyBytes + 1)}. */
     private final long[] slots;
     private final FibEntry[] values;
-    /** Every key as its length (two bytes, little-endian) then its text, one byte per character (names are ASCII). */
+    /** The text of every key, one byte per character (names are ASCII), each followed by a 0. */
     private final byte[] keyBytes;
     private final int mask;
     private final long lengthMask;
@@ -48,7 +48,7 @@ public final class Fib {
         mask = capacity - 1;
         int textBytes = 0;
         for (FibEntry e : entries) {
-            textBytes += e.prefix().toString().length() + 2;
+            textBytes += e.prefix().toString().length() + 1;
         }
         keyBytes = new byte[textBytes];
         long lengths = 0;
@@ -64,14 +64,12 @@ public final class Fib {
                 }
                 slot = (slot + 1) & mask;
             }
-            keyBytes[offset] = (byte) key.length();
-            keyBytes[offset + 1] = (byte) (key.length() >>> 8);
             for (int i = 0; i < key.length(); i++) {
-                keyBytes[offset + 2 + i] = (byte) key.charAt(i);
+                keyBytes[offset + i] = (byte) key.charAt(i);
             }
             slots[slot] = ((long) h << 32) | (offset + 1);
             values[slot] = e;
-            offset += key.length() + 2;
+            offset += key.length() + 1;
             lengths |= 1L << e.prefix().size();
             n++;
         }
@@ -86,21 +84,22 @@ public final class Fib {
         return (h ^ (h >>> 16)) * 0x9E3779B1;
     }
 
-    /** Tells whether a slot holds exactly the first {@code length} characters of {@code name}. */
+    /**
+     * Tells whether a slot holds exactly the first {@code length} characters of {@code name}.
+     * Stops at the key's terminating 0, so it never reads past the key.
+     */
     private boolean matches(long slot, int hash, String name, int length) {
         if ((int) (slot >>> 32) != hash) {
             return false;
         }
         int offset = (int) slot - 1;
-        if ((keyBytes[offset] & 0xFF | (keyBytes[offset + 1] & 0xFF) << 8) != length) {
-            return false;
-        }
-        for (int i = 0, j = offset + 2; i < length; i++, j++) {
-            if ((keyBytes[j] & 0xFF) != name.charAt(i)) {
+        for (int i = 0; i < length; i++) {
+            byte b = keyBytes[offset + i];
+            if (b == 0 || (b & 0xFF) != name.charAt(i)) {
                 return false;
             }
         }
-        return true;
+        return keyBytes[offset + length] == 0;
     }
 
     /**
