@@ -16,14 +16,21 @@ import java.util.List;
  * up to that boundary (the same polynomial as {@link String#hashCode()}, so stored keys need
  * no special hash), then probes an open-addressing table from the longest candidate down,
  * skipping lengths no prefix has (NFD's name-tree idea, without the tree).
+ *
+ * <p>In a large FIB every probe is a cache miss, so the layout keeps the chain of dependent
+ * reads short: a slot packs the key's hash with the offset of its text in one byte array of
+ * all keys, so a probe reads one {@code long} and a hash match reads the key bytes directly
+ * (not a {@code String} and then its array).
  */
 public final class Fib {
     /** An empty FIB. */
     public static final Fib EMPTY = new Fib(List.of());
 
-    private final String[] keys;
-    private final int[] hashes;
+    /** Open addressing: 0 for an empty slot, else {@code hash << 32 | (offset in keyBytes + 1)}. */
+    private final long[] slots;
     private final FibEntry[] values;
+    /** The text of every key, one byte per character (names are ASCII), each followed by a 0. */
+    private final byte[] keyBytes;
     private final int mask;
     private final long lengthMask;
     private final int size;
@@ -36,25 +43,33 @@ public final class Fib {
      */
     public Fib(Collection<FibEntry> entries) {
         int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2 + 1) - 1) << 1;
-        keys = new String[capacity];
-        hashes = new int[capacity];
+        slots = new long[capacity];
         values = new FibEntry[capacity];
         mask = capacity - 1;
+        int textBytes = 0;
+        for (FibEntry e : entries) {
+            textBytes += e.prefix().toString().length() + 1;
+        }
+        keyBytes = new byte[textBytes];
         long lengths = 0;
         int n = 0;
+        int offset = 0;
         for (FibEntry e : entries) {
             String key = e.prefix().toString();
             int h = key.hashCode();
             int slot = spread(h) & mask;
-            while (keys[slot] != null) {
-                if (keys[slot].equals(key)) {
+            while (slots[slot] != 0) {
+                if (matches(slots[slot], h, key, key.length())) {
                     throw new IllegalArgumentException("entries: prefix " + key + " appears twice (expected: distinct)");
                 }
                 slot = (slot + 1) & mask;
             }
-            keys[slot] = key;
-            hashes[slot] = h;
+            for (int i = 0; i < key.length(); i++) {
+                keyBytes[offset + i] = (byte) key.charAt(i);
+            }
+            slots[slot] = ((long) h << 32) | (offset + 1);
             values[slot] = e;
+            offset += key.length() + 1;
             lengths |= 1L << e.prefix().size();
             n++;
         }
@@ -67,6 +82,24 @@ public final class Fib {
 
     private static int spread(int h) {
         return (h ^ (h >>> 16)) * 0x9E3779B1;
+    }
+
+    /**
+     * Tells whether a slot holds exactly the first {@code length} characters of {@code name}.
+     * Stops at the key's terminating 0, so it never reads past the key.
+     */
+    private boolean matches(long slot, int hash, String name, int length) {
+        if ((int) (slot >>> 32) != hash) {
+            return false;
+        }
+        int offset = (int) slot - 1;
+        for (int i = 0; i < length; i++) {
+            byte b = keyBytes[offset + i];
+            if (b == 0 || (b & 0xFF) != name.charAt(i)) {
+                return false;
+            }
+        }
+        return keyBytes[offset + length] == 0;
     }
 
     /**
@@ -105,12 +138,9 @@ public final class Fib {
             }
             int ph = prefixHashes[d];
             int end = ends[d];
-            for (int slot = spread(ph) & mask; keys[slot] != null; slot = (slot + 1) & mask) {
-                if (hashes[slot] == ph) {
-                    String key = keys[slot];
-                    if (key.length() == end && name.startsWith(key)) {
-                        return values[slot];
-                    }
+            for (int slot = spread(ph) & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+                if (matches(slots[slot], ph, name, end)) {
+                    return values[slot];
                 }
             }
         }
@@ -136,8 +166,8 @@ public final class Fib {
     public FibEntry get(ServicePrefix prefix) {
         String key = prefix.toString();
         int h = key.hashCode();
-        for (int slot = spread(h) & mask; keys[slot] != null; slot = (slot + 1) & mask) {
-            if (hashes[slot] == h && keys[slot].equals(key)) {
+        for (int slot = spread(h) & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+            if (matches(slots[slot], h, key, key.length())) {
                 return values[slot];
             }
         }

@@ -85,6 +85,13 @@ public final class LinkStateProtocol {
         final Set<LspId> ssn = new java.util.LinkedHashSet<>();
         /** LSPs of {@link #srm} sent at least once since their flag was set: a resend is a retransmission. */
         final Set<LspId> sentOnce = new HashSet<>();
+        /**
+         * Flags set since the last transmission, due now: sent without scanning every flag, so
+         * flooding costs O(new LSPs) per duty cycle rather than O(LSPs awaiting acknowledgement).
+         */
+        final Set<LspId> srmNew = new java.util.LinkedHashSet<>();
+        /** Lower bound of the due time of every flag not in {@link #srmNew}. */
+        long retransmitDueNs = Long.MAX_VALUE;
         long srmDueNs = Long.MAX_VALUE;
 
         NeighborState(int metric) {
@@ -144,6 +151,7 @@ public final class LinkStateProtocol {
             if (!e.purged()) {
                 n.srm.put(e.pdu().id(), dueNs);
                 n.srmDueNs = dueNs;
+                n.retransmitDueNs = dueNs;
             }
         }
         sendCompleteSummaries(neighborId, nowNs);
@@ -358,6 +366,7 @@ public final class LinkStateProtocol {
     private void setSrm(NeighborState n, LspId id, long nowNs) {
         n.srm.put(id, nowNs);
         n.sentOnce.remove(id);
+        n.srmNew.add(id);
         n.srmDueNs = Math.min(n.srmDueNs, nowNs);
     }
 
@@ -638,30 +647,46 @@ public final class LinkStateProtocol {
             String to = ne.getKey();
             NeighborState n = ne.getValue();
             if (nowNs - n.srmDueNs >= 0) {
-                long nextDue = Long.MAX_VALUE;
-                for (Map.Entry<LspId, Long> s : n.srm.entrySet()) {
-                    if (nowNs - s.getValue() >= 0) {
-                        LsdbEntry held = lsdb.get(s.getKey());
-                        if (held == null) {
+                if (nowNs - n.retransmitDueNs >= 0) {
+                    // A retransmission may be due: scan every flag.
+                    long nextDue = Long.MAX_VALUE;
+                    for (Map.Entry<LspId, Long> s : n.srm.entrySet()) {
+                        if (nowNs - s.getValue() >= 0) {
+                            LsdbEntry held = lsdb.get(s.getKey());
+                            if (held == null) {
+                                continue;
+                            }
+                            long due = sendLsp(to, n, s.getKey(), held, nowNs);
+                            s.setValue(due);
+                            nextDue = Math.min(nextDue, due);
+                            work++;
+                        } else {
+                            nextDue = Math.min(nextDue, s.getValue());
+                        }
+                    }
+                    n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
+                    n.sentOnce.retainAll(n.srm.keySet());
+                    n.retransmitDueNs = nextDue;
+                } else {
+                    // Only flags set since the last transmission are due.
+                    for (LspId id : n.srmNew) {
+                        Long flaggedNs = n.srm.get(id);
+                        if (flaggedNs == null || nowNs - flaggedNs < 0) {
                             continue;
                         }
-                        boolean retransmission = !n.sentOnce.add(s.getKey());
-                        output.send(to, held.current(nowNs));
-                        counters.lspsSent++;
-                        if (retransmission) {
-                            counters.lspsRetransmitted++;
+                        LsdbEntry held = lsdb.get(id);
+                        if (held == null) {
+                            clearSrm(n, id);
+                            continue;
                         }
-                        long due = nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
-                        s.setValue(due);
-                        nextDue = Math.min(nextDue, due);
+                        long due = sendLsp(to, n, id, held, nowNs);
+                        n.srm.put(id, due);
+                        n.retransmitDueNs = Math.min(n.retransmitDueNs, due);
                         work++;
-                    } else {
-                        nextDue = Math.min(nextDue, s.getValue());
                     }
                 }
-                n.srm.keySet().removeIf(id -> lsdb.get(id) == null);
-                n.sentOnce.retainAll(n.srm.keySet());
-                n.srmDueNs = nextDue;
+                n.srmNew.clear();
+                n.srmDueNs = n.retransmitDueNs;
             }
             if (!n.ssn.isEmpty()) {
                 List<LspSummary> entries = new ArrayList<>();
@@ -683,6 +708,21 @@ public final class LinkStateProtocol {
             }
         }
         return work;
+    }
+
+    /**
+     * Sends one LSP on a link.
+     *
+     * @return when to send it again if no acknowledgement arrives
+     */
+    private long sendLsp(String to, NeighborState n, LspId id, LsdbEntry held, long nowNs) {
+        boolean retransmission = !n.sentOnce.add(id);
+        output.send(to, held.current(nowNs));
+        counters.lspsSent++;
+        if (retransmission) {
+            counters.lspsRetransmitted++;
+        }
+        return nowNs + TimeUnit.MILLISECONDS.toNanos(config.retransmitIntervalMs());
     }
 
     // ----------------------------------------------------------------------------------------

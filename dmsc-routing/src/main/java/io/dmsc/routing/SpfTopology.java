@@ -1,7 +1,6 @@
 package io.dmsc.routing;
 
 import io.dmsc.wire.link.NeighborEntry;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -44,67 +43,57 @@ public final class SpfTopology {
         String[] ids = nodes.keySet().toArray(new String[0]);
         Arrays.sort(ids);
         Map<String, Integer> index = new HashMap<>(ids.length * 2);
+        NodeLinks[] links = new NodeLinks[ids.length];
+        boolean[] overload = new boolean[ids.length];
+        int listed = 0;
         for (int i = 0; i < ids.length; i++) {
             index.put(ids[i], i);
+            links[i] = nodes.get(ids[i]);
+            overload[i] = links[i].overload();
+            listed += links[i].neighbors().size();
         }
-        // Advertised metric per directed pair, for the reverse check.
-        List<int[]> adjacency = new ArrayList<>(ids.length);
-        int edges = 0;
-        boolean[] overload = new boolean[ids.length];
-        int[][] advertisedTargets = new int[ids.length][];
-        int[][] advertisedMetrics = new int[ids.length][];
+        // Advertised links per node, in compressed rows, for the reverse check; unknown nodes
+        // and self-links dropped.
+        int[] advertisedOffsets = new int[ids.length + 1];
+        int[] advertisedTargets = new int[listed];
+        int[] advertisedMetrics = new int[listed];
+        int k = 0;
         for (int u = 0; u < ids.length; u++) {
-            NodeLinks links = nodes.get(ids[u]);
-            overload[u] = links.overload();
-            List<NeighborEntry> ns = links.neighbors();
-            int[] t = new int[ns.size()];
-            int[] m = new int[ns.size()];
-            int k = 0;
-            for (NeighborEntry n : ns) {
+            for (NeighborEntry n : links[u].neighbors()) {
                 Integer v = index.get(n.nodeId());
                 if (v != null && v != u) {
-                    t[k] = v;
-                    m[k] = n.metric();
+                    advertisedTargets[k] = v;
+                    advertisedMetrics[k] = n.metric();
                     k++;
                 }
             }
-            advertisedTargets[u] = Arrays.copyOf(t, k);
-            advertisedMetrics[u] = Arrays.copyOf(m, k);
+            advertisedOffsets[u + 1] = k;
         }
         int[] offsets = new int[ids.length + 1];
-        int[][] keptTargets = new int[ids.length][];
-        int[][] keptMetrics = new int[ids.length][];
+        int[] targets = new int[k];
+        int[] metrics = new int[k];
+        int edges = 0;
         for (int u = 0; u < ids.length; u++) {
-            int[] t = advertisedTargets[u];
-            int[] kt = new int[t.length];
-            int[] km = new int[t.length];
-            int k = 0;
-            for (int j = 0; j < t.length; j++) {
-                if (lists(advertisedTargets[t[j]], u)) {
-                    kt[k] = t[j];
-                    km[k] = advertisedMetrics[u][j];
-                    k++;
+            for (int j = advertisedOffsets[u]; j < advertisedOffsets[u + 1]; j++) {
+                int v = advertisedTargets[j];
+                if (lists(advertisedTargets, advertisedOffsets[v], advertisedOffsets[v + 1], u)) {
+                    targets[edges] = v;
+                    metrics[edges] = advertisedMetrics[j];
+                    edges++;
                 }
             }
-            keptTargets[u] = kt;
-            keptMetrics[u] = km;
-            offsets[u + 1] = offsets[u] + k;
-            edges += k;
+            offsets[u + 1] = edges;
         }
-        adjacency.clear();
-        int[] targets = new int[edges];
-        int[] metrics = new int[edges];
-        for (int u = 0; u < ids.length; u++) {
-            int len = offsets[u + 1] - offsets[u];
-            System.arraycopy(keptTargets[u], 0, targets, offsets[u], len);
-            System.arraycopy(keptMetrics[u], 0, metrics, offsets[u], len);
+        if (edges < k) {
+            targets = Arrays.copyOf(targets, edges);
+            metrics = Arrays.copyOf(metrics, edges);
         }
         return new SpfTopology(ids, index, offsets, targets, metrics, overload);
     }
 
-    private static boolean lists(int[] targets, int u) {
-        for (int t : targets) {
-            if (t == u) {
+    private static boolean lists(int[] targets, int from, int to, int u) {
+        for (int i = from; i < to; i++) {
+            if (targets[i] == u) {
                 return true;
             }
         }

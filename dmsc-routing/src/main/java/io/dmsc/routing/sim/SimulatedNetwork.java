@@ -29,10 +29,12 @@ public final class SimulatedNetwork {
     private final Function<String, RoutingConfig> configs;
     private final Random random;
     private final Map<String, SimNode> nodes = new TreeMap<>();
-    private final Map<String, Link> links = new HashMap<>();
+    private final Map<LinkKey, Link> links = new HashMap<>();
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private long nowNs;
     private long sequence;
+    /** Deliveries (not timers) in {@link #events}, so quiet detection does not scan the queue. */
+    private long messagesInFlight;
     private long latencyNs = 100_000;
     private double lossRate;
     private double duplicateRate;
@@ -67,6 +69,7 @@ public final class SimulatedNetwork {
                 long jitter = reorderJitterNs > 0 ? (long) (random.nextDouble() * reorderJitterNs) : 0;
                 events.add(new Event(nowNs + latencyNs + jitter, sequence++, neighborId, id, message,
                         link.epoch, incarnationOf(neighborId)));
+                messagesInFlight++;
             }
         }
 
@@ -142,8 +145,15 @@ public final class SimulatedNetwork {
         return n == null ? -1 : n.incarnation;
     }
 
-    private static String key(String a, String b) {
-        return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
+    /**
+     * An unordered pair of node ids. A record rather than a concatenated string: its hash reuses
+     * the ids' cached hashes, which matters at one lookup per message.
+     */
+    private record LinkKey(String low, String high) {
+    }
+
+    private static LinkKey key(String a, String b) {
+        return a.compareTo(b) < 0 ? new LinkKey(a, b) : new LinkKey(b, a);
     }
 
     /**
@@ -277,6 +287,9 @@ public final class SimulatedNetwork {
         long processed = 0;
         while (!events.isEmpty() && events.peek().timeNs() <= until) {
             Event e = events.poll();
+            if (e.message() != null) {
+                messagesInFlight--;
+            }
             nowNs = Math.max(nowNs, e.timeNs());
             SimNode n = nodes.get(e.to());
             if (n == null || e.incarnation() != n.incarnation) {
@@ -312,8 +325,7 @@ public final class SimulatedNetwork {
         long start = nowNs;
         while (nowNs - start < maxNs) {
             Event head = events.peek();
-            boolean messagesInFlight = events.stream().anyMatch(e -> e.message() != null);
-            if (head == null || (!messagesInFlight && head.timeNs() - nowNs > quietNs)) {
+            if (head == null || (messagesInFlight == 0 && head.timeNs() - nowNs > quietNs)) {
                 break;
             }
             runFor(Math.max(1, head.timeNs() - nowNs));
