@@ -114,7 +114,7 @@ public final class LinkStateProtocol {
      * @param config        settings
      * @param output        where messages and new FIBs go
      * @param durationClock measures calculation durations only (never drives protocol timers)
-     * @param nowNs         current time
+     * @param nowNs         current time (the first {@link #doWork} originates this node's LSP)
      */
     public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock, long nowNs) {
         this.config = Objects.requireNonNull(config, "config");
@@ -126,7 +126,8 @@ public final class LinkStateProtocol {
         this.overload = config.overload();
         ServicePrefix own = ServicePrefix.nodePrefix(self);
         localPrefixes.put(own, PrefixEntry.of(own, 0));
-        doWork(nowNs);
+        // Nothing is originated here: the owner sets its prefixes first and the first duty cycle
+        // floods one complete LSP, not an empty one followed by the real one.
     }
 
     // ----------------------------------------------------------------------------------------

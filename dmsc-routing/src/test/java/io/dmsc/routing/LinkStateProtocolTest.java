@@ -53,8 +53,10 @@ class LinkStateProtocolTest {
         }
     };
 
+    /** Creates the protocol and runs its first duty cycle, which originates its LSP. */
     private LinkStateProtocol start(RoutingConfig config) {
         protocol = new LinkStateProtocol(config, output, () -> now, now);
+        protocol.doWork(now);
         return protocol;
     }
 
