@@ -608,7 +608,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         }
     }
 
-    private void publishCounters() {
+    private Map<String, Long> publishCounters() {
         ProtocolCounters c = protocol.counters();
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("lspsSent", c.lspsSent);
@@ -632,7 +632,10 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("fibUpdates", c.fibUpdates);
         m.put("malformedFrames", metrics.malformedFrames());
         m.put("conductorErrors", errors);
-        metrics.publishProtocolCounters(Map.copyOf(m));
+        m.put("lastSpfDurationNs", c.lastSpfDurationNs);
+        Map<String, Long> published = Map.copyOf(m);
+        metrics.publishProtocolCounters(published);
+        return published;
     }
 
     private NodeStatus snapshot(long nowNs) {
@@ -675,17 +678,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (FibEntry f : fib.entries()) {
             fwd.add(new NodeStatus.Forwarding(f.prefix().toString(), f.nextHops(), f.local(), f.cost()));
         }
-        publishCounters();
-        Map<String, Long> counters = new TreeMap<>();
-        ProtocolCounters c = protocol.counters();
-        counters.put("lspsSent", c.lspsSent);
-        counters.put("lspsReceived", c.lspsReceived);
-        counters.put("lspsRetransmitted", c.lspsRetransmitted);
-        counters.put("spfRuns", c.spfRuns);
-        counters.put("partialRuns", c.partialRuns);
-        counters.put("lastSpfDurationNs", c.lastSpfDurationNs);
-        counters.put("rejectedPdus", c.rejectedPdus);
-        counters.put("malformedFrames", metrics.malformedFrames());
+        Map<String, Long> counters = new TreeMap<>(publishCounters());
         return new NodeStatus(config.id(), config.role().code(), config.listen(),
                 TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), ns, lsps, routes, fwd, counters,
                 protocol.backoffState().name());
