@@ -9,7 +9,6 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Link transport over an {@link InMemoryLinkNetwork}. Every message is encoded into a frame and
@@ -17,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * code paths minus the socket. Thread-safe.
  */
 public final class InMemoryLinkTransport implements LinkTransport {
-    private static final AtomicLong IDS = new AtomicLong();
     /**
      * Frames live only for the copy into a byte array, released in the same method: leak
      * tracking (paranoid in tests) would cost more than the rest of the delivery.
@@ -63,7 +61,7 @@ public final class InMemoryLinkTransport implements LinkTransport {
             return;
         }
         InMemoryChannel out = new InMemoryChannel(this, handler, true, attachment, address);
-        InMemoryChannel in = new InMemoryChannel(target.transport(), target.handler(), false, null, "mem:" + out.id);
+        InMemoryChannel in = new InMemoryChannel(target.transport(), target.handler(), false, null, "mem:" + out.id());
         out.peer = in;
         in.peer = out;
         channels.add(out);
@@ -91,22 +89,18 @@ public final class InMemoryLinkTransport implements LinkTransport {
     }
 
     /** One end of an in-memory connection. */
-    private static final class InMemoryChannel implements LinkChannel {
+    private static final class InMemoryChannel extends AbstractLinkChannel {
         final InMemoryLinkTransport owner;
         final LinkHandler handler;
-        final boolean outbound;
-        final Object attachment;
         final String remote;
-        final long id = IDS.incrementAndGet();
         final AtomicBoolean closed = new AtomicBoolean();
         volatile InMemoryChannel peer;
 
         InMemoryChannel(InMemoryLinkTransport owner, LinkHandler handler, boolean outbound, Object attachment,
                         String remote) {
+            super("mem", outbound, attachment);
             this.owner = owner;
             this.handler = handler;
-            this.outbound = outbound;
-            this.attachment = attachment;
             this.remote = remote;
         }
 
@@ -168,28 +162,8 @@ public final class InMemoryLinkTransport implements LinkTransport {
         }
 
         @Override
-        public boolean isOutbound() {
-            return outbound;
-        }
-
-        @Override
         public String remoteAddress() {
             return remote;
-        }
-
-        @Override
-        public Object attachment() {
-            return attachment;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public String toString() {
-            return "mem#" + id + (outbound ? "->" : "<-") + remote;
         }
     }
 }

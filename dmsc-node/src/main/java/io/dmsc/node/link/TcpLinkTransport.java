@@ -19,7 +19,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Link transport over TCP with Netty: length-prefixed frames ({@code LinkFrameCodec}), a maximum
@@ -27,7 +26,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * channel's event loop. Thread-safe.
  */
 public final class TcpLinkTransport implements LinkTransport {
-    private static final AtomicLong IDS = new AtomicLong();
     private static final int CONNECT_TIMEOUT_MS = 2000;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
@@ -157,16 +155,12 @@ public final class TcpLinkTransport implements LinkTransport {
     }
 
     /** A Netty channel as a {@link LinkChannel}. */
-    private static final class TcpLinkChannel implements LinkChannel {
+    private static final class TcpLinkChannel extends AbstractLinkChannel {
         private final Channel channel;
-        private final boolean outbound;
-        private final Object attachment;
-        private final long id = IDS.incrementAndGet();
 
         TcpLinkChannel(Channel channel, boolean outbound, Object attachment) {
+            super("tcp", outbound, attachment);
             this.channel = channel;
-            this.outbound = outbound;
-            this.attachment = attachment;
         }
 
         @Override
@@ -185,29 +179,9 @@ public final class TcpLinkTransport implements LinkTransport {
         }
 
         @Override
-        public boolean isOutbound() {
-            return outbound;
-        }
-
-        @Override
         public String remoteAddress() {
             return channel.remoteAddress() instanceof InetSocketAddress a
                     ? new HostPort(a.getHostString(), a.getPort()).toString() : String.valueOf(channel.remoteAddress());
-        }
-
-        @Override
-        public Object attachment() {
-            return attachment;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public String toString() {
-            return "tcp#" + id + (outbound ? "->" : "<-") + remoteAddress();
         }
     }
 }
