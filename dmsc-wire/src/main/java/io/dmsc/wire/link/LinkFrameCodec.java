@@ -134,7 +134,7 @@ public final class LinkFrameCodec {
         int code = frame.readUnsignedByte();
         FrameType type = FrameType.fromCode(code);
         if (type == null) {
-            throw new MalformedFrameException("type", "unknown frame type " + code + " (expected: 1..4)");
+            throw new MalformedFrameException("type", "unknown frame type " + code + " (expected: 1..4, or 16..24 for data frames)");
         }
         try (ByteBufInputStream in = new ByteBufInputStream(frame)) {
             switch (type) {

@@ -1,12 +1,16 @@
 package io.dmsc.wire.link;
 
+import io.dmsc.wire.data.DataFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Netty decoder of link frames (layout in {@link LinkFrameCodec}). Emits {@link LinkMessage}s.
+ * Netty decoder of link frames (layout in {@link LinkFrameCodec}). Emits {@link LinkMessage}s
+ * for link-state frames and, for data frames (types 16 and up, {@link DataFrames}), the whole
+ * frame as a retained {@link ByteBuf} slice, length field included; ownership of that buffer
+ * passes to the next handler.
  * A malformed frame raises {@link MalformedFrameException}; after the first one the decoder
  * discards all further input, so the pipeline's exception handler sees one error per link and
  * closes it. Runs on the channel's event loop.
@@ -46,6 +50,22 @@ public final class LinkFrameDecoder extends ByteToMessageDecoder {
                     + " (expected: at most " + maxFrameLength + ")");
         }
         if (in.readableBytes() < LinkFrameCodec.LENGTH_FIELD + length) {
+            return;
+        }
+        int start = in.readerIndex();
+        if (in.getUnsignedByte(start + LinkFrameCodec.LENGTH_FIELD) == LinkFrameCodec.VERSION
+                && DataFrames.isDataType(in.getUnsignedByte(start + LinkFrameCodec.LENGTH_FIELD + 1))) {
+            // Data frames travel on as the bytes received, length field included, so a transit
+            // node forwards them without copying.
+            ByteBuf data = in.readRetainedSlice(LinkFrameCodec.LENGTH_FIELD + (int) length);
+            try {
+                DataFrames.validate(data);
+            } catch (MalformedFrameException e) {
+                data.release();
+                fail(in);
+                throw e;
+            }
+            out.add(data);
             return;
         }
         in.skipBytes(LinkFrameCodec.LENGTH_FIELD);

@@ -92,7 +92,7 @@ class LinkFrameCodecTest {
     void shouldRejectUnknownType() {
         assertThatThrownBy(() -> decode(frame(1, 16, new byte[0])))
                 .isInstanceOf(MalformedFrameException.class)
-                .hasMessageContaining("unknown frame type 16 (expected: 1..4)")
+                .hasMessageContaining("unknown frame type 16 (expected: 1..4, or 16..24 for data frames)")
                 .extracting(e -> ((MalformedFrameException) e).kind()).isEqualTo("type");
         assertThatThrownBy(() -> decode(frame(1, 0, new byte[0])))
                 .isInstanceOf(MalformedFrameException.class)

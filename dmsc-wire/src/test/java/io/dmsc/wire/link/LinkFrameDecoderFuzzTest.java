@@ -20,13 +20,14 @@ import java.util.List;
  * <p>Properties: only a {@link MalformedFrameException} (wrapped by Netty in a
  * {@link DecoderException}) may escape, at most once per channel; every buffer is released;
  * the result does not depend on how the bytes are split into reads; every decoded message
- * encodes and decodes back to itself.
+ * encodes and decodes back to itself; data frames come out as retained buffers of the bytes
+ * that went in.
  */
 class LinkFrameDecoderFuzzTest {
     private static final int MAX_FRAME = 4096;
 
     /** What one channel made of the input. */
-    private record Outcome(List<LinkMessage> messages, String failureKind) {
+    private record Outcome(List<Object> messages, String failureKind) {
     }
 
     @FuzzTest(maxDuration = "60s")
@@ -35,8 +36,8 @@ class LinkFrameDecoderFuzzTest {
         Outcome split = feed(split(input));
 
         assertThat(split).as("same outcome however the bytes are split").isEqualTo(whole);
-        for (LinkMessage m : whole.messages()) {
-            if (!(m instanceof RejectedPdu)) {
+        for (Object o : whole.messages()) {
+            if (o instanceof LinkMessage m && !(m instanceof RejectedPdu)) {
                 assertThat(reencode(m)).as("re-encoding %s", m).isEqualTo(m);
             }
         }
@@ -58,7 +59,7 @@ class LinkFrameDecoderFuzzTest {
     private static Outcome feed(List<byte[]> reads) {
         EmbeddedChannel ch = new EmbeddedChannel(new LinkFrameDecoder(MAX_FRAME));
         List<ByteBuf> handedIn = new ArrayList<>();
-        List<LinkMessage> messages = new ArrayList<>();
+        List<Object> messages = new ArrayList<>();
         String failureKind = null;
         for (byte[] r : reads) {
             ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, r.length));
@@ -74,7 +75,14 @@ class LinkFrameDecoderFuzzTest {
             // Frames before the malformed one in the same read are still delivered; none after it.
             for (Object m; (m = ch.readInbound()) != null; ) {
                 assertThat(failureKind).as("no message in reads after a failure").isNull();
-                messages.add((LinkMessage) m);
+                if (m instanceof ByteBuf data) {
+                    // A data frame: keep its bytes, hand the buffer back.
+                    assertThat(data.refCnt()).as("data frame handed over retained").isPositive();
+                    messages.add("data:" + io.netty.buffer.ByteBufUtil.hexDump(data));
+                    data.release();
+                } else {
+                    messages.add((LinkMessage) m);
+                }
             }
             if (failedNow != null) {
                 assertThat(failureKind).as("only one failure per channel").isNull();
