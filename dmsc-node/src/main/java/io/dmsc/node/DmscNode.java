@@ -3,31 +3,75 @@ package io.dmsc.node;
 import io.dmsc.node.admin.AdminServer;
 import io.dmsc.node.config.NeighborConfig;
 import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.data.DataPlaneMetrics;
+import io.dmsc.node.data.Forwarder;
+import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.link.LinkChannel;
 import io.dmsc.node.link.LinkTransport;
 import io.dmsc.routing.Fib;
+import io.dmsc.wire.link.LinkMessage;
+import io.dmsc.wire.link.MalformedFrameException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One running SG or SR: its conductor, its link transport and its admin HTTP. Embeddable: the
- * CLI, the topology runner and tests all build nodes through this class.
+ * One running SG or SR: its conductor (control plane), its forwarder (data plane, on one event
+ * loop), its link transport, its admin HTTP and its extensions (the gateway's pod-facing side).
+ * Embeddable: the CLI, the topology runner and tests all build nodes through this class.
  */
 public final class DmscNode implements AutoCloseable {
+    /** Flows without a frame for this long are removed. */
+    public static final long FLOW_IDLE_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(10);
+
     private final NodeConfig requested;
     private final LinkTransport transport;
     private final NodeMetrics metrics;
+    private final EventLoop dataLoop;
+    private final EventLoopGroup ownedGroup;
+    private final NodeExtension.Factory extensionFactory;
+    private final List<NodeExtension> extensions = new ArrayList<>();
     private NodeConductor conductor;
+    private Forwarder forwarder;
     private AdminServer admin;
     private String listenAddress;
+    private NodeConfig effective;
 
     /**
+     * A node with its own single data-plane thread and no extensions.
+     *
      * @param config    settings; listen and admin ports may be 0
      * @param transport the link transport (closed by {@link #close()})
      */
     public DmscNode(NodeConfig config, LinkTransport transport) {
+        this(config, transport, null, NodeExtension.Factory.NONE);
+    }
+
+    /**
+     * @param config     settings; listen and admin ports may be 0
+     * @param transport  the link transport (closed by {@link #close()}); for TCP, built on
+     *                   {@code dataLoop} so that links and the data plane share one thread
+     * @param dataLoop   the data-plane event loop, or null for a private one
+     * @param extensions creates the node's extensions
+     */
+    public DmscNode(NodeConfig config, LinkTransport transport, EventLoop dataLoop, NodeExtension.Factory extensions) {
         this.requested = config;
         this.transport = transport;
         this.metrics = new NodeMetrics(config.id());
+        this.extensionFactory = extensions;
+        if (dataLoop == null) {
+            this.ownedGroup = EventLoops.newGroup(1, "dmsc-data-" + config.id());
+            this.dataLoop = ownedGroup.next();
+        } else {
+            this.ownedGroup = null;
+            this.dataLoop = dataLoop;
+        }
     }
 
     /**
@@ -41,18 +85,73 @@ public final class DmscNode implements AutoCloseable {
         NodeConfig config = requested;
         ForwardingHandler handler = new ForwardingHandler();
         listenAddress = transport.listen(config.listen(), handler);
-        conductor = new NodeConductor(config.withListen(listenAddress), transport, metrics);
+        effective = config.withListen(listenAddress);
+        conductor = new NodeConductor(effective, transport, metrics);
+        forwarder = new Forwarder(config.id(), dataLoop, conductor::fib, new DataPlaneMetrics(metrics.registry()),
+                FLOW_IDLE_TIMEOUT_MS);
+        conductor.setForwarder(forwarder);
+        handler.forwarder = forwarder;
         handler.target = conductor;
+        forwarder.start();
         conductor.start();
-        if (config.admin() != null) {
-            try {
-                admin = new AdminServer(config.admin(), conductor, metrics);
-            } catch (RuntimeException e) {
-                close();
-                throw e;
+        try {
+            for (NodeExtension e : extensionFactory.create(effective)) {
+                extensions.add(e);
+                e.start(this);
             }
+            if (config.admin() != null) {
+                admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         return this;
+    }
+
+    private CompletableFuture<Map<String, Object>> extraStatus() {
+        CompletableFuture<Map<String, Object>> all = forwarder.flows()
+                .thenApply(f -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("flows", f);
+                    return m;
+                });
+        for (NodeExtension e : extensions) {
+            all = all.thenCombine(e.status(), (a, b) -> {
+                a.putAll(b);
+                return a;
+            });
+        }
+        return all;
+    }
+
+    /** @return the data plane */
+    public Forwarder forwarder() {
+        return forwarder;
+    }
+
+    /** @return the data-plane event loop (links, forwarder, gateway gRPC) */
+    public EventLoop dataLoop() {
+        return dataLoop;
+    }
+
+    /** @return the settings in effect (bound listen address) */
+    public NodeConfig config() {
+        return effective == null ? requested : effective;
+    }
+
+    /**
+     * @param type an extension class
+     * @param <T>  its type
+     * @return the extension of that class, or null
+     */
+    public <T extends NodeExtension> T extension(Class<T> type) {
+        for (NodeExtension e : extensions) {
+            if (type.isInstance(e)) {
+                return type.cast(e);
+            }
+        }
+        return null;
     }
 
     /** @return the bound fabric address */
@@ -101,20 +200,54 @@ public final class DmscNode implements AutoCloseable {
 
     @Override
     public void close() {
+        for (int i = extensions.size() - 1; i >= 0; i--) {
+            try {
+                extensions.get(i).close();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(DmscNode.class).warn("{}: closing {} failed", requested.id(),
+                        extensions.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        extensions.clear();
         if (admin != null) {
             admin.close();
+        }
+        if (forwarder != null) {
+            forwarder.stop();
         }
         if (conductor != null) {
             conductor.stop();
         }
         transport.close();
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     /** Passes transport events to the conductor once it exists. */
     private static final class ForwardingHandler implements io.dmsc.node.link.LinkHandler {
         volatile NodeConductor target;
+        volatile Forwarder forwarder;
 
-        private NodeConductor target(io.dmsc.node.link.LinkChannel channel) {
+        @Override
+        public void onData(LinkChannel channel, ByteBuf frame) {
+            Forwarder f = forwarder;
+            if (f == null) {
+                frame.release();
+            } else {
+                f.onData(channel, frame);
+            }
+        }
+
+        @Override
+        public void onWritabilityChanged(LinkChannel channel, boolean writable) {
+            Forwarder f = forwarder;
+            if (f != null) {
+                f.onWritabilityChanged(channel, writable);
+            }
+        }
+
+        private NodeConductor target(LinkChannel channel) {
             NodeConductor t = target;
             if (t == null) {
                 channel.close();
@@ -123,7 +256,7 @@ public final class DmscNode implements AutoCloseable {
         }
 
         @Override
-        public void onOpen(io.dmsc.node.link.LinkChannel channel) {
+        public void onOpen(LinkChannel channel) {
             NodeConductor t = target(channel);
             if (t != null) {
                 t.onOpen(channel);
@@ -131,7 +264,7 @@ public final class DmscNode implements AutoCloseable {
         }
 
         @Override
-        public void onMessage(io.dmsc.node.link.LinkChannel channel, io.dmsc.wire.link.LinkMessage message) {
+        public void onMessage(LinkChannel channel, LinkMessage message) {
             NodeConductor t = target;
             if (t != null) {
                 t.onMessage(channel, message);
@@ -139,8 +272,8 @@ public final class DmscNode implements AutoCloseable {
         }
 
         @Override
-        public void onMalformed(io.dmsc.node.link.LinkChannel channel,
-                                io.dmsc.wire.link.MalformedFrameException error) {
+        public void onMalformed(LinkChannel channel,
+                                MalformedFrameException error) {
             NodeConductor t = target;
             if (t != null) {
                 t.onMalformed(channel, error);
@@ -148,7 +281,12 @@ public final class DmscNode implements AutoCloseable {
         }
 
         @Override
-        public void onClosed(io.dmsc.node.link.LinkChannel channel) {
+        public void onClosed(LinkChannel channel) {
+            Forwarder f = forwarder;
+            if (f != null) {
+                // At once, not after the conductor's queue: calls on the link fail without delay.
+                f.linkDown(channel);
+            }
             NodeConductor t = target;
             if (t != null) {
                 t.onClosed(channel);

@@ -39,12 +39,15 @@ public final class Mesh implements AutoCloseable {
     private final Map<String, DmscNode> nodes = new LinkedHashMap<>();
     private final Map<String, String> bound = new HashMap<>();
     private final java.util.Set<String> disconnected = new java.util.HashSet<>();
+    private final NodeExtension.Factory extensions;
 
-    private Mesh(TopologyConfig topology, Links links) {
+    private Mesh(TopologyConfig topology, Links links, NodeExtension.Factory extensions) {
         this.topology = topology;
         this.links = links;
-        this.group = links == Links.TCP ? EventLoops.newGroup(Math.min(2, Runtime.getRuntime().availableProcessors()),
-                "dmsc-links") : null;
+        this.extensions = extensions;
+        // One node's links, data plane and gateway share one event loop; nodes share the group.
+        this.group = EventLoops.newGroup(links == Links.TCP ? Math.min(2, Runtime.getRuntime().availableProcessors())
+                : 1, "dmsc-data");
         this.memory = links == Links.IN_MEMORY ? new InMemoryLinkNetwork() : null;
         for (NodeConfig n : topology.nodes()) {
             configs.put(n.id(), n);
@@ -59,7 +62,19 @@ public final class Mesh implements AutoCloseable {
      * @return the running mesh
      */
     public static Mesh start(TopologyConfig topology, Links links) {
-        Mesh mesh = new Mesh(topology, links);
+        return start(topology, links, NodeExtension.Factory.NONE);
+    }
+
+    /**
+     * Starts every node of a topology with extensions (the gateway's pod-facing side).
+     *
+     * @param topology   the topology
+     * @param links      TCP or in-memory
+     * @param extensions creates each node's extensions
+     * @return the running mesh
+     */
+    public static Mesh start(TopologyConfig topology, Links links, NodeExtension.Factory extensions) {
+        Mesh mesh = new Mesh(topology, links, extensions);
         try {
             for (NodeConfig n : topology.nodes()) {
                 mesh.startNode(n.id(), false);
@@ -78,9 +93,10 @@ public final class Mesh implements AutoCloseable {
         NodeConfig c = configs.get(id);
         String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
         NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
-        LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(group, c.maxFrameLength())
+        io.netty.channel.EventLoop loop = group.next();
+        LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(loop, c.maxFrameLength())
                 : new InMemoryLinkTransport(memory, c.maxFrameLength());
-        DmscNode node = new DmscNode(effective, transport).start();
+        DmscNode node = new DmscNode(effective, transport, loop, extensions).start();
         bound.put(id, node.listenAddress());
         nodes.put(id, node);
     }

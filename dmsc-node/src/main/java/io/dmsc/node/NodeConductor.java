@@ -77,6 +77,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final Map<String, Dialer> dialers = new TreeMap<>();
     private final List<FibListener> fibListeners = new ArrayList<>();
     private List<PrefixEntry> localPrefixes;
+    private volatile io.dmsc.node.data.Forwarder forwarder;
 
     /** Receives every new FIB snapshot, on the conductor thread. */
     public interface FibListener {
@@ -134,6 +135,15 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (NeighborConfig n : config.neighbors()) {
             dialers.put(n.id(), new Dialer(n));
         }
+    }
+
+    /**
+     * Connects the data plane, which learns of adjacencies going up and down. Before {@link #start()}.
+     *
+     * @param value the node's forwarder
+     */
+    public void setForwarder(io.dmsc.node.data.Forwarder value) {
+        this.forwarder = value;
     }
 
     /** Starts the conductor thread. */
@@ -509,6 +519,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 s.channel.send(reply);
             }
             s.upSinceNs = nowNs;
+            if (forwarder != null) {
+                forwarder.linkUp(id, s.channel);
+            }
             protocol.adjacencyUp(id, s.neighbor.metric(), nowNs);
             Dialer d = dialers.get(id);
             if (d != null) {
@@ -519,6 +532,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                     s.channel.isOutbound() ? "dialed" : "accepted", s.channel.remoteAddress(), s.neighbor.metric());
         } else if (t == Adjacency.Transition.DOWN) {
             LOG.warn("{}: adjacency to {} down: neighbour no longer lists us (restarted?)", config.id(), id);
+            if (forwarder != null) {
+                forwarder.linkDown(s.channel);
+            }
             protocol.adjacencyDown(id, nowNs);
             s.upSinceNs = 0;
             metrics.adjacencyChanged(false, protocol.upNeighbors().size());
@@ -530,6 +546,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         s.upSinceNs = 0;
         if (active.get(s.neighborId()) == s) {
             active.remove(s.neighborId());
+        }
+        if (forwarder != null) {
+            forwarder.linkDown(s.channel);
         }
         if (wasUp) {
             protocol.adjacencyDown(s.neighborId(), nowNs);

@@ -102,6 +102,11 @@ public final class NodeMetrics {
         return (long) malformed.values().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** @return the registry, for the data plane and the gateway to register their meters */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** @return the Prometheus text exposition */
     public String scrape() {
         return registry.scrape();

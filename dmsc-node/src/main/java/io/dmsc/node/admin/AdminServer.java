@@ -33,6 +33,18 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService executor;
     private final NodeConductor conductor;
     private final NodeMetrics metrics;
+    private final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>> extra;
+
+    /**
+     * Binds and starts serving, with no sections beyond the conductor's.
+     *
+     * @param address   {@code host:port}, port 0 for any
+     * @param conductor the node
+     * @param metrics   its metrics
+     */
+    public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics) {
+        this(address, conductor, metrics, () -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of()));
+    }
 
     /**
      * Binds and starts serving.
@@ -40,9 +52,13 @@ public final class AdminServer implements AutoCloseable {
      * @param address   {@code host:port}, port 0 for any
      * @param conductor the node
      * @param metrics   its metrics
+     * @param extra     more sections of {@code /status} (flows, pods), taken on their owners' threads
      */
-    public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics) {
+    public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics,
+                       java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>>
+                               extra) {
         this.conductor = conductor;
+        this.extra = extra;
         this.metrics = metrics;
         HostPort hp = HostPort.parse(address);
         try {
@@ -72,9 +88,13 @@ public final class AdminServer implements AutoCloseable {
     private void status(HttpExchange ex) throws IOException {
         try {
             NodeStatus s = conductor.status().get(3, TimeUnit.SECONDS);
-            respond(ex, 200, "application/json", JSON.writeValueAsString(s));
+            com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(s);
+            for (java.util.Map.Entry<String, Object> e : extra.get().get(3, TimeUnit.SECONDS).entrySet()) {
+                tree.set(e.getKey(), JSON.valueToTree(e.getValue()));
+            }
+            respond(ex, 200, "application/json", JSON.writeValueAsString(tree));
         } catch (TimeoutException e) {
-            respond(ex, 503, "text/plain; charset=utf-8", "conductor did not answer within 3 s\n");
+            respond(ex, 503, "text/plain; charset=utf-8", "the node did not answer within 3 s\n");
         } catch (Exception e) {
             LOG.warn("{}: /status failed", metrics.nodeId(), e);
             respond(ex, 500, "text/plain; charset=utf-8", "status failed: " + e + "\n");

@@ -29,10 +29,13 @@ import java.util.Set;
  * Reads node and topology YAML files into validated settings. Fails fast on the first error
  * with the file, the key and what was expected; unknown keys are errors (they are typos).
  *
- * <p>Node file: {@code id, role, listen, admin, pod, prefixes, neighbors[{id, address, metric}],
- * timers{...}, overload}. Topology file: {@code name, timers{...}, nodes[{id, role, listen,
- * admin, pod, prefixes, timers, overload}], links[{a, b, metric}]}. Timers: see
- * {@link #TIMER_KEYS}.
+ * <p>Node file: {@code id, role, listen, admin, pod, upstreams[{listen, target}], gateway{...},
+ * prefixes, neighbors[{id, address, metric}], timers{...}, overload}. Topology file:
+ * {@code name, timers{...}, nodes[{id, role, listen, admin, pod, upstreams, gateway, prefixes,
+ * timers, overload}], links[{a, b, metric}]}. Timers: see {@link #TIMER_KEYS}. Gateway (SGs
+ * only): {@code healthCheckIntervalMs, streamWindowBytes, maxMessageBytes, maxTransparentRetries,
+ * retryBudget{maxTokens, tokenRatioPercent}, retryPolicies[{prefix, methods, maxAttempts,
+ * retryableStatusCodes, initialBackoffMs, maxBackoffMs}]}.
  */
 public final class ConfigLoader {
     /** Keys of a {@code timers} mapping. */
@@ -98,7 +101,8 @@ public final class ConfigLoader {
     }
 
     private static NodeConfig node(ConfigNode root) {
-        root.allowOnly("id", "role", "listen", "admin", "pod", "prefixes", "neighbors", "timers", "overload");
+        root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
+                "overload");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -152,7 +156,7 @@ public final class ConfigLoader {
         Map<String, String> listenById = new HashMap<>();
         Map<String, String> usedAddresses = new HashMap<>();
         for (ConfigNode n : nodeNodes) {
-            n.allowOnly("id", "role", "listen", "admin", "pod", "prefixes", "timers", "overload");
+            n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -164,10 +168,15 @@ public final class ConfigLoader {
                     String a = address(n, key);
                     if (HostPort.parse(a).port() != 0) {
                         String other = usedAddresses.put(a, id + "." + key);
-                        if (other != null) {
-                            throw n.error(key, "'" + a + "' is already used by " + other
-                                    + " (expected: a distinct address per node and purpose)");
-                        }
+                        checkUnused(n, key, a, other);
+                    }
+                }
+            }
+            for (ConfigNode u : n.list("upstreams", false)) {
+                if (u.has("listen")) {
+                    String a = address(u, "listen");
+                    if (HostPort.parse(a).port() != 0) {
+                        checkUnused(u, "listen", a, usedAddresses.put(a, id + ".upstreams"));
                     }
                 }
             }
@@ -221,10 +230,7 @@ public final class ConfigLoader {
         }
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
-        String pod = n.has("pod") ? address(n, "pod") : null;
-        if (pod != null && role != NodeRole.SG) {
-            throw n.error("pod", "set on an SR (expected: only SGs have a pod-facing port)");
-        }
+        GatewayConfig gateway = gateway(n, role);
         List<ServicePrefix> prefixes = new ArrayList<>();
         for (ConfigNode p : n.list("prefixes", false)) {
             String text = p.text();
@@ -259,9 +265,109 @@ public final class ConfigLoader {
             throw timers.error("maxLspBytes", t.maxLspBytes + " (expected: at most maxFrameLength - 64 = "
                     + (t.maxFrameLength - 64) + ")");
         }
-        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, t.helloIntervalMs,
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
                 (int) t.holdTimeMs, t.maxFrameLength, routing);
     }
+
+    private static void checkUnused(ConfigNode n, String key, String address, String other) {
+        if (other != null) {
+            throw n.error(key, "'" + address + "' is already used by " + other
+                    + " (expected: a distinct address per node and purpose)");
+        }
+    }
+
+    private static GatewayConfig gateway(ConfigNode n, NodeRole role) {
+        for (String key : new String[] {"pod", "upstreams", "gateway"}) {
+            if (n.has(key) && role != NodeRole.SG) {
+                throw n.error(key, "set on an SR (expected: only SGs have a pod-facing side)");
+            }
+        }
+        if (!n.has("pod") && !n.has("upstreams") && !n.has("gateway")) {
+            return null;
+        }
+        String pod = n.has("pod") ? address(n, "pod") : "127.0.0.1:0";
+        List<UpstreamConfig> upstreams = new ArrayList<>();
+        for (ConfigNode u : n.list("upstreams", false)) {
+            u.allowOnly("listen", "target");
+            String target = u.string("target", true);
+            ServicePrefix prefix;
+            try {
+                prefix = ServicePrefix.parse(target);
+            } catch (InvalidNameException e) {
+                throw u.error("target", e.getMessage());
+            }
+            upstreams.add(new UpstreamConfig(address(u, "listen"), prefix));
+        }
+        ConfigNode g = n.child("gateway");
+        GatewayConfig d = GatewayConfig.of(pod);
+        if (!g.isPresent()) {
+            return d.withUpstreams(upstreams);
+        }
+        g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
+                "retryBudget", "retryPolicies");
+        RetryBudgetConfig budget = d.retryBudget();
+        ConfigNode b = g.child("retryBudget");
+        if (b.isPresent()) {
+            b.allowOnly("maxTokens", "tokenRatioPercent");
+            try {
+                budget = new RetryBudgetConfig((int) b.integer("maxTokens", budget.maxTokens(), 1, 1000),
+                        b.integer("tokenRatioPercent", Math.round(budget.tokenRatio() * 100), 1, 100) / 100.0);
+            } catch (IllegalArgumentException e) {
+                throw b.error(null, e.getMessage());
+            }
+        }
+        List<RetryPolicyConfig> policies = new ArrayList<>();
+        for (ConfigNode p : g.list("retryPolicies", false)) {
+            p.allowOnly("prefix", "methods", "maxAttempts", "retryableStatusCodes", "initialBackoffMs", "maxBackoffMs");
+            ServicePrefix prefix;
+            try {
+                prefix = ServicePrefix.parse(p.string("prefix", true));
+            } catch (InvalidNameException e) {
+                throw p.error("prefix", e.getMessage());
+            }
+            List<String> methods = new ArrayList<>();
+            for (ConfigNode m : p.list("methods", false)) {
+                String text = m.text();
+                if (!text.matches("[A-Za-z0-9_.]+/([A-Za-z0-9_]+|\\*)")) {
+                    throw m.error(null, "'" + text + "' (expected: a full method name like helloworld.Greeter/SayHello,"
+                            + " or helloworld.Greeter/* for every method of a service)");
+                }
+                methods.add(text);
+            }
+            java.util.Set<String> codes = new java.util.LinkedHashSet<>();
+            List<ConfigNode> codeNodes = p.list("retryableStatusCodes", false);
+            for (ConfigNode c : codeNodes) {
+                String code = c.text();
+                if (!STATUS_CODES.contains(code)) {
+                    throw c.error(null, "'" + code + "' (expected: a gRPC status code name such as UNAVAILABLE, "
+                            + "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL)");
+                }
+                codes.add(code);
+            }
+            if (codeNodes.isEmpty()) {
+                codes.add("UNAVAILABLE");
+            }
+            try {
+                policies.add(new RetryPolicyConfig(prefix, methods, (int) p.integer("maxAttempts", 3, 2, 5), codes,
+                        p.integer("initialBackoffMs", 10, 0, 60_000), p.integer("maxBackoffMs", 200, 0, 600_000)));
+            } catch (IllegalArgumentException e) {
+                throw p.error(null, e.getMessage());
+            }
+        }
+        try {
+            return new GatewayConfig(pod, upstreams, g.integer("healthCheckIntervalMs", d.healthCheckIntervalMs(), 10,
+                    3_600_000), (int) g.integer("streamWindowBytes", d.streamWindowBytes(), 16 * 1024, 64 << 20),
+                    (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
+                    (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10));
+        } catch (IllegalArgumentException e) {
+            throw g.error(null, e.getMessage());
+        }
+    }
+
+    private static final java.util.Set<String> STATUS_CODES = java.util.Set.of("CANCELLED", "UNKNOWN",
+            "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+            "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+            "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED");
 
     private static final class Timers {
         long helloIntervalMs;

@@ -13,7 +13,7 @@ import java.util.List;
  * @param role            SG or SR
  * @param listen          fabric listen address {@code host:port} (port 0: any free port)
  * @param admin           admin HTTP address, or null for none
- * @param pod             pod-facing address of an SG, or null
+ * @param gateway         the pod-facing side of an SG, or null
  * @param prefixes        statically owned prefixes (SG)
  * @param neighbors       configured adjacencies
  * @param helloIntervalMs hello period
@@ -21,7 +21,7 @@ import java.util.List;
  * @param maxFrameLength  largest link frame accepted
  * @param routing         link-state protocol settings
  */
-public record NodeConfig(String id, NodeRole role, String listen, String admin, String pod,
+public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, RoutingConfig routing) {
     /** Validates cross-field rules and copies lists. */
@@ -36,9 +36,26 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
             throw new IllegalArgumentException("holdTimeMs: " + holdTimeMs + " (expected: > helloIntervalMs "
                     + helloIntervalMs + ")");
         }
+        if (gateway != null && role != NodeRole.SG) {
+            throw new IllegalArgumentException("gateway: set on " + role + " " + id + " (expected: only SGs)");
+        }
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
         }
+    }
+
+    /** @return the pod-facing address of an SG, or null */
+    public String pod() {
+        return gateway == null ? null : gateway.pod();
+    }
+
+    /**
+     * @param value gateway settings, or null
+     * @return a copy with other gateway settings
+     */
+    public NodeConfig withGateway(GatewayConfig value) {
+        return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, routing);
     }
 
     /**
@@ -46,7 +63,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return a copy with other neighbours
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
-        return new NodeConfig(id, role, listen, admin, pod, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, routing);
     }
 
@@ -55,7 +72,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return a copy listening elsewhere
      */
     public NodeConfig withListen(String address) {
-        return new NodeConfig(id, role, address, admin, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+        return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, routing);
     }
 
@@ -64,7 +81,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return a copy with another admin address
      */
     public NodeConfig withAdmin(String address) {
-        return new NodeConfig(id, role, listen, address, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+        return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, routing);
     }
 
@@ -74,7 +91,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return a copy with other hello timers
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
-        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, helloMs, holdMs,
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
                 maxFrameLength, routing);
     }
 
@@ -83,7 +100,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return a copy with other routing settings
      */
     public NodeConfig withRouting(RoutingConfig value) {
-        return new NodeConfig(id, role, listen, admin, pod, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, value);
     }
 

@@ -1,5 +1,6 @@
 package io.dmsc.node.link;
 
+import io.dmsc.wire.data.DataFrames;
 import io.dmsc.wire.link.LinkFrameCodec;
 import io.dmsc.wire.link.LinkMessage;
 import io.dmsc.wire.link.MalformedFrameException;
@@ -133,11 +134,19 @@ public final class InMemoryLinkTransport implements LinkTransport {
             ByteBuf frame = Unpooled.wrappedBuffer(bytes);
             LinkMessage decoded;
             try {
-                long length = frame.readUnsignedInt();
+                long length = frame.getUnsignedInt(0);
                 if (length > owner.maxFrameLength) {
                     throw new MalformedFrameException("oversize", "frame length " + length
                             + " (expected: at most " + owner.maxFrameLength + ")");
                 }
+                if (bytes.length > LinkFrameCodec.LENGTH_FIELD + 1
+                        && bytes[LinkFrameCodec.LENGTH_FIELD] == LinkFrameCodec.VERSION
+                        && DataFrames.isDataType(bytes[LinkFrameCodec.LENGTH_FIELD + 1] & 0xff)) {
+                    DataFrames.validate(frame);
+                    handler.onData(this, frame.retain());
+                    return;
+                }
+                frame.skipBytes(LinkFrameCodec.LENGTH_FIELD);
                 decoded = LinkFrameCodec.decode(frame);
             } catch (MalformedFrameException e) {
                 handler.onMalformed(this, e);
@@ -147,6 +156,36 @@ public final class InMemoryLinkTransport implements LinkTransport {
                 frame.release();
             }
             handler.onMessage(this, decoded);
+        }
+
+        @Override
+        public boolean sendData(ByteBuf frame) {
+            byte[] bytes;
+            try {
+                if (closed.get()) {
+                    return false;
+                }
+                bytes = new byte[frame.readableBytes()];
+                frame.readBytes(bytes);
+            } finally {
+                frame.release();
+            }
+            InMemoryChannel to = peer;
+            boolean queued = owner.network.deliver(() -> to.receive(bytes));
+            if (!queued) {
+                close();
+            }
+            return queued;
+        }
+
+        @Override
+        public boolean isWritable() {
+            return !closed.get();
+        }
+
+        @Override
+        public void setReadable(boolean readable) {
+            // The in-memory network delivers from one bounded queue; there is no per-link read to pause.
         }
 
         @Override

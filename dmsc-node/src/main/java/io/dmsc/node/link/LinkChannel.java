@@ -1,6 +1,7 @@
 package io.dmsc.node.link;
 
 import io.dmsc.wire.link.LinkMessage;
+import io.netty.buffer.ByteBuf;
 
 /**
  * One connection to a neighbour, as seen by the conductor. Implementations are thread-safe:
@@ -17,6 +18,26 @@ public interface LinkChannel {
      * @return true if queued, false if dropped
      */
     boolean send(LinkMessage message);
+
+    /**
+     * Queues a data frame (whole frame, length field included). Unlike {@link #send}, data frames
+     * are not dropped when the link is congested: the data plane watches {@link #isWritable()}
+     * and stops reading its sources instead, and end-to-end credit bounds each stream.
+     *
+     * @param frame the frame; ownership passes to this method (released if the link is closed)
+     * @return false if the link is closed
+     */
+    boolean sendData(ByteBuf frame);
+
+    /** @return true while the outbound buffer is below its high-water mark */
+    boolean isWritable();
+
+    /**
+     * Stops or resumes reading from the connection (per-link back-pressure).
+     *
+     * @param readable false to stop reading
+     */
+    void setReadable(boolean readable);
 
     /** Closes the connection; the handler's {@code onClosed} follows. */
     void close();

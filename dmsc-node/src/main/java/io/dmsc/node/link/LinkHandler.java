@@ -2,6 +2,7 @@ package io.dmsc.node.link;
 
 import io.dmsc.wire.link.LinkMessage;
 import io.dmsc.wire.link.MalformedFrameException;
+import io.netty.buffer.ByteBuf;
 
 /**
  * Receives the events of a {@link LinkTransport}. Called on a transport thread (a Netty event
@@ -23,6 +24,25 @@ public interface LinkHandler {
      * @param message the decoded message
      */
     void onMessage(LinkChannel channel, LinkMessage message);
+
+    /**
+     * A data frame arrived (types 16 and up; header already validated).
+     *
+     * @param channel the connection
+     * @param frame   whole frame, length field included; ownership passes to the handler
+     */
+    default void onData(LinkChannel channel, ByteBuf frame) {
+        frame.release();
+    }
+
+    /**
+     * The connection's outbound buffer crossed a water mark.
+     *
+     * @param channel  the connection
+     * @param writable true if it drained below the low-water mark
+     */
+    default void onWritabilityChanged(LinkChannel channel, boolean writable) {
+    }
 
     /**
      * A frame could not be decoded; the transport closes the connection next.

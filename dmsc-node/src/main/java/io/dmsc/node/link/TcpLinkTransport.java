@@ -12,7 +12,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -104,6 +106,7 @@ public final class TcpLinkTransport implements LinkTransport {
                 channels.add(ch);
                 TcpLinkChannel link = new TcpLinkChannel(ch, outbound, attachment);
                 ch.pipeline()
+                        .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("frameDecoder", new LinkFrameDecoder(maxFrameLength))
                         .addLast("frameEncoder", LinkFrameEncoder.INSTANCE)
                         .addLast("link", new LinkInboundHandler(link, handler));
@@ -118,7 +121,7 @@ public final class TcpLinkTransport implements LinkTransport {
     }
 
     /** Bridges one Netty channel to the {@link LinkHandler}. Runs on the channel's event loop. */
-    private static final class LinkInboundHandler extends SimpleChannelInboundHandler<LinkMessage> {
+    private static final class LinkInboundHandler extends ChannelInboundHandlerAdapter {
         private final TcpLinkChannel link;
         private final LinkHandler handler;
 
@@ -134,8 +137,18 @@ public final class TcpLinkTransport implements LinkTransport {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, LinkMessage msg) {
-            handler.onMessage(link, msg);
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf frame) {
+                handler.onData(link, frame);
+            } else if (msg instanceof LinkMessage m) {
+                handler.onMessage(link, m);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            handler.onWritabilityChanged(link, ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
@@ -171,6 +184,31 @@ public final class TcpLinkTransport implements LinkTransport {
             // Writes are handed to the channel's own event loop, never performed from here.
             channel.eventLoop().execute(() -> channel.writeAndFlush(message, channel.voidPromise()));
             return true;
+        }
+
+        @Override
+        public boolean sendData(ByteBuf frame) {
+            if (!channel.isActive()) {
+                frame.release();
+                return false;
+            }
+            if (channel.eventLoop().inEventLoop()) {
+                // Flushes are coalesced per read batch by the FlushConsolidationHandler.
+                channel.writeAndFlush(frame, channel.voidPromise());
+            } else {
+                channel.eventLoop().execute(() -> channel.writeAndFlush(frame, channel.voidPromise()));
+            }
+            return true;
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void setReadable(boolean readable) {
+            channel.config().setAutoRead(readable);
         }
 
         @Override

@@ -1,0 +1,339 @@
+package io.dmsc.gateway;
+
+import io.dmsc.node.config.RetryPolicyConfig;
+import io.dmsc.node.data.FlowHandle;
+import io.dmsc.node.data.LocalStream;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.data.DataFrames;
+import io.dmsc.wire.link.MalformedFrameException;
+import io.dmsc.wire.proto.data.v1.Cancel;
+import io.dmsc.wire.proto.data.v1.Close;
+import io.dmsc.wire.proto.data.v1.OpenTail;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One call from a pod, carried into the fabric: the ingress half of the forwarding plane.
+ * Turns the gRPC call into an OPEN, MESSAGE chunks, HALF_CLOSE (and CANCEL), and the frames
+ * coming back into response headers, messages and the final status. Keeps the request messages
+ * (up to a bound) until the call commits, so that a call that failed inside the fabric before a
+ * pod got it is re-sent transparently on the new path, and a call the retry policy marks
+ * idempotent is retried after a retryable failure.
+ *
+ * <p>Flow control: a request message is asked of the pod only while end-to-end credit remains;
+ * response credit is granted back as the pod's connection drains.
+ *
+ * <p>Thread: the gateway's data-plane event loop (the server runs with a direct executor on it).
+ */
+final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStream {
+    /** Request bytes kept for a retry; a call that sends more is not retried. */
+    static final int REPLAY_LIMIT = 1 << 20;
+
+    private final GatewayContext gw;
+    private final ServerCall<byte[], byte[]> call;
+    private final Metadata requestHeaders;
+    private final ServicePrefix target;
+    private final String method;
+    private final String name;
+    private final long deadlineNs;
+    private final RetryPolicyConfig policy;
+    private final Calls.Reassembly reassembly;
+
+    private FlowHandle flow;
+    private int attempt;
+    private int transparentRetries;
+    private boolean accepted;
+    private boolean committed;
+    private boolean headersSent;
+    private boolean clientHalfClosed;
+    private boolean requestOutstanding;
+    private boolean done;
+    private List<byte[]> replay = new ArrayList<>();
+    private long replayBytes;
+    private long sendCredit;
+    private long consumedUngranted;
+
+    IngressCall(GatewayContext gw, ServerCall<byte[], byte[]> call, Metadata headers, ServicePrefix target,
+                String name, long deadlineNs) {
+        this.gw = gw;
+        this.call = call;
+        this.requestHeaders = headers;
+        this.target = target;
+        this.method = call.getMethodDescriptor().getFullMethodName();
+        this.name = name;
+        this.deadlineNs = deadlineNs;
+        this.policy = gw.retryPolicies().find(target, method);
+        this.reassembly = new Calls.Reassembly(gw.config().maxMessageBytes());
+    }
+
+    /** Opens the first attempt and asks the pod for the first request message. */
+    void start() {
+        openAttempt();
+        requestOutstanding = true;
+        call.request(1);
+    }
+
+    private void openAttempt() {
+        attempt++;
+        accepted = false;
+        sendCredit = gw.config().streamWindowBytes();
+        long timeoutNs = 0;
+        if (deadlineNs != 0) {
+            timeoutNs = deadlineNs - System.nanoTime();
+            if (timeoutNs <= 0) {
+                finish(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded at " + gw.nodeId()
+                        + " before the call could be sent to " + name), new Metadata());
+                return;
+            }
+        }
+        OpenTail tail = OpenTail.newBuilder().setMethod(method).setTarget(target.toString())
+                .addAllHeaders(Calls.toHeaders(requestHeaders)).setOrigin(gw.nodeId()).setAttempt(attempt).build();
+        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name, tail);
+        flow = gw.forwarder().open(open, this);
+        if (replay != null) {
+            for (byte[] m : replay) {
+                sendChunks(m);
+            }
+        }
+        if (clientHalfClosed) {
+            flow.send(DataFrames.empty(gw.alloc(), DataFrames.HALF_CLOSE, 0));
+        }
+    }
+
+    private void sendChunks(byte[] message) {
+        FlowHandle f = flow;
+        Calls.chunks(gw.alloc(), message, f::send);
+        sendCredit -= message.length;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // From the pod (gRPC server call)
+
+    @Override
+    public void onMessage(byte[] message) {
+        requestOutstanding = false;
+        if (done) {
+            return;
+        }
+        if (replay != null) {
+            if (committed || replayBytes + message.length > REPLAY_LIMIT) {
+                replay = null;
+            } else {
+                replay.add(message);
+                replayBytes += message.length;
+            }
+        }
+        sendChunks(message);
+        maybeRequest();
+    }
+
+    private void maybeRequest() {
+        if (!done && !clientHalfClosed && !requestOutstanding && sendCredit > 0) {
+            requestOutstanding = true;
+            call.request(1);
+        }
+    }
+
+    @Override
+    public void onHalfClose() {
+        if (done) {
+            return;
+        }
+        clientHalfClosed = true;
+        flow.send(DataFrames.empty(gw.alloc(), DataFrames.HALF_CLOSE, 0));
+    }
+
+    @Override
+    public void onCancel() {
+        if (done) {
+            return;
+        }
+        done = true;
+        replay = null;
+        boolean expired = deadlineNs != 0 && System.nanoTime() - deadlineNs >= 0;
+        flow.send(DataFrames.cancel(gw.alloc(), 0, Cancel.newBuilder()
+                .setCode(expired ? Status.Code.DEADLINE_EXCEEDED.value() : Status.Code.CANCELLED.value())
+                .setMessage(expired ? "deadline exceeded at the caller" : "cancelled by the caller")
+                .setNode(gw.nodeId()).build()));
+        gw.metrics().ingressEnded(expired ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED);
+    }
+
+    @Override
+    public void onReady() {
+        grant();
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // From the fabric
+
+    @Override
+    public void onFrame(ByteBuf frame) {
+        try {
+            if (done) {
+                return;
+            }
+            switch (DataFrames.type(frame)) {
+                case DataFrames.ACCEPT:
+                    accepted = true;
+                    break;
+                case DataFrames.HEADERS:
+                    commit();
+                    if (!headersSent) {
+                        headersSent = true;
+                        call.sendHeaders(Calls.toMetadata(DataFrames.headers(frame).getHeadersList()));
+                    }
+                    break;
+                case DataFrames.MESSAGE:
+                    commit();
+                    onResponseChunk(frame);
+                    break;
+                case DataFrames.WINDOW_UPDATE:
+                    sendCredit += DataFrames.credit(frame);
+                    maybeRequest();
+                    break;
+                case DataFrames.CLOSE:
+                    onClose(DataFrames.close(frame));
+                    break;
+                case DataFrames.CANCEL:
+                    Cancel c = DataFrames.cancel(frame);
+                    onClose(Close.newBuilder().setCode(c.getCode()).setMessage(c.getMessage()).setFabric(true)
+                            .setNode(c.getNode()).build());
+                    break;
+                default:
+                    gw.forwarderMetrics().dropped("unexpected_at_ingress");
+                    break;
+            }
+        } catch (MalformedFrameException e) {
+            fail(Status.INTERNAL.withDescription("malformed frame from the fabric at " + gw.nodeId() + ": "
+                    + e.getMessage()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void commit() {
+        committed = true;
+        replay = null;
+    }
+
+    private void onResponseChunk(ByteBuf frame) {
+        if (!headersSent) {
+            headersSent = true;
+            call.sendHeaders(new Metadata());
+        }
+        byte[] whole;
+        try {
+            whole = reassembly.add(frame);
+        } catch (IllegalStateException e) {
+            fail(Status.RESOURCE_EXHAUSTED.withDescription("response " + e.getMessage() + " (limit of " + gw.nodeId()
+                    + ")"));
+            return;
+        }
+        consumedUngranted += DataFrames.payload(frame).readableBytes();
+        if (whole != null) {
+            call.sendMessage(whole);
+        }
+        if (call.isReady()) {
+            grant();
+        }
+    }
+
+    private void grant() {
+        // Batched: one update per half window keeps the sender busy without a frame per message.
+        if (!done && consumedUngranted > 0 && consumedUngranted >= gw.config().streamWindowBytes() / 2) {
+            flow.send(DataFrames.windowUpdate(gw.alloc(), 0, (int) consumedUngranted));
+            consumedUngranted = 0;
+        }
+    }
+
+    private void onClose(Close close) {
+        Status.Code code = Status.fromCodeValue(close.getCode()).getCode();
+        if (close.getFabric() && code == Status.Code.UNAVAILABLE && !accepted && !committed && replay != null
+                && transparentRetries < gw.config().maxTransparentRetries()) {
+            transparentRetries++;
+            gw.metrics().retried("transparent");
+            // Short growing pauses give the routing a moment to converge after a failure.
+            retryAfter(Math.min(200, 2L << (2 * (transparentRetries - 1))));
+            return;
+        }
+        if (policy != null) {
+            gw.retryPolicies().record(code, policy);
+        }
+        if (policy != null && !committed && replay != null && attempt < policy.maxAttempts()
+                && policy.retryableCodes().contains(code.name()) && gw.retryPolicies().budgetAllows()) {
+            gw.metrics().retried("policy");
+            long base = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, attempt - 1));
+            retryAfter(ThreadLocalRandom.current().nextLong(base + 1));
+            return;
+        }
+        Status status = Status.fromCodeValue(close.getCode()).withDescription(close.getMessage());
+        finish(status, Calls.toMetadata(close.getTrailersList()));
+    }
+
+    private void retryAfter(long delayMs) {
+        if (deadlineNs != 0 && deadlineNs - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(delayMs)) {
+            finish(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded while retrying " + name
+                    + " after a failure in the fabric"), new Metadata());
+            return;
+        }
+        flow = DETACHED;
+        if (delayMs <= 0) {
+            openAttempt();
+        } else {
+            gw.loop().schedule(() -> {
+                if (!done) {
+                    openAttempt();
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void fail(Status status) {
+        if (done) {
+            return;
+        }
+        flow.send(DataFrames.cancel(gw.alloc(), 0, Cancel.newBuilder().setCode(status.getCode().value())
+                .setMessage(String.valueOf(status.getDescription())).setNode(gw.nodeId()).build()));
+        finish(status, new Metadata());
+    }
+
+    private void finish(Status status, Metadata trailers) {
+        if (done) {
+            return;
+        }
+        done = true;
+        replay = null;
+        gw.metrics().ingressEnded(status.getCode());
+        call.close(status, trailers);
+    }
+
+    /** Where frames go between a failed attempt and its retry: nowhere. */
+    private static final FlowHandle DETACHED = new FlowHandle() {
+        @Override
+        public boolean send(ByteBuf frame) {
+            frame.release();
+            return false;
+        }
+
+        @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        public String peer() {
+            return "none";
+        }
+
+        @Override
+        public boolean isClosed() {
+            return true;
+        }
+    };
+}

@@ -1,0 +1,88 @@
+package io.dmsc.node.config;
+
+import java.util.List;
+
+/**
+ * Settings of a Service Gateway's pod-facing side.
+ *
+ * @param pod                   pod-facing gRPC address (attach API, ingress, diagnostics); port 0 for any
+ * @param upstreams             local ports bound to a target prefix
+ * @param healthCheckIntervalMs period of the grpc.health.v1 checks of pod endpoints
+ * @param streamWindowBytes     end-to-end credit of each stream, bytes
+ * @param maxMessageBytes       largest gRPC message carried, bytes
+ * @param retryPolicies         per-prefix retry policies, longest prefix first
+ * @param retryBudget           bounds the retries of policies
+ * @param maxTransparentRetries attempts after the first for calls that failed before a pod got them
+ */
+public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
+                            int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
+                            RetryBudgetConfig retryBudget, int maxTransparentRetries) {
+    /** Default end-to-end stream window. */
+    public static final int DEFAULT_STREAM_WINDOW = 256 * 1024;
+    /** Default largest message. */
+    public static final int DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
+
+    /** Validates and copies. */
+    public GatewayConfig {
+        upstreams = List.copyOf(upstreams);
+        retryPolicies = retryPolicies.stream()
+                .sorted((a, b) -> Integer.compare(b.prefix().size(), a.prefix().size())).toList();
+        if (healthCheckIntervalMs < 10) {
+            throw new IllegalArgumentException("healthCheckIntervalMs: " + healthCheckIntervalMs + " (expected: >= 10)");
+        }
+        if (streamWindowBytes < 16 * 1024) {
+            throw new IllegalArgumentException("streamWindowBytes: " + streamWindowBytes + " (expected: >= 16384)");
+        }
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: >= 1024)");
+        }
+        if (maxTransparentRetries < 0) {
+            throw new IllegalArgumentException("maxTransparentRetries: " + maxTransparentRetries + " (expected: >= 0)");
+        }
+    }
+
+    /**
+     * @param pod pod-facing address
+     * @return defaults everywhere else
+     */
+    public static GatewayConfig of(String pod) {
+        return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
+                RetryBudgetConfig.DEFAULT, 3);
+    }
+
+    /**
+     * @param address pod-facing address
+     * @return a copy listening elsewhere
+     */
+    public GatewayConfig withPod(String address) {
+        return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries);
+    }
+
+    /**
+     * @param value upstream ports
+     * @return a copy with other upstreams
+     */
+    public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
+        return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries);
+    }
+
+    /**
+     * @param value retry policies
+     * @return a copy with other policies
+     */
+    public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                value, retryBudget, maxTransparentRetries);
+    }
+
+    /**
+     * @param intervalMs health check period
+     * @return a copy with another period
+     */
+    public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
+        return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries);
+    }
+}
