@@ -1,0 +1,216 @@
+package io.dmsc.gateway;
+
+import io.dmsc.node.data.FlowHandle;
+import io.dmsc.node.data.LocalStream;
+import io.dmsc.wire.data.DataFrames;
+import io.dmsc.wire.link.MalformedFrameException;
+import io.dmsc.wire.proto.data.v1.Close;
+import io.dmsc.wire.proto.data.v1.Headers;
+import io.dmsc.wire.proto.data.v1.OpenTail;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One stream this gateway is the egress of, turned back into a gRPC call to a local pod
+ * endpoint: the egress half of the forwarding plane. Sends ACCEPT as soon as the call is handed
+ * to the pod (from then on a retry could repeat work), then response headers, message chunks and
+ * the final status back through the flow.
+ *
+ * <p>Flow control: a response message is asked of the pod only while end-to-end credit towards
+ * the caller remains; request credit is granted back as the pod's connection drains.
+ *
+ * <p>Thread: the gateway's data-plane event loop (channels to pods run with a direct executor on it).
+ */
+final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStream {
+    private final GatewayContext gw;
+    private final FlowHandle upstream;
+    private final Calls.Reassembly reassembly;
+    private ClientCall<byte[], byte[]> call;
+    private boolean done;
+    private boolean requestOutstanding;
+    private long sendCredit;
+    private long consumedUngranted;
+
+    private EgressCall(GatewayContext gw, FlowHandle upstream) {
+        this.gw = gw;
+        this.upstream = upstream;
+        this.reassembly = new Calls.Reassembly(gw.config().maxMessageBytes());
+        this.sendCredit = gw.config().streamWindowBytes();
+    }
+
+    /**
+     * Starts the call to a pod for an OPEN.
+     *
+     * @param gw       the gateway
+     * @param open     the OPEN frame; released by this method
+     * @param upstream sends towards the caller
+     * @return the stream receiving the flow's later frames
+     */
+    static LocalStream accept(GatewayContext gw, ByteBuf open, FlowHandle upstream) {
+        EgressCall e = new EgressCall(gw, upstream);
+        try {
+            e.start(open);
+        } finally {
+            open.release();
+        }
+        return e;
+    }
+
+    private void start(ByteBuf open) {
+        String name = DataFrames.openName(open);
+        OpenTail tail;
+        try {
+            tail = DataFrames.openTail(open);
+        } catch (MalformedFrameException ex) {
+            gw.forwarderMetrics().dropped("malformed_open");
+            closeUpstream(Status.INTERNAL.withDescription("malformed open frame at " + gw.nodeId() + ": "
+                    + ex.getMessage()), new Metadata(), true);
+            return;
+        }
+        String endpoint = gw.selectEndpoint(name);
+        if (endpoint == null) {
+            // Nothing was delivered: the ingress may retry on another path (the prefix may be moving).
+            closeUpstream(Status.UNAVAILABLE.withDescription("no healthy pod serves " + name + " at " + gw.nodeId()),
+                    new Metadata(), true);
+            return;
+        }
+        CallOptions options = CallOptions.DEFAULT;
+        long timeoutNs = DataFrames.timeoutNs(open);
+        if (timeoutNs > 0) {
+            options = options.withDeadlineAfter(timeoutNs, TimeUnit.NANOSECONDS);
+        }
+        call = gw.endpointChannel(endpoint).newCall(gw.method(tail.getMethod()), options);
+        upstream.send(DataFrames.empty(gw.alloc(), DataFrames.ACCEPT, 0));
+        call.start(this, Calls.toMetadata(tail.getHeadersList()));
+        if (!done) {
+            requestOutstanding = true;
+            call.request(1);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // From the fabric (the caller's side)
+
+    @Override
+    public void onFrame(ByteBuf frame) {
+        try {
+            if (done || call == null) {
+                return;
+            }
+            switch (DataFrames.type(frame)) {
+                case DataFrames.MESSAGE:
+                    byte[] whole;
+                    try {
+                        whole = reassembly.add(frame);
+                    } catch (IllegalStateException e) {
+                        abort(Status.RESOURCE_EXHAUSTED.withDescription("request " + e.getMessage() + " (limit of "
+                                + gw.nodeId() + ")"));
+                        return;
+                    }
+                    consumedUngranted += DataFrames.payload(frame).readableBytes();
+                    if (whole != null) {
+                        call.sendMessage(whole);
+                    }
+                    if (call.isReady()) {
+                        grant();
+                    }
+                    break;
+                case DataFrames.HALF_CLOSE:
+                    call.halfClose();
+                    break;
+                case DataFrames.WINDOW_UPDATE:
+                    sendCredit += DataFrames.credit(frame);
+                    maybeRequest();
+                    break;
+                case DataFrames.CANCEL:
+                case DataFrames.CLOSE:
+                    done = true;
+                    String why = DataFrames.type(frame) == DataFrames.CANCEL ? DataFrames.cancel(frame).getMessage()
+                            : "closed by the caller";
+                    call.cancel(why, null);
+                    gw.metrics().egressEnded(Status.Code.CANCELLED);
+                    break;
+                default:
+                    gw.forwarderMetrics().dropped("unexpected_at_egress");
+                    break;
+            }
+        } catch (MalformedFrameException e) {
+            abort(Status.INTERNAL.withDescription("malformed frame from the fabric at " + gw.nodeId() + ": "
+                    + e.getMessage()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void grant() {
+        if (!done && consumedUngranted > 0 && consumedUngranted >= gw.config().streamWindowBytes() / 2) {
+            upstream.send(DataFrames.windowUpdate(gw.alloc(), 0, (int) consumedUngranted));
+            consumedUngranted = 0;
+        }
+    }
+
+    private void maybeRequest() {
+        if (!done && !requestOutstanding && sendCredit > 0) {
+            requestOutstanding = true;
+            call.request(1);
+        }
+    }
+
+    private void abort(Status status) {
+        if (done) {
+            return;
+        }
+        call.cancel(status.getDescription(), null);
+        closeUpstream(status, new Metadata(), false);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // From the pod
+
+    @Override
+    public void onHeaders(Metadata headers) {
+        if (!done) {
+            upstream.send(DataFrames.headers(gw.alloc(), 0,
+                    Headers.newBuilder().addAllHeaders(Calls.toHeaders(headers)).build()));
+        }
+    }
+
+    @Override
+    public void onMessage(byte[] message) {
+        requestOutstanding = false;
+        if (done) {
+            return;
+        }
+        Calls.chunks(gw.alloc(), message, upstream::send);
+        sendCredit -= message.length;
+        maybeRequest();
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+        if (!done) {
+            closeUpstream(status, trailers, false);
+        }
+    }
+
+    @Override
+    public void onReady() {
+        grant();
+    }
+
+    private void closeUpstream(Status status, Metadata trailers, boolean fabric) {
+        done = true;
+        gw.metrics().egressEnded(status.getCode());
+        Close.Builder b = Close.newBuilder().setCode(status.getCode().value()).setFabric(fabric).setNode(gw.nodeId())
+                .addAllTrailers(Calls.toHeaders(trailers));
+        if (status.getDescription() != null) {
+            b.setMessage(status.getDescription());
+        }
+        upstream.send(DataFrames.close(gw.alloc(), 0, b.build()));
+    }
+
+}

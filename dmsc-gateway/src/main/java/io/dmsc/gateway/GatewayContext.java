@@ -1,0 +1,53 @@
+package io.dmsc.gateway;
+
+import io.dmsc.node.config.GatewayConfig;
+import io.dmsc.node.data.DataPlaneMetrics;
+import io.dmsc.node.data.Forwarder;
+import io.grpc.Channel;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+
+/** What ingress and egress calls need of their gateway. Data-plane loop only. */
+interface GatewayContext {
+    /** @return the node id */
+    String nodeId();
+
+    /** @return the gateway settings */
+    GatewayConfig config();
+
+    /** @return the data-plane loop */
+    EventLoop loop();
+
+    /** @return the node's forwarder */
+    Forwarder forwarder();
+
+    /** @return the data-plane counters */
+    DataPlaneMetrics forwarderMetrics();
+
+    /** @return call counters */
+    GatewayMetrics metrics();
+
+    /** @return retry policies and budget */
+    RetryPolicies retryPolicies();
+
+    /** @return the frame allocator */
+    ByteBufAllocator alloc();
+
+    /**
+     * @param fullName {@code pkg.Service/Method}
+     * @return a raw-bytes descriptor of it (cached)
+     */
+    io.grpc.MethodDescriptor<byte[], byte[]> method(String fullName);
+
+    /**
+     * @param routedName the name a call is routed on
+     * @return the endpoint ({@code host:port}) of a healthy local pod serving the longest match, or null
+     */
+    String selectEndpoint(String routedName);
+
+    /**
+     * @param endpoint {@code host:port}
+     * @return the channel to it
+     */
+    Channel endpointChannel(String endpoint);
+}
