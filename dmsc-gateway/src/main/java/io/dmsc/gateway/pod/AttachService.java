@@ -1,0 +1,135 @@
+package io.dmsc.gateway.pod;
+
+import io.dmsc.wire.proto.attach.v1.GatewayMessage;
+import io.dmsc.wire.proto.attach.v1.PodGatewayGrpc;
+import io.dmsc.wire.proto.attach.v1.PodMessage;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/**
+ * The pod-facing attach API of the SG ({@code dmsc.attach.v1.PodGateway}, signal type 1): one
+ * long-lived stream per pod. The first message must be a Hello (pod id of 1 to 64
+ * {@code [A-Za-z0-9._-]}, unique among live streams), answered with a Welcome. Each Announce is
+ * checked in this order: name rules (INVALID_NAME), the reserved {@code /_dmsc} namespace
+ * (RESERVED_NAMESPACE), the endpoint's {@code host:port} form (INVALID_ENDPOINT), the per-pod
+ * limit (LIMIT_EXCEEDED), then the asynchronous {@link PrefixAdmission}; it is answered with an
+ * AnnounceResult, accepted or rejected with the reason and a message saying what was wrong and
+ * what is expected. Withdraw is answered with a WithdrawResult. Protocol errors end the stream:
+ * a message with no kind or a bad pod id with INVALID_ARGUMENT, Announce or Withdraw before
+ * Hello and a second Hello with FAILED_PRECONDITION, a pod id attached on another live stream
+ * with ALREADY_EXISTS. When the stream ends for any reason, every announcement of the pod is
+ * withdrawn at once.
+ *
+ * <p>Register it with {@code serverBuilder.addService(attachService.serviceDefinition())} so that
+ * the pod's remote address is known; {@code addService(attachService)} works too, and shows the
+ * remote address as {@code "unknown"}.
+ *
+ * <p>Threading: stateless and thread-safe; each stream's state is owned by the
+ * {@link PodRegistry}'s event loop.
+ */
+public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
+    /** Default limit of announcements held (or awaiting authorization) per pod. */
+    public static final int DEFAULT_MAX_ANNOUNCEMENTS_PER_POD = 1024;
+
+    private static final Context.Key<SocketAddress> REMOTE_ADDRESS = Context.key("dmsc-attach-remote-address");
+
+    private final String gatewayId;
+    private final PodRegistry registry;
+    private final PrefixAdmission admission;
+    private final int maxAnnouncementsPerPod;
+
+    /**
+     * Creates the service with the default per-pod limit.
+     *
+     * @param gatewayId node id of this SG, sent in every Welcome
+     * @param registry  where accepted announcements go
+     * @param admission the authorization hook, e.g. {@link PrefixAdmission#allowAll()}
+     */
+    public AttachService(String gatewayId, PodRegistry registry, PrefixAdmission admission) {
+        this(gatewayId, registry, admission, DEFAULT_MAX_ANNOUNCEMENTS_PER_POD);
+    }
+
+    /**
+     * Creates the service.
+     *
+     * @param gatewayId              node id of this SG, sent in every Welcome
+     * @param registry               where accepted announcements go
+     * @param admission              the authorization hook, e.g. {@link PrefixAdmission#allowAll()}
+     * @param maxAnnouncementsPerPod most announcements a pod may hold or have awaiting
+     *                               authorization, > 0
+     */
+    public AttachService(String gatewayId, PodRegistry registry, PrefixAdmission admission,
+            int maxAnnouncementsPerPod) {
+        if (gatewayId == null || gatewayId.isEmpty()) {
+            throw new IllegalArgumentException("gatewayId: empty (expected: the SG's node id)");
+        }
+        if (maxAnnouncementsPerPod <= 0) {
+            throw new IllegalArgumentException("maxAnnouncementsPerPod: " + maxAnnouncementsPerPod + " (expected: > 0)");
+        }
+        this.gatewayId = gatewayId;
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.admission = Objects.requireNonNull(admission, "admission");
+        this.maxAnnouncementsPerPod = maxAnnouncementsPerPod;
+    }
+
+    /**
+     * The service definition to register on the SG's pod-facing server: this service with an
+     * interceptor that records each pod's remote address.
+     *
+     * @return the definition
+     */
+    public ServerServiceDefinition serviceDefinition() {
+        return ServerInterceptors.intercept(bindService(), new RemoteAddressInterceptor());
+    }
+
+    /**
+     * Opens one pod's attach stream.
+     *
+     * @param responseObserver the SG-to-pod half of the stream
+     * @return the pod-to-SG half
+     */
+    @Override
+    public StreamObserver<PodMessage> attach(StreamObserver<GatewayMessage> responseObserver) {
+        SocketAddress remote = REMOTE_ADDRESS.get();
+        return new PodStream(registry, admission, gatewayId, maxAnnouncementsPerPod,
+                (ServerCallStreamObserver<GatewayMessage>) responseObserver, format(remote));
+    }
+
+    private static String format(SocketAddress address) {
+        if (address == null) {
+            return "unknown";
+        }
+        if (address instanceof InetSocketAddress inet) {
+            String host = inet.getHostString();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return address.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "AttachService{" + gatewayId + '}';
+    }
+
+    /** Puts the transport's remote address into the call's context. */
+    private static final class RemoteAddressInterceptor implements ServerInterceptor {
+        @Override
+        public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                ServerCallHandler<ReqT, RespT> next) {
+            SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            return Contexts.interceptCall(Context.current().withValue(REMOTE_ADDRESS, remote), call, headers, next);
+        }
+    }
+}

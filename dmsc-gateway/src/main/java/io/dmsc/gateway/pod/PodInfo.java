@@ -1,0 +1,39 @@
+package io.dmsc.gateway.pod;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What an operator sees of one attached pod. Immutable snapshot.
+ *
+ * @param podId         the pod id from its Hello
+ * @param remoteAddress where the pod's attach stream comes from, or {@code "unknown"}
+ * @param attachedSince when the SG welcomed the pod
+ * @param announcements the pod's accepted announcements, in the order they were first accepted
+ */
+public record PodInfo(String podId, String remoteAddress, Instant attachedSince, List<Announcement> announcements) {
+    /** Validates the fields and copies the list. */
+    public PodInfo {
+        Objects.requireNonNull(podId, "podId");
+        Objects.requireNonNull(remoteAddress, "remoteAddress");
+        Objects.requireNonNull(attachedSince, "attachedSince");
+        announcements = List.copyOf(announcements);
+    }
+
+    /**
+     * One accepted announcement with the verdict of its endpoint's health check.
+     *
+     * @param endpoint     the announcement
+     * @param healthy      true if calls may be routed to the endpoint
+     * @param healthDetail the last health check's verdict, e.g. {@code "grpc.health.v1 SERVING"},
+     *                     or {@code "not checked yet"}
+     */
+    public record Announcement(PodEndpoint endpoint, boolean healthy, String healthDetail) {
+        /** Validates the fields. */
+        public Announcement {
+            Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(healthDetail, "healthDetail");
+        }
+    }
+}

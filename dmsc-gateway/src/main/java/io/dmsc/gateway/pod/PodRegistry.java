@@ -1,0 +1,284 @@
+package io.dmsc.gateway.pod;
+
+import io.dmsc.wire.ServicePrefix;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pods attached to this SG and their accepted announcements, with the endpoints' health.
+ * Publishes the {@link LocalEndpoints} snapshot the data plane selects egress endpoints from, and
+ * the sorted, deduplicated list of prefixes that have at least one healthy endpoint (a prefix
+ * announced by several pods, anycast, appears once) to the prefix listener, which advertises
+ * them into the routing protocol.
+ *
+ * <p>Threading: owned by ONE Netty event loop, the SG's data-plane loop, given to the
+ * constructor. All state is confined to it; every public method may be called from any thread
+ * and hops onto the loop ({@code loop.inEventLoop()}, else {@code loop.execute}). The prefix
+ * listener is called on the loop. {@link #endpoints()} is a volatile read and never hops.
+ */
+public final class PodRegistry implements AutoCloseable {
+    /** Default interval between two health checks of an endpoint. */
+    public static final long DEFAULT_HEALTH_CHECK_INTERVAL_MS = 2000;
+    /** Default number of consecutive failed health checks that make an endpoint unhealthy. */
+    public static final int DEFAULT_FAILURE_THRESHOLD = 2;
+
+    private static final Logger log = LoggerFactory.getLogger(PodRegistry.class);
+
+    private final EventLoop loop;
+    private final Consumer<List<ServicePrefix>> prefixListener;
+    private final EndpointChannels channels;
+    private final EndpointHealthChecker health;
+
+    /** Attached pods by pod id, in attach order. Accessed on {@code loop} only. */
+    private final Map<String, PodStream> pods = new LinkedHashMap<>();
+    /** Last list given to the prefix listener. Accessed on {@code loop} only. */
+    private List<ServicePrefix> publishedPrefixes = List.of();
+    /** Accessed on {@code loop} only. */
+    private boolean closed;
+    /** Written on {@code loop}; read from any thread. */
+    private volatile LocalEndpoints endpoints = LocalEndpoints.empty();
+
+    /**
+     * Creates a registry with the default health-check interval and failure threshold.
+     *
+     * @param loop           the owning event loop (the SG's data-plane loop); not shut down by
+     *                       {@link #close()}
+     * @param prefixListener told, on {@code loop}, every change of the prefixes to advertise
+     */
+    public PodRegistry(EventLoop loop, Consumer<List<ServicePrefix>> prefixListener) {
+        this(loop, prefixListener, DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_FAILURE_THRESHOLD);
+    }
+
+    /**
+     * Creates a registry.
+     *
+     * @param loop                  the owning event loop (the SG's data-plane loop); not shut
+     *                              down by {@link #close()}
+     * @param prefixListener        told, on {@code loop}, every change of the prefixes to
+     *                              advertise (sorted, deduplicated)
+     * @param healthCheckIntervalMs time between two health checks of an endpoint, > 0
+     * @param failureThreshold      consecutive failed checks that make an endpoint unhealthy, > 0
+     */
+    public PodRegistry(EventLoop loop, Consumer<List<ServicePrefix>> prefixListener, long healthCheckIntervalMs,
+            int failureThreshold) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.prefixListener = Objects.requireNonNull(prefixListener, "prefixListener");
+        this.channels = new EndpointChannels(loop);
+        this.health = new EndpointHealthChecker(loop, healthCheckIntervalMs, failureThreshold, this::onHealthChanged);
+    }
+
+    /**
+     * The healthy local endpoints, lock-free. Any thread; {@link LocalEndpoints#select} is meant
+     * for the owning loop.
+     *
+     * @return the current snapshot
+     */
+    public LocalEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * @return the gRPC channels to the announced endpoints (for the egress of calls to pods)
+     */
+    public EndpointChannels channels() {
+        return channels;
+    }
+
+    /**
+     * A snapshot of the attached pods for operators. From a thread other than the owning loop
+     * this waits for the loop to build it; never call it from another event loop's data path.
+     *
+     * @return the pods in attach order
+     */
+    public List<PodInfo> pods() {
+        if (loop.inEventLoop()) {
+            return buildPods();
+        }
+        return CompletableFuture.supplyAsync(this::buildPods, loop).join();
+    }
+
+    /**
+     * Ends every pod stream with UNAVAILABLE, withdraws everything, stops the health checks and
+     * shuts the endpoint channels down. Does not wait; does not shut the event loop down.
+     */
+    @Override
+    public void close() {
+        execute(() -> {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (PodStream pod : new ArrayList<>(pods.values())) {
+                pod.fail(Status.UNAVAILABLE.withDescription(
+                        "the gateway is shutting down (expected: attach again when it is back)"));
+            }
+            health.close();
+            channels.close();
+            republish();
+        });
+    }
+
+    /** Runs a task on the owning loop: now if already on it, else queued. */
+    void execute(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** @return the stream of an attached pod, or null. On the loop only. */
+    PodStream attached(String podId) {
+        return pods.get(podId);
+    }
+
+    /**
+     * Registers a pod that said Hello. On the loop only.
+     *
+     * @return false if the registry is closed
+     */
+    boolean attach(PodStream pod) {
+        assert loop.inEventLoop();
+        if (closed) {
+            return false;
+        }
+        pods.put(pod.podId(), pod);
+        return true;
+    }
+
+    /**
+     * Forgets a pod and withdraws all its announcements at once (one republish). On the loop only.
+     *
+     * @return the number of announcements withdrawn
+     */
+    int detach(PodStream pod) {
+        assert loop.inEventLoop();
+        pods.remove(pod.podId(), pod);
+        Map<PodStream.Key, PodEndpoint> held = pod.announcements();
+        int count = held.size();
+        for (PodEndpoint e : held.values()) {
+            releaseEndpoint(e.endpoint());
+        }
+        held.clear();
+        if (count > 0) {
+            republish();
+        }
+        return count;
+    }
+
+    /**
+     * Adds or replaces an accepted announcement of an attached pod and republishes. On the loop
+     * only.
+     *
+     * @throws IllegalArgumentException if gRPC cannot build a channel to the endpoint
+     */
+    void put(PodStream pod, PodEndpoint endpoint) {
+        assert loop.inEventLoop();
+        PodStream.Key key = new PodStream.Key(endpoint.prefix(), endpoint.endpoint());
+        Map<PodStream.Key, PodEndpoint> held = pod.announcements();
+        if (!held.containsKey(key)) {
+            ManagedChannel channel = channels.acquire(endpoint.endpoint());
+            health.start(endpoint.endpoint(), channel);
+        }
+        held.put(key, endpoint);
+        republish();
+    }
+
+    /**
+     * Withdraws a pod's announcements of a prefix. On the loop only.
+     *
+     * @param endpoint the endpoint, or null for every endpoint of the prefix
+     * @return the number withdrawn
+     */
+    int remove(PodStream pod, ServicePrefix prefix, String endpoint) {
+        assert loop.inEventLoop();
+        int count = 0;
+        for (Iterator<PodEndpoint> it = pod.announcements().values().iterator(); it.hasNext();) {
+            PodEndpoint e = it.next();
+            if (e.prefix().equals(prefix) && (endpoint == null || e.endpoint().equals(endpoint))) {
+                it.remove();
+                releaseEndpoint(e.endpoint());
+                count++;
+            }
+        }
+        if (count > 0) {
+            republish();
+        }
+        return count;
+    }
+
+    private void releaseEndpoint(String endpoint) {
+        if (channels.release(endpoint)) {
+            health.stop(endpoint);
+        }
+    }
+
+    private void onHealthChanged(String endpoint, boolean healthy, String detail) {
+        List<String> owners = new ArrayList<>();
+        for (PodStream pod : pods.values()) {
+            if (pod.servesEndpoint(endpoint)) {
+                owners.add(pod.podId());
+                pod.sendHealth(endpoint, healthy, detail);
+            }
+        }
+        if (healthy) {
+            log.info("endpoint {} of pod {} is healthy: {}", endpoint, owners, detail);
+        } else {
+            log.warn("endpoint {} of pod {} is unhealthy, no longer routed to: {}", endpoint, owners, detail);
+        }
+        republish();
+    }
+
+    /** Rebuilds the snapshot and tells the listener if the advertised prefixes changed. */
+    private void republish() {
+        List<PodEndpoint> healthy = new ArrayList<>();
+        for (PodStream pod : pods.values()) {
+            for (PodEndpoint e : pod.announcements().values()) {
+                if (health.isHealthy(e.endpoint())) {
+                    healthy.add(e);
+                }
+            }
+        }
+        LocalEndpoints snapshot = new LocalEndpoints(healthy);
+        endpoints = snapshot;
+        List<ServicePrefix> prefixes = snapshot.prefixes();
+        if (!prefixes.equals(publishedPrefixes)) {
+            publishedPrefixes = prefixes;
+            try {
+                prefixListener.accept(prefixes);
+            } catch (RuntimeException e) {
+                log.error("prefix listener failed on {} prefixes; the routing protocol may advertise a stale set",
+                        prefixes.size(), e);
+            }
+        }
+    }
+
+    private List<PodInfo> buildPods() {
+        List<PodInfo> result = new ArrayList<>(pods.size());
+        for (PodStream pod : pods.values()) {
+            List<PodInfo.Announcement> announcements = new ArrayList<>();
+            for (PodEndpoint e : pod.announcements().values()) {
+                announcements.add(new PodInfo.Announcement(e, health.isHealthy(e.endpoint()),
+                        health.detail(e.endpoint())));
+            }
+            result.add(new PodInfo(pod.podId(), pod.remoteAddress(), pod.attachedSince(), announcements));
+        }
+        return List.copyOf(result);
+    }
+
+    @Override
+    public String toString() {
+        return "PodRegistry{endpoints=" + endpoints.all().size() + '}';
+    }
+}

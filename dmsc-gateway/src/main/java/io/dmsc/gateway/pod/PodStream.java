@@ -1,0 +1,513 @@
+package io.dmsc.gateway.pod;
+
+import io.dmsc.node.link.HostPort;
+import io.dmsc.wire.InvalidNameException;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.proto.attach.v1.Announce;
+import io.dmsc.wire.proto.attach.v1.AnnounceResult;
+import io.dmsc.wire.proto.attach.v1.EndpointHealth;
+import io.dmsc.wire.proto.attach.v1.GatewayMessage;
+import io.dmsc.wire.proto.attach.v1.Hello;
+import io.dmsc.wire.proto.attach.v1.PodMessage;
+import io.dmsc.wire.proto.attach.v1.RejectReason;
+import io.dmsc.wire.proto.attach.v1.Welcome;
+import io.dmsc.wire.proto.attach.v1.Withdraw;
+import io.dmsc.wire.proto.attach.v1.WithdrawResult;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pod's attach stream: the signal type 1 protocol state machine (Hello, then Announce and
+ * Withdraw in any order) and the pod's announcements.
+ *
+ * <p>Threading: gRPC calls the {@link StreamObserver} methods on its own threads, one at a time;
+ * each call hops onto the {@link PodRegistry}'s event loop, which owns every field below and is
+ * the only thread that writes to the response stream. Inbound flow control is manual: the next
+ * pod message is requested once the previous one was handled and the response stream is ready,
+ * so a pod that floods without reading its answers is slowed down instead of filling memory.
+ */
+final class PodStream implements StreamObserver<PodMessage> {
+    private static final Logger log = LoggerFactory.getLogger(PodStream.class);
+
+    /** Longest pod id. */
+    static final int MAX_POD_ID_LENGTH = 64;
+    /** Longest zone or version label. */
+    static final int MAX_LABEL_LENGTH = 256;
+
+    /** A pod's announcement is identified by prefix and endpoint. */
+    record Key(ServicePrefix prefix, String endpoint) {
+    }
+
+    private enum StreamState { AWAITING_HELLO, ATTACHED, CLOSED }
+
+    /** An announcement waiting for {@link PrefixAdmission}. */
+    private static final class Pending {
+        final Announce announce;
+        final PodEndpoint endpoint;
+
+        Pending(Announce announce, PodEndpoint endpoint) {
+            this.announce = announce;
+            this.endpoint = endpoint;
+        }
+    }
+
+    private final PodRegistry registry;
+    private final PrefixAdmission admission;
+    private final String gatewayId;
+    private final int maxAnnouncements;
+    private final ServerCallStreamObserver<GatewayMessage> out;
+    private final String remoteAddress;
+
+    // All below: accessed on the registry's loop only.
+    private StreamState state = StreamState.AWAITING_HELLO;
+    private String podId;
+    /** Secret: never logged, never in an exception or a toString. */
+    private String credential;
+    private Instant attachedSince;
+    private final Map<Key, PodEndpoint> announcements = new LinkedHashMap<>();
+    private final Set<Pending> pending = new LinkedHashSet<>();
+    private boolean awaitingReady;
+
+    PodStream(PodRegistry registry, PrefixAdmission admission, String gatewayId, int maxAnnouncements,
+            ServerCallStreamObserver<GatewayMessage> out, String remoteAddress) {
+        this.registry = registry;
+        this.admission = admission;
+        this.gatewayId = gatewayId;
+        this.maxAnnouncements = maxAnnouncements;
+        this.out = out;
+        this.remoteAddress = remoteAddress;
+        // Called on the gRPC thread in the service method, before the call starts.
+        out.disableAutoRequest();
+        // With a cancel handler, writing to a cancelled call is a no-op instead of an exception.
+        out.setOnCancelHandler(() -> registry.execute(() -> end("the stream was cancelled")));
+        out.setOnReadyHandler(() -> registry.execute(this::requestNextIfReady));
+        out.request(1);
+    }
+
+    // ---- StreamObserver, called by gRPC on its threads
+
+    @Override
+    public void onNext(PodMessage message) {
+        registry.execute(() -> {
+            try {
+                handle(message);
+            } catch (RuntimeException | Error e) {
+                log.error("pod {}: failed to handle a {} message; ending its stream", displayId(),
+                        message.getKindCase(), e);
+                fail(Status.INTERNAL.withDescription("the gateway failed to handle the "
+                        + message.getKindCase() + " message: " + e + " (expected: this is a gateway bug; "
+                        + "attach again)"));
+            }
+            requestNext();
+        });
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        registry.execute(() -> end("the stream broke: " + EndpointHealthChecker.describe(Status.fromThrowable(t))));
+    }
+
+    @Override
+    public void onCompleted() {
+        registry.execute(() -> {
+            if (state != StreamState.CLOSED) {
+                end("the pod closed the stream");
+                try {
+                    out.onCompleted();
+                } catch (RuntimeException e) {
+                    log.debug("pod {}: could not complete the response stream", displayId(), e);
+                }
+            }
+        });
+    }
+
+    // ---- protocol, on the loop
+
+    private void handle(PodMessage message) {
+        if (state == StreamState.CLOSED) {
+            return;
+        }
+        switch (message.getKindCase()) {
+            case HELLO -> onHello(message.getHello());
+            case ANNOUNCE -> {
+                if (requireAttached("Announce")) {
+                    onAnnounce(message.getAnnounce());
+                }
+            }
+            case WITHDRAW -> {
+                if (requireAttached("Withdraw")) {
+                    onWithdraw(message.getWithdraw());
+                }
+            }
+            default -> fail(Status.INVALID_ARGUMENT.withDescription("PodMessage with no kind set (expected: exactly one "
+                    + "of hello, announce, withdraw; a kind unknown to this gateway also arrives as none)"));
+        }
+    }
+
+    private boolean requireAttached(String what) {
+        if (state == StreamState.ATTACHED) {
+            return true;
+        }
+        fail(Status.FAILED_PRECONDITION.withDescription(what + " before Hello (expected: Hello with the pod id and "
+                + "credential as the first message of the stream)"));
+        return false;
+    }
+
+    private void onHello(Hello hello) {
+        if (state == StreamState.ATTACHED) {
+            fail(Status.FAILED_PRECONDITION.withDescription("second Hello on the stream of pod '" + podId
+                    + "' (expected: Hello only as the first message of the stream)"));
+            return;
+        }
+        String id = hello.getPodId();
+        String problem = checkPodId(id);
+        if (problem != null) {
+            fail(Status.INVALID_ARGUMENT.withDescription(problem));
+            return;
+        }
+        PodStream other = registry.attached(id);
+        if (other != null) {
+            fail(Status.ALREADY_EXISTS.withDescription("pod id '" + id + "' is already attached from "
+                    + other.remoteAddress + " since " + other.attachedSince
+                    + " (expected: one attach stream per pod; end the other stream or use another pod id)"));
+            return;
+        }
+        podId = id;
+        credential = hello.getCredential();
+        attachedSince = Instant.now();
+        if (!registry.attach(this)) {
+            fail(Status.UNAVAILABLE.withDescription("the gateway is shutting down (expected: attach again when it is back)"));
+            return;
+        }
+        state = StreamState.ATTACHED;
+        log.info("pod {} attached from {}", podId, remoteAddress);
+        send(GatewayMessage.newBuilder().setWelcome(Welcome.newBuilder().setGatewayId(gatewayId)).build());
+    }
+
+    private void onAnnounce(Announce a) {
+        ServicePrefix prefix;
+        try {
+            prefix = ServicePrefix.parse(a.getPrefix());
+        } catch (InvalidNameException e) {
+            reject(a, RejectReason.INVALID_NAME, e.getMessage());
+            return;
+        }
+        if (prefix.isReserved()) {
+            reject(a, RejectReason.RESERVED_NAMESPACE, "service prefix '" + prefix + "': the /"
+                    + ServicePrefix.RESERVED_COMPONENT + " namespace is reserved for the mesh's own nodes (expected: "
+                    + "a prefix whose first component is not " + ServicePrefix.RESERVED_COMPONENT + ")");
+            return;
+        }
+        String endpoint;
+        try {
+            endpoint = normalizeEndpoint(a.getEndpoint());
+        } catch (IllegalArgumentException e) {
+            reject(a, RejectReason.INVALID_ENDPOINT, e.getMessage());
+            return;
+        }
+        if (a.getZone().length() > MAX_LABEL_LENGTH || a.getVersion().length() > MAX_LABEL_LENGTH) {
+            // The proto has no reason for a bad label; the message says what is wrong.
+            reject(a, RejectReason.REJECT_REASON_UNSPECIFIED, "zone or version label of " + Math.max(
+                    a.getZone().length(), a.getVersion().length()) + " characters (expected: at most "
+                    + MAX_LABEL_LENGTH + ")");
+            return;
+        }
+        Key key = new Key(prefix, endpoint);
+        if (!announcements.containsKey(key) && announcements.size() + pending.size() >= maxAnnouncements) {
+            reject(a, RejectReason.LIMIT_EXCEEDED, "pod '" + podId + "' holds " + announcements.size()
+                    + " announcements and " + pending.size() + " awaiting authorization (expected: at most "
+                    + maxAnnouncements + " per pod; withdraw some first)");
+            return;
+        }
+        // uint32 on the wire: a weight above 2^31-1 arrives negative.
+        int weight = a.getWeight() == 0 ? 1 : a.getWeight() < 0 ? Integer.MAX_VALUE : a.getWeight();
+        Pending p = new Pending(a, new PodEndpoint(prefix, endpoint, podId, weight, a.getZone(), a.getVersion()));
+        pending.add(p);
+        CompletableFuture<PrefixAdmission.Decision> decision;
+        try {
+            decision = admission.admit(podId, credential, prefix);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        if (decision == null) {
+            decision = CompletableFuture.failedFuture(new IllegalStateException("admission returned no future"));
+        }
+        decision.whenComplete((d, t) -> registry.execute(() -> onDecision(p, d, t)));
+    }
+
+    private void onDecision(Pending p, PrefixAdmission.Decision decision, Throwable failure) {
+        if (!pending.remove(p) || state != StreamState.ATTACHED) {
+            return; // the stream ended, or the pod withdrew the prefix meanwhile
+        }
+        Announce a = p.announce;
+        if (failure != null || decision == null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            reject(a, RejectReason.SPA_UNREACHABLE, "authorization of '" + p.endpoint.prefix() + "' failed: "
+                    + (cause == null ? "no decision" : cause.toString())
+                    + " (expected: retry when a Service Prefix Authentication entity is reachable)");
+            return;
+        }
+        if (!decision.granted()) {
+            reject(a, decision.reason(), decision.message());
+            return;
+        }
+        try {
+            registry.put(this, p.endpoint);
+        } catch (IllegalArgumentException e) {
+            reject(a, RejectReason.INVALID_ENDPOINT, "endpoint '" + p.endpoint.endpoint()
+                    + "': gRPC cannot build a channel to it: " + e.getMessage() + " (expected: HOST:PORT)");
+            return;
+        }
+        log.info("pod {} announced {} at {} (weight {}): accepted", podId, p.endpoint.prefix(),
+                p.endpoint.endpoint(), p.endpoint.weight());
+        send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
+                .setRequestId(a.getRequestId())
+                .setPrefix(a.getPrefix())
+                .setEndpoint(a.getEndpoint())
+                .setAccepted(true)).build());
+    }
+
+    private void reject(Announce a, RejectReason reason, String message) {
+        log.info("pod {} announced {} at {}: rejected ({}): {}", podId, printable(a.getPrefix(), 100),
+                printable(a.getEndpoint(), 100), reason, printable(message, 400));
+        send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
+                .setRequestId(a.getRequestId())
+                .setPrefix(a.getPrefix())
+                .setEndpoint(a.getEndpoint())
+                .setAccepted(false)
+                .setReason(reason)
+                .setMessage(message)).build());
+    }
+
+    private void onWithdraw(Withdraw w) {
+        WithdrawResult.Builder result = WithdrawResult.newBuilder()
+                .setRequestId(w.getRequestId())
+                .setPrefix(w.getPrefix())
+                .setEndpoint(w.getEndpoint());
+        ServicePrefix prefix;
+        String endpoint = null;
+        try {
+            prefix = ServicePrefix.parse(w.getPrefix());
+            if (!w.getEndpoint().isEmpty()) {
+                endpoint = normalizeEndpoint(w.getEndpoint());
+            }
+        } catch (IllegalArgumentException e) {
+            send(GatewayMessage.newBuilder().setWithdrawResult(result.setWithdrawn(false)
+                    .setMessage(e.getMessage())).build());
+            return;
+        }
+        int removed = registry.remove(this, prefix, endpoint);
+        int cancelled = cancelPending(prefix, endpoint, w.getRequestId());
+        String where = endpoint == null ? "" : " at " + endpoint;
+        if (removed + cancelled == 0) {
+            send(GatewayMessage.newBuilder().setWithdrawResult(result.setWithdrawn(false)
+                    .setMessage("pod '" + podId + "' has no announcement of " + prefix + where
+                            + " (nothing withdrawn)")).build());
+            return;
+        }
+        log.info("pod {} withdrew {}{}: {} announcement(s)", podId, prefix, where, removed + cancelled);
+        send(GatewayMessage.newBuilder().setWithdrawResult(result.setWithdrawn(true)).build());
+    }
+
+    /** Answers the announcements of the prefix still awaiting authorization: withdrawn first. */
+    private int cancelPending(ServicePrefix prefix, String endpoint, long withdrawRequestId) {
+        List<Pending> cancelled = new ArrayList<>();
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext();) {
+            Pending p = it.next();
+            if (p.endpoint.prefix().equals(prefix) && (endpoint == null || p.endpoint.endpoint().equals(endpoint))) {
+                it.remove();
+                cancelled.add(p);
+            }
+        }
+        for (Pending p : cancelled) {
+            reject(p.announce, RejectReason.REJECT_REASON_UNSPECIFIED, "withdrawn by request " + withdrawRequestId
+                    + " before its authorization completed (expected: announce again to serve it)");
+        }
+        return cancelled.size();
+    }
+
+    /** Ends the stream with an error status and withdraws everything. On the loop. */
+    void fail(Status status) {
+        if (state == StreamState.CLOSED) {
+            return;
+        }
+        log.warn("pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
+                status.getDescription());
+        try {
+            out.onError(status.asRuntimeException());
+        } catch (RuntimeException e) {
+            log.debug("pod {}: could not close the response stream", displayId(), e);
+        }
+        end("ended by the gateway with " + status.getCode());
+    }
+
+    /** Forgets the stream and withdraws all the pod's announcements at once. On the loop. */
+    private void end(String why) {
+        if (state == StreamState.CLOSED) {
+            return;
+        }
+        boolean attached = state == StreamState.ATTACHED;
+        state = StreamState.CLOSED;
+        pending.clear();
+        if (attached) {
+            int withdrawn = registry.detach(this);
+            log.info("pod {} detached ({}); withdrew {} announcement(s)", podId, why, withdrawn);
+        }
+    }
+
+    void sendHealth(String endpoint, boolean healthy, String detail) {
+        send(GatewayMessage.newBuilder().setEndpointHealth(EndpointHealth.newBuilder()
+                .setEndpoint(endpoint).setHealthy(healthy).setDetail(detail)).build());
+    }
+
+    private void send(GatewayMessage message) {
+        if (state == StreamState.CLOSED) {
+            return;
+        }
+        try {
+            out.onNext(message);
+        } catch (RuntimeException e) {
+            // The call ended under us (cancelled, or closed by the transport).
+            end("the stream broke on write: " + e);
+        }
+    }
+
+    private void requestNext() {
+        if (state == StreamState.CLOSED) {
+            return;
+        }
+        if (out.isReady()) {
+            out.request(1);
+        } else {
+            awaitingReady = true;
+        }
+    }
+
+    private void requestNextIfReady() {
+        if (awaitingReady && state != StreamState.CLOSED && out.isReady()) {
+            awaitingReady = false;
+            out.request(1);
+        }
+    }
+
+    // ---- accessors for the registry, on the loop
+
+    String podId() {
+        return podId;
+    }
+
+    String remoteAddress() {
+        return remoteAddress;
+    }
+
+    Instant attachedSince() {
+        return attachedSince;
+    }
+
+    Map<Key, PodEndpoint> announcements() {
+        return announcements;
+    }
+
+    boolean servesEndpoint(String endpoint) {
+        for (PodEndpoint e : announcements.values()) {
+            if (e.endpoint().equals(endpoint)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String displayId() {
+        return podId == null ? "(before Hello)" : podId;
+    }
+
+    // ---- input checks
+
+    /** @return what is wrong with a pod id, or null if it is valid */
+    static String checkPodId(String id) {
+        String expected = " (expected: 1 to " + MAX_POD_ID_LENGTH + " of letters, digits and . _ -)";
+        if (id.isEmpty()) {
+            return "pod id: empty" + expected;
+        }
+        if (id.length() > MAX_POD_ID_LENGTH) {
+            return "pod id '" + printable(id) + "': " + id.length() + " characters" + expected;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '_' || c == '-')) {
+                return "pod id '" + printable(id) + "': contains " + printable(String.valueOf(c)) + " at position "
+                        + (i + 1) + expected;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @return the endpoint as {@code host:port} in canonical form
+     * @throws IllegalArgumentException saying what is wrong and what is expected
+     */
+    static String normalizeEndpoint(String text) {
+        String expected = " (expected: HOST:PORT of the pod's gRPC server, e.g. 127.0.0.1:50051)";
+        HostPort hp;
+        try {
+            hp = HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("endpoint: " + e.getMessage(), e);
+        }
+        if (hp.port() == 0) {
+            throw new IllegalArgumentException("endpoint '" + printable(text) + "': port 0" + expected);
+        }
+        String host = hp.host();
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '-' || c == '_' || c == ':' || c == '%')) {
+                throw new IllegalArgumentException("endpoint '" + printable(text) + "': host contains "
+                        + printable(String.valueOf(c)) + expected);
+            }
+        }
+        return hp.toString();
+    }
+
+    /** Pod input made safe for a message or a log line: control characters escaped, at most 100 characters. */
+    static String printable(String s) {
+        return printable(s, 100);
+    }
+
+    /** Pod input made safe for a message or a log line: control characters escaped, cut at {@code max}. */
+    static String printable(String s, int max) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), max) + 8);
+        for (int i = 0; i < s.length() && sb.length() < max; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (sb.length() >= max && s.length() > max) {
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "PodStream{" + displayId() + " from " + remoteAddress + '}';
+    }
+}
