@@ -90,7 +90,6 @@ public final class DmscNode implements AutoCloseable {
         forwarder = new Forwarder(config.id(), dataLoop, conductor::fib, new DataPlaneMetrics(metrics.registry()),
                 FLOW_IDLE_TIMEOUT_MS);
         conductor.setForwarder(forwarder);
-        handler.forwarder = forwarder;
         handler.target = conductor;
         forwarder.start();
         conductor.start();
@@ -227,23 +226,22 @@ public final class DmscNode implements AutoCloseable {
     /** Passes transport events to the conductor once it exists. */
     private static final class ForwardingHandler implements io.dmsc.node.link.LinkHandler {
         volatile NodeConductor target;
-        volatile Forwarder forwarder;
 
         @Override
         public void onData(LinkChannel channel, ByteBuf frame) {
-            Forwarder f = forwarder;
-            if (f == null) {
+            NodeConductor t = target;
+            if (t == null) {
                 frame.release();
             } else {
-                f.onData(channel, frame);
+                t.onData(channel, frame);
             }
         }
 
         @Override
         public void onWritabilityChanged(LinkChannel channel, boolean writable) {
-            Forwarder f = forwarder;
-            if (f != null) {
-                f.onWritabilityChanged(channel, writable);
+            NodeConductor t = target;
+            if (t != null) {
+                t.onWritabilityChanged(channel, writable);
             }
         }
 
@@ -282,11 +280,6 @@ public final class DmscNode implements AutoCloseable {
 
         @Override
         public void onClosed(LinkChannel channel) {
-            Forwarder f = forwarder;
-            if (f != null) {
-                // At once, not after the conductor's queue: calls on the link fail without delay.
-                f.linkDown(channel);
-            }
             NodeConductor t = target;
             if (t != null) {
                 t.onClosed(channel);

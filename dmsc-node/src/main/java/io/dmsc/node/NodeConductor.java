@@ -298,6 +298,24 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     @Override
+    public void onData(LinkChannel channel, io.netty.buffer.ByteBuf frame) {
+        io.dmsc.node.data.Forwarder f = forwarder;
+        if (f == null) {
+            frame.release();
+        } else {
+            f.onData(channel, frame);
+        }
+    }
+
+    @Override
+    public void onWritabilityChanged(LinkChannel channel, boolean writable) {
+        io.dmsc.node.data.Forwarder f = forwarder;
+        if (f != null) {
+            f.onWritabilityChanged(channel, writable);
+        }
+    }
+
+    @Override
     public void onMalformed(LinkChannel channel, MalformedFrameException error) {
         metrics.malformedFrame(error.kind());
         enqueueLifecycle(() -> LOG.warn("{}: closing link {}: malformed frame: {}", config.id(), channel,
@@ -306,6 +324,11 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
 
     @Override
     public void onClosed(LinkChannel channel) {
+        io.dmsc.node.data.Forwarder f = forwarder;
+        if (f != null) {
+            // At once, not after the queue: calls on the link fail without delay.
+            f.linkDown(channel);
+        }
         enqueueLifecycle(() -> closed(channel));
     }
 

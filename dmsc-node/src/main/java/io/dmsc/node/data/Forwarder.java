@@ -173,6 +173,7 @@ public final class Forwarder {
             }
             LinkState l = links.computeIfAbsent(channel, c -> new LinkState(neighborId, c));
             byNeighbor.put(neighborId, l);
+            LOG.debug("{}: link {} to {} up for data", nodeId, channel, neighborId);
         });
     }
 
@@ -201,8 +202,14 @@ public final class Forwarder {
             loop.execute(() -> onData(channel, frame));
             return;
         }
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{}: {} frame of {} bytes on {}", nodeId, DataFrames.typeName(DataFrames.type(frame)),
+                    frame.readableBytes(), channel);
+        }
         LinkState in = links.get(channel);
         if (in == null) {
+            LOG.debug("{}: {} frame on {} before its adjacency is up: dropped", nodeId,
+                    DataFrames.typeName(DataFrames.type(frame)), channel);
             metrics.dropped("link_not_up");
             frame.release();
             return;
@@ -313,6 +320,9 @@ public final class Forwarder {
      */
     private void route(Flow flow, ByteBuf frame, LinkState in, int hopLimit, boolean localOrigin) {
         FibEntry entry = fib.get().lookup(flow.name);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: open {} from {}: {}", nodeId, flow.name, in == null ? LOCAL : in.neighborId, entry);
+        }
         if (entry == null) {
             frame.release();
             fail(flow, UNAVAILABLE, "no route to " + flow.name + (localOrigin ? "" : " at " + nodeId));
@@ -383,6 +393,10 @@ public final class Forwarder {
 
     private void fromSide(Side from, ByteBuf frame, int type) {
         Flow flow = from.flow;
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: {} of {} from {} to {}", nodeId, DataFrames.typeName(type), flow.name, from.where(),
+                    from.other().where());
+        }
         if (flow.closed) {
             metrics.dropped("unknown_flow");
             frame.release();
@@ -414,6 +428,10 @@ public final class Forwarder {
 
     private void send(LinkState out, ByteBuf frame, int type, LinkState source) {
         int bytes = frame.readableBytes();
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{}: {} bytes of {} on {} (writable {})", nodeId, bytes, DataFrames.typeName(type), out.channel,
+                    out.channel.isWritable());
+        }
         if (!out.channel.sendData(frame)) {
             metrics.dropped("link_closed");
             return;

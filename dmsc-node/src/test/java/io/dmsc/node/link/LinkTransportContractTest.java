@@ -72,6 +72,31 @@ abstract class LinkTransportContractTest {
     }
 
     @Test
+    void shouldCarryDataFramesBothWaysByteForByte() throws Exception {
+        RecordingHandler serverEvents = new RecordingHandler();
+        RecordingHandler clientEvents = new RecordingHandler();
+        client.dial(server.listen(anyAddress(), serverEvents), null, clientEvents);
+        LinkChannel c = clientEvents.next().channel();
+        LinkChannel s = serverEvents.next().channel();
+        for (int i = 0; i < 50; i++) {
+            io.netty.buffer.ByteBuf fromClient = io.dmsc.wire.data.DataFrames.windowUpdate(
+                    io.netty.buffer.ByteBufAllocator.DEFAULT, i, 1000 + i);
+            byte[] expected = io.netty.buffer.ByteBufUtil.getBytes(fromClient);
+            assertThat(c.sendData(fromClient)).isTrue();
+            RecordingHandler.Event atServer = serverEvents.next();
+            assertThat(atServer.kind()).isEqualTo("data");
+            assertThat((byte[]) atServer.detail()).isEqualTo(expected);
+            io.netty.buffer.ByteBuf fromServer = io.dmsc.wire.data.DataFrames.empty(
+                    io.netty.buffer.ByteBufAllocator.DEFAULT, io.dmsc.wire.data.DataFrames.HALF_CLOSE, i);
+            byte[] back = io.netty.buffer.ByteBufUtil.getBytes(fromServer);
+            assertThat(s.sendData(fromServer)).isTrue();
+            RecordingHandler.Event atClient = clientEvents.next();
+            assertThat(atClient.kind()).isEqualTo("data");
+            assertThat((byte[]) atClient.detail()).isEqualTo(back);
+        }
+    }
+
+    @Test
     void shouldReportCloseAtBothEnds() throws Exception {
         RecordingHandler serverEvents = new RecordingHandler();
         RecordingHandler clientEvents = new RecordingHandler();

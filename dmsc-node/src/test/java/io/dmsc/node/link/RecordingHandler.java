@@ -24,6 +24,15 @@ final class RecordingHandler implements LinkHandler {
     }
 
     @Override
+    public void onData(LinkChannel channel, io.netty.buffer.ByteBuf frame) {
+        try {
+            events.add(new Event("data", channel, io.netty.buffer.ByteBufUtil.getBytes(frame)));
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Override
     public void onMalformed(LinkChannel channel, MalformedFrameException error) {
         events.add(new Event("malformed", channel, error));
     }
