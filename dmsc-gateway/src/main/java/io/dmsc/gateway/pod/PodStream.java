@@ -450,7 +450,7 @@ final class PodStream implements StreamObserver<PodMessage> {
             char c = id.charAt(i);
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-')) {
-                return "pod id '" + printable(id) + "': contains " + printable(String.valueOf(c)) + " at position "
+                return "pod id '" + printable(id) + "': contains " + describe(c) + " at position "
                         + (i + 1) + expected;
             }
         }
@@ -478,10 +478,21 @@ final class PodStream implements StreamObserver<PodMessage> {
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '-' || c == '_' || c == ':' || c == '%')) {
                 throw new IllegalArgumentException("endpoint '" + printable(text) + "': host contains "
-                        + printable(String.valueOf(c)) + expected);
+                        + describe(c) + expected);
             }
         }
         return hp.toString();
+    }
+
+    /** Names a character for an error message. */
+    static String describe(char c) {
+        if (c == ' ') {
+            return "a space";
+        }
+        if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)) {
+            return String.format("character U+%04X", (int) c);
+        }
+        return "'" + c + "'";
     }
 
     /** Pod input made safe for a message or a log line: control characters escaped, at most 100 characters. */
