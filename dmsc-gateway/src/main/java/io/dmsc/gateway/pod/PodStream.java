@@ -47,6 +47,12 @@ final class PodStream implements StreamObserver<PodMessage> {
     /** Longest zone or version label. */
     static final int MAX_LABEL_LENGTH = 256;
 
+    /**
+     * Stands for a message whose bytes were no PodMessage at all (see
+     * {@code AttachService.serviceDefinition()}); recognized by identity.
+     */
+    static final PodMessage MALFORMED = PodMessage.newBuilder().build();
+
     /** A pod's announcement is identified by prefix and endpoint. */
     record Key(ServicePrefix prefix, String endpoint) {
     }
@@ -138,6 +144,11 @@ final class PodStream implements StreamObserver<PodMessage> {
 
     private void handle(PodMessage message) {
         if (state == StreamState.CLOSED) {
+            return;
+        }
+        if (message == MALFORMED) {
+            fail(Status.INVALID_ARGUMENT.withDescription("a message that is not a valid dmsc.attach.v1.PodMessage "
+                    + "(protobuf parsing failed) (expected: a PodMessage as defined in dmsc/attach/v1/attach.proto)"));
             return;
         }
         switch (message.getKindCase()) {

@@ -19,6 +19,8 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -27,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 
 /**
  * A real SG attach port on loopback for tests: one event loop, a {@link PodRegistry} with a
@@ -121,7 +121,7 @@ final class AttachHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (PodClient pod : pods) {
             pod.cancel();
         }
@@ -131,12 +131,17 @@ final class AttachHarness implements AutoCloseable {
         for (Server s : endpoints) {
             s.shutdownNow();
         }
-        channel.awaitTermination(10, TimeUnit.SECONDS);
-        server.awaitTermination(10, TimeUnit.SECONDS);
-        for (Server s : endpoints) {
-            s.awaitTermination(10, TimeUnit.SECONDS);
+        try {
+            channel.awaitTermination(10, TimeUnit.SECONDS);
+            server.awaitTermination(10, TimeUnit.SECONDS);
+            for (Server s : endpoints) {
+                s.awaitTermination(10, TimeUnit.SECONDS);
+            }
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the test SG", e);
         }
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
     }
 
     /** The pod side of one attach stream. */

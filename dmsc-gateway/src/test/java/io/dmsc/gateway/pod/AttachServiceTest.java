@@ -6,16 +6,26 @@ import static org.awaitility.Awaitility.await;
 import io.dmsc.gateway.pod.AttachHarness.PodClient;
 import io.dmsc.wire.proto.attach.v1.AnnounceResult;
 import io.dmsc.wire.proto.attach.v1.GatewayMessage;
+import io.dmsc.wire.proto.attach.v1.PodGatewayGrpc;
 import io.dmsc.wire.proto.attach.v1.PodMessage;
 import io.dmsc.wire.proto.attach.v1.RejectReason;
 import io.dmsc.wire.proto.attach.v1.WithdrawResult;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +177,42 @@ class AttachServiceTest {
         assertThat(status.getDescription()).contains("no kind set").contains("expected");
         // The SG lives on, and the pod id is free again.
         await().atMost(WAIT).until(() -> sg.registry.pods().isEmpty());
+        sg.attach("pod-1");
+    }
+
+    @Test
+    void shouldEndStreamWithInvalidArgumentOnBytesThatAreNoPodMessage() throws Exception {
+        MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
+            @Override
+            public InputStream stream(byte[] value) {
+                return new ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        MethodDescriptor<byte[], byte[]> raw = PodGatewayGrpc.getAttachMethod().toBuilder(bytes, bytes).build();
+        ClientCall<byte[], byte[]> call = sg.channel.newCall(raw, CallOptions.DEFAULT);
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+
+        call.sendMessage(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02});
+
+        Status status = closed.get(10, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("not a valid dmsc.attach.v1.PodMessage").contains("expected");
         sg.attach("pod-1");
     }
 
