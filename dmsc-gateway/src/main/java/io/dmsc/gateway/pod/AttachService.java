@@ -7,13 +7,18 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
@@ -34,7 +39,8 @@ import java.util.Objects;
  *
  * <p>Register it with {@code serverBuilder.addService(attachService.serviceDefinition())} so that
  * the pod's remote address is known; {@code addService(attachService)} works too, and shows the
- * remote address as {@code "unknown"}.
+ * remote address as {@code "unknown"}, and lets grpc-java end a stream that sends bytes that are
+ * no protobuf with UNKNOWN instead of INVALID_ARGUMENT.
  *
  * <p>Threading: stateless and thread-safe; each stream's state is owned by the
  * {@link PodRegistry}'s event loop.
@@ -91,7 +97,24 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
      * @return the definition
      */
     public ServerServiceDefinition serviceDefinition() {
-        return ServerInterceptors.intercept(bindService(), new RemoteAddressInterceptor());
+        ServiceDescriptor generated = PodGatewayGrpc.getServiceDescriptor();
+        MethodDescriptor<PodMessage, GatewayMessage> method = PodGatewayGrpc.getAttachMethod().toBuilder()
+                .setRequestMarshaller(new TolerantPodMessageMarshaller())
+                .build();
+        ServiceDescriptor service = ServiceDescriptor.newBuilder(generated.getName())
+                .setSchemaDescriptor(generated.getSchemaDescriptor())
+                .addMethod(method)
+                .build();
+        ServerServiceDefinition definition = ServerServiceDefinition.builder(service)
+                .addMethod(method, attachHandler(bindService()))
+                .build();
+        return ServerInterceptors.intercept(definition, new RemoteAddressInterceptor());
+    }
+
+    @SuppressWarnings("unchecked") // the generated definition binds exactly this method's types
+    private static ServerCallHandler<PodMessage, GatewayMessage> attachHandler(ServerServiceDefinition generated) {
+        return (ServerCallHandler<PodMessage, GatewayMessage>) generated
+                .getMethod(PodGatewayGrpc.getAttachMethod().getFullMethodName()).getServerCallHandler();
     }
 
     /**
@@ -121,6 +144,30 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
     @Override
     public String toString() {
         return "AttachService{" + gatewayId + '}';
+    }
+
+    /**
+     * Parses PodMessages like the generated marshaller, but turns bytes that are no protobuf at
+     * all into {@link PodStream#MALFORMED}, so that the stream ends with INVALID_ARGUMENT and a
+     * message instead of grpc-java's UNKNOWN "Application error processing RPC".
+     */
+    private static final class TolerantPodMessageMarshaller implements MethodDescriptor.Marshaller<PodMessage> {
+        private final MethodDescriptor.Marshaller<PodMessage> delegate =
+                ProtoUtils.marshaller(PodMessage.getDefaultInstance());
+
+        @Override
+        public InputStream stream(PodMessage value) {
+            return delegate.stream(value);
+        }
+
+        @Override
+        public PodMessage parse(InputStream stream) {
+            try {
+                return delegate.parse(stream);
+            } catch (StatusRuntimeException e) {
+                return PodStream.MALFORMED;
+            }
+        }
     }
 
     /** Puts the transport's remote address into the call's context. */

@@ -47,6 +47,12 @@ final class PodStream implements StreamObserver<PodMessage> {
     /** Longest zone or version label. */
     static final int MAX_LABEL_LENGTH = 256;
 
+    /**
+     * Stands for a message whose bytes were no PodMessage at all (see
+     * {@code AttachService.serviceDefinition()}); recognized by identity.
+     */
+    static final PodMessage MALFORMED = PodMessage.newBuilder().build();
+
     /** A pod's announcement is identified by prefix and endpoint. */
     record Key(ServicePrefix prefix, String endpoint) {
     }
@@ -138,6 +144,11 @@ final class PodStream implements StreamObserver<PodMessage> {
 
     private void handle(PodMessage message) {
         if (state == StreamState.CLOSED) {
+            return;
+        }
+        if (message == MALFORMED) {
+            fail(Status.INVALID_ARGUMENT.withDescription("a message that is not a valid dmsc.attach.v1.PodMessage "
+                    + "(protobuf parsing failed) (expected: a PodMessage as defined in dmsc/attach/v1/attach.proto)"));
             return;
         }
         switch (message.getKindCase()) {
@@ -450,7 +461,7 @@ final class PodStream implements StreamObserver<PodMessage> {
             char c = id.charAt(i);
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-')) {
-                return "pod id '" + printable(id) + "': contains " + printable(String.valueOf(c)) + " at position "
+                return "pod id '" + printable(id) + "': contains " + describe(c) + " at position "
                         + (i + 1) + expected;
             }
         }
@@ -478,10 +489,21 @@ final class PodStream implements StreamObserver<PodMessage> {
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '-' || c == '_' || c == ':' || c == '%')) {
                 throw new IllegalArgumentException("endpoint '" + printable(text) + "': host contains "
-                        + printable(String.valueOf(c)) + expected);
+                        + describe(c) + expected);
             }
         }
         return hp.toString();
+    }
+
+    /** Names a character for an error message. */
+    static String describe(char c) {
+        if (c == ' ') {
+            return "a space";
+        }
+        if (c < 0x20 || (c >= 0x7f && c < 0xa0) || Character.isSurrogate(c)) {
+            return String.format("character U+%04X", (int) c);
+        }
+        return "'" + c + "'";
     }
 
     /** Pod input made safe for a message or a log line: control characters escaped, at most 100 characters. */
