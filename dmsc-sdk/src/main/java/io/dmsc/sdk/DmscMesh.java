@@ -48,7 +48,8 @@ public final class DmscMesh implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ManagedChannel gatewayChannel;
     private final AttachSession session;
-    private final boolean ownsDefaultGateway;
+    /** The string this mesh installed as the JVM's default gateway (compared by identity), or null. */
+    private final String installedDefaultGateway;
     private final Object serverLock = new Object();
     // Guarded by serverLock.
     private LocalServer server;
@@ -77,8 +78,9 @@ public final class DmscMesh implements AutoCloseable {
         for (AttachListener l : b.listeners) {
             session.addListener(l);
         }
-        this.ownsDefaultGateway = b.registerDefaultGateway
-                && DmscNameResolverProvider.setDefaultGatewayIfAbsent(gateway.toString());
+        String text = gateway.toString();
+        this.installedDefaultGateway = b.registerDefaultGateway
+                && DmscNameResolverProvider.setDefaultGatewayIfAbsent(text) ? text : null;
     }
 
     /**
@@ -279,8 +281,8 @@ public final class DmscMesh implements AutoCloseable {
             local = server;
         }
         session.close();
-        if (ownsDefaultGateway) {
-            DmscNameResolverProvider.clearDefaultGatewayIf(gateway.toString());
+        if (installedDefaultGateway != null) {
+            DmscNameResolverProvider.clearDefaultGatewayIf(installedDefaultGateway);
         }
         try {
             if (local != null) {

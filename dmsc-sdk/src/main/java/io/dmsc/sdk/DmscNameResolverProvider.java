@@ -68,6 +68,7 @@ public final class DmscNameResolverProvider extends NameResolverProvider {
         return DEFAULT_GATEWAY.compareAndSet(null, hostPort);
     }
 
+    /** Clears the default if it is still this very string (identity: another mesh's equal value stays). */
     static void clearDefaultGatewayIf(String hostPort) {
         DEFAULT_GATEWAY.compareAndSet(hostPort, null);
     }
