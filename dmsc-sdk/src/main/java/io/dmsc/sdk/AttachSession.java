@@ -384,8 +384,10 @@ final class AttachSession {
     }
 
     static String describe(Status status) {
+        // "UNAVAILABLE: io exception" alone does not say what to fix; the cause ("Connection refused") does.
+        Throwable cause = status.getCause();
         return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
-                + (status.getCause() == null || status.getDescription() != null ? "" : ": " + status.getCause());
+                + (cause == null ? "" : " (" + (cause.getMessage() == null ? cause : cause.getMessage()) + ")");
     }
 
     /** One (prefix, endpoint) the pod wants the gateway to hold. Immutable apart from its future. */

@@ -4,6 +4,7 @@ import io.dmsc.wire.ServicePrefix;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.Status;
+import io.grpc.StatusOr;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -129,7 +130,7 @@ final class DmscNameResolver extends NameResolver {
         Map<String, ?> serviceConfig = Map.of("loadBalancingConfig", List.of(
                 Map.of(DmscTargetLoadBalancerProvider.POLICY_NAME, Map.of("target", prefix))));
         listener.onResult(ResolutionResult.newBuilder()
-                .setAddresses(List.of(new EquivalentAddressGroup((InetSocketAddress) result)))
+                .setAddressesOrError(StatusOr.fromValue(List.of(new EquivalentAddressGroup((InetSocketAddress) result))))
                 .setServiceConfig(args.getServiceConfigParser().parseServiceConfig(serviceConfig))
                 .build());
     }

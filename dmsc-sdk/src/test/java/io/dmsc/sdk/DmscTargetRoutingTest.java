@@ -140,6 +140,8 @@ class DmscTargetRoutingTest {
     }
 
     @Test
+    // A provider with a fake environment can only be given to one channel through this deprecated hook.
+    @SuppressWarnings("deprecation")
     void shouldFailCallsWithHintWhenNoGatewayIsKnown() {
         DmscNameResolverProvider provider = new DmscNameResolverProvider(name -> null);
         channel = ManagedChannelBuilder.forTarget("dmsc:///B").nameResolverFactory(provider).usePlaintext().build();
@@ -152,6 +154,8 @@ class DmscTargetRoutingTest {
     }
 
     @Test
+    // A provider with a fake environment can only be given to one channel through this deprecated hook.
+    @SuppressWarnings("deprecation")
     void shouldTakeGatewayFromEnvironmentLast() {
         DmscNameResolverProvider provider = new DmscNameResolverProvider(
                 Map.of(DmscNameResolverProvider.GATEWAY_ENV, ingressAddress)::get);

@@ -92,8 +92,12 @@ final class ScriptedGateway implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        stop();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static GatewayMessage health(String endpoint, boolean healthy, String detail) {
