@@ -1,0 +1,148 @@
+package io.dmsc.cli;
+
+import io.dmsc.sdk.AnnounceOptions;
+import io.dmsc.sdk.AnnounceRejectedException;
+import io.dmsc.sdk.AttachException;
+import io.dmsc.sdk.AttachListener;
+import io.dmsc.sdk.AttachState;
+import io.dmsc.sdk.DmscMesh;
+import io.dmsc.wire.proto.attach.v1.AnnounceResult;
+import io.dmsc.wire.proto.attach.v1.EndpointHealth;
+import io.grpc.Status;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dmsc attach}: registers a gRPC server that has no SDK (any language) with its Service
+ * Gateway, and holds the attach session (re-attaching after a gateway restart) until stopped.
+ */
+@Command(name = "attach", description = {
+    "Announce prefixes served by an existing gRPC server (any language) to a Service Gateway,",
+    "print every answer and health verdict as one line, and hold the session until Ctrl-C.",
+    "Example: dmsc attach --gateway 127.0.0.1:7104 --pod py-greeter --prefix /B/4 --endpoint 127.0.0.1:50051"})
+final class AttachCommand implements Callable<Integer> {
+    @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT",
+            description = "pod-facing address of the Service Gateway")
+    String gateway;
+
+    @Option(names = "--pod", required = true, paramLabel = "ID", description = "pod id, unique per gateway")
+    String podId;
+
+    @Option(names = "--prefix", required = true, paramLabel = "/P", description = "service prefix (repeatable)")
+    List<String> prefixes = new ArrayList<>();
+
+    @Option(names = "--endpoint", required = true, paramLabel = "HOST:PORT",
+            description = "where the gateway reaches the gRPC server")
+    String endpoint;
+
+    @Option(names = "--token", paramLabel = "T", description = "credential sent in Hello (never printed)")
+    String token;
+
+    @Option(names = "--weight", paramLabel = "N", description = "share among the gateway's endpoints of a prefix")
+    int weight;
+
+    @Option(names = "--zone", paramLabel = "Z", description = "placement label")
+    String zone = "";
+
+    @Option(names = "--version", paramLabel = "V", description = "version label of the service")
+    String version = "";
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "wait this long for Welcome and answers")
+    long timeoutMs = 10_000;
+
+    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
+    long exitAfterMs;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        AnnounceOptions options;
+        DmscMesh mesh;
+        try {
+            options = AnnounceOptions.defaults().withWeight(weight).withZone(zone).withVersion(version);
+            mesh = DmscMesh.builder().gateway(gateway).podId(podId).credential(token).connectTimeoutMs(timeoutMs)
+                    .registerDefaultGateway(false).listener(new Printer(out)).build();
+        } catch (IllegalArgumentException e) {
+            throw new Dmsc.UserException("attach: " + e.getMessage());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            mesh.close();
+            stop.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            List<CompletableFuture<AnnounceResult>> answers = new ArrayList<>();
+            for (String prefix : prefixes) {
+                answers.add(mesh.announce(prefix, endpoint, options));
+            }
+            mesh.connect();
+            for (int i = 0; i < answers.size(); i++) {
+                await(answers.get(i), prefixes.get(i));
+            }
+            out.println("holding " + prefixes.size() + " prefix(es) for " + endpoint + "; Ctrl-C withdraws them");
+            UpCommand.await(stop, exitAfterMs);
+            return 0;
+        } catch (IllegalArgumentException | AttachException e) {
+            throw new Dmsc.UserException("attach: " + e.getMessage());
+        } finally {
+            mesh.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running already: it closes the mesh itself.
+            }
+        }
+    }
+
+    private void await(CompletableFuture<AnnounceResult> answer, String prefix) throws InterruptedException {
+        try {
+            answer.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AnnounceRejectedException rejected) {
+                throw new Dmsc.UserException(rejected.getMessage());
+            }
+            throw new Dmsc.UserException("attach: announcing " + prefix + " failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new Dmsc.UserException("attach: gateway " + gateway + " did not answer the announcement of "
+                    + prefix + " within " + timeoutMs + " ms");
+        }
+    }
+
+    /** Prints one line per event; runs on the mesh's callback thread. */
+    private record Printer(PrintStream out) implements AttachListener {
+        @Override
+        public void onStateChanged(AttachState state, Status cause) {
+            switch (state) {
+                case ATTACHED -> out.println("attached");
+                case DETACHED -> out.println("detached (" + cause.getCode()
+                        + (cause.getDescription() == null ? "" : ": " + cause.getDescription()) + "); reconnecting");
+                default -> {
+                    // CONNECTING repeats on every retry; IDLE and CLOSED say nothing new.
+                }
+            }
+        }
+
+        @Override
+        public void onAnnounceResult(AnnounceResult r) {
+            out.println(r.getAccepted() ? "accepted " + r.getPrefix() + " at " + r.getEndpoint()
+                    : "rejected " + r.getPrefix() + " at " + r.getEndpoint() + ": " + r.getReason()
+                            + (r.getMessage().isEmpty() ? "" : ": " + r.getMessage()));
+        }
+
+        @Override
+        public void onEndpointHealth(EndpointHealth h) {
+            out.println("endpoint " + h.getEndpoint() + (h.getHealthy() ? " healthy" : " unhealthy")
+                    + (h.getDetail().isEmpty() ? "" : ": " + h.getDetail()));
+        }
+    }
+}

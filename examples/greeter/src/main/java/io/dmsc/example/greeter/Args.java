@@ -1,0 +1,22 @@
+package io.dmsc.example.greeter;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code --name value} command-line options of the sample mains. */
+final class Args {
+    private final Map<String, String> values = new HashMap<>();
+
+    Args(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("argument '" + args[i] + "' (expected: --option value pairs)");
+            }
+            values.put(args[i].substring(2), args[++i]);
+        }
+    }
+
+    String get(String name, String defaultValue) {
+        return values.getOrDefault(name, defaultValue);
+    }
+}
