@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "dmsc", mixinStandardHelpOptions = true, version = "dmsc 0.1.0",
         description = "Distributed Micro Service Communication: service gateways and routers that route calls "
                 + "by service prefix.",
-        subcommands = {RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class,
+        subcommands = {RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class, PingCommand.class,
+            TraceCommand.class,
             CommandLine.HelpCommand.class})
 public final class Dmsc {
     private Dmsc() {

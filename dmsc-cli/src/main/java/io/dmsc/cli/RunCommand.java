@@ -1,6 +1,8 @@
 package io.dmsc.cli;
 
+import io.dmsc.gateway.Gateway;
 import io.dmsc.node.DmscNode;
+import io.netty.channel.EventLoop;
 import io.dmsc.node.config.ConfigLoader;
 import io.dmsc.node.config.NodeConfig;
 import io.dmsc.node.link.EventLoops;
@@ -41,15 +43,20 @@ final class RunCommand implements Callable<Integer> {
             throw new Dmsc.UserException("run: give either NODE_FILE, or --topology FILE with --node ID");
         }
         EventLoopGroup group = EventLoops.newGroup(1, "dmsc-links");
-        DmscNode node = new DmscNode(config, new TcpLinkTransport(group, config.maxFrameLength()));
+        EventLoop loop = group.next();
+        DmscNode node = new DmscNode(config, new TcpLinkTransport(loop, config.maxFrameLength()), loop,
+                Gateway.factory());
         try {
             node.start();
         } catch (RuntimeException e) {
             group.shutdownGracefully();
             throw e;
         }
+        Gateway gateway = node.extension(Gateway.class);
         System.out.println(config.id() + " (" + config.role().code() + ") running: fabric " + node.listenAddress()
-                + (node.adminAddress() == null ? "" : ", admin http://" + node.adminAddress()));
+                + (node.adminAddress() == null ? "" : ", admin http://" + node.adminAddress())
+                + (gateway == null ? "" : ", pods " + gateway.podAddress()
+                + (gateway.upstreamAddresses().isEmpty() ? "" : ", upstreams " + gateway.upstreamAddresses())));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();

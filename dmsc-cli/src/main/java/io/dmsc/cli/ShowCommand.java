@@ -17,12 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib or fib (from its admin HTTP /status).")
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, flows or pods (from its admin HTTP "
+        + "/status).")
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    enum What { neighbors, lsdb, rib, fib }
+    enum What { neighbors, lsdb, rib, fib, flows, pods }
 
     @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
     What what;
@@ -44,6 +45,10 @@ final class ShowCommand implements Callable<Integer> {
         String body = fetch(hp);
         if (json) {
             System.out.println(body);
+            return 0;
+        }
+        if (what == What.flows || what == What.pods) {
+            System.out.print(renderData(what, JSON.readTree(body)));
             return 0;
         }
         NodeStatus s = JSON.readValue(body, NodeStatus.class);
@@ -114,6 +119,34 @@ final class ShowCommand implements Callable<Integer> {
             default:
                 throw new AssertionError(what);
         }
+    }
+
+    static String renderData(What what, com.fasterxml.jackson.databind.JsonNode root) {
+        String title = root.path("nodeId").asText() + " (" + root.path("role").asText() + ")";
+        if (what == What.flows) {
+            Table t = new Table("Name", "From", "Stream", "To", "Stream", "Age", "Idle", "Deadline in");
+            for (com.fasterxml.jackson.databind.JsonNode f : root.path("flows")) {
+                long deadline = f.path("deadlineMs").asLong(-1);
+                t.row(f.path("name").asText(), f.path("upstream").asText(), f.path("upStream").asInt(),
+                        f.path("downstream").asText(), f.path("downStream").asInt(), f.path("ageMs").asLong() + " ms",
+                        f.path("idleMs").asLong() + " ms", deadline < 0 ? "-" : deadline + " ms");
+            }
+            return title + " flows: " + t.size() + "\n" + t.render();
+        }
+        if (!root.has("pods")) {
+            return title + " has no pod-facing side (only SGs attach pods)\n";
+        }
+        Table t = new Table("Pod", "Prefix", "Endpoint", "Weight", "Healthy", "Since", "Detail");
+        for (com.fasterxml.jackson.databind.JsonNode p : root.path("pods")) {
+            for (com.fasterxml.jackson.databind.JsonNode a : p.path("announcements")) {
+                com.fasterxml.jackson.databind.JsonNode e = a.path("endpoint");
+                t.row(p.path("podId").asText(), e.path("prefix").asText(), e.path("endpoint").asText(),
+                        e.path("weight").asInt(), a.path("healthy").asBoolean() ? "yes" : "NO",
+                        p.path("attachedSince").asText(), a.path("healthDetail").asText("-"));
+            }
+        }
+        return title + " pods: " + root.path("pods").size() + ", pod-facing port "
+                + root.path("gateway").path("pod").asText() + "\n" + t.render();
     }
 
     private static String duration(long ms) {

@@ -1,5 +1,6 @@
 package io.dmsc.cli;
 
+import io.dmsc.gateway.Gateway;
 import io.dmsc.node.DmscNode;
 import io.dmsc.node.Mesh;
 import io.dmsc.node.config.ConfigLoader;
@@ -25,19 +26,24 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TopologyConfig topology = ConfigLoader.loadTopology(file);
-        Mesh mesh = Mesh.start(topology, Mesh.Links.TCP);
+        Mesh mesh = Mesh.start(topology, Mesh.Links.TCP, Gateway.factory());
         System.out.println("topology " + (topology.name() == null ? file : topology.name()) + ": "
                 + topology.nodes().size() + " nodes, " + topology.links().size() + " links");
-        System.out.printf("%-10s %-5s %-22s %-22s%n", "NODE", "ROLE", "FABRIC", "ADMIN");
+        System.out.printf("%-10s %-5s %-22s %-22s %-22s%n", "NODE", "ROLE", "FABRIC", "ADMIN", "POD");
         for (NodeConfig c : topology.nodes()) {
             DmscNode n = mesh.node(c.id());
-            System.out.printf("%-10s %-5s %-22s %-22s%n", c.id(), c.role().code(), n.listenAddress(),
-                    n.adminAddress() == null ? "-" : n.adminAddress());
+            Gateway g = n.extension(Gateway.class);
+            System.out.printf("%-10s %-5s %-22s %-22s %-22s%n", c.id(), c.role().code(), n.listenAddress(),
+                    n.adminAddress() == null ? "-" : n.adminAddress(), g == null ? "-" : g.podAddress());
+            if (g != null) {
+                g.upstreamAddresses().forEach((target, address) ->
+                        System.out.printf("%-10s upstream %s -> %s%n", "", address, target));
+            }
         }
         NodeConfig first = topology.nodes().get(0);
         if (first.admin() != null) {
             System.out.println("inspect with: ./dmsc show fib --admin " + mesh.node(first.id()).adminAddress()
-                    + "   (also: neighbors, lsdb, rib)");
+                    + "   (also: neighbors, lsdb, rib, flows)");
         }
         System.out.println("Ctrl-C stops the mesh.");
         CountDownLatch stop = new CountDownLatch(1);

@@ -83,7 +83,13 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
         if (timeoutNs > 0) {
             options = options.withDeadlineAfter(timeoutNs, TimeUnit.NANOSECONDS);
         }
-        call = gw.endpointChannel(endpoint).newCall(gw.method(tail.getMethod()), options);
+        io.grpc.Channel channel = gw.endpointChannel(endpoint);
+        if (channel == null) {
+            closeUpstream(Status.UNAVAILABLE.withDescription("pod endpoint " + endpoint + " for " + name
+                    + " was just withdrawn at " + gw.nodeId()), new Metadata(), true);
+            return;
+        }
+        call = channel.newCall(gw.method(tail.getMethod()), options);
         upstream.send(DataFrames.empty(gw.alloc(), DataFrames.ACCEPT, 0));
         call.start(this, Calls.toMetadata(tail.getHeadersList()));
         if (!done) {

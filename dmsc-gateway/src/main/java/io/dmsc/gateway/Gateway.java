@@ -176,14 +176,41 @@ public final class Gateway implements NodeExtension, GatewayContext {
     public CompletableFuture<Map<String, Object>> status() {
         return CompletableFuture.supplyAsync(() -> {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("pods", registry.pods());
-            m.put("endpoints", registry.endpoints().all());
+            List<Map<String, Object>> pods = new ArrayList<>();
+            for (io.dmsc.gateway.pod.PodInfo p : registry.pods()) {
+                Map<String, Object> pod = new LinkedHashMap<>();
+                pod.put("podId", p.podId());
+                pod.put("remoteAddress", p.remoteAddress());
+                pod.put("attachedSince", p.attachedSince().toString());
+                List<Map<String, Object>> anns = new ArrayList<>();
+                for (io.dmsc.gateway.pod.PodInfo.Announcement a : p.announcements()) {
+                    Map<String, Object> ann = new LinkedHashMap<>();
+                    ann.put("endpoint", endpointMap(a.endpoint()));
+                    ann.put("healthy", a.healthy());
+                    ann.put("healthDetail", a.healthDetail());
+                    anns.add(ann);
+                }
+                pod.put("announcements", anns);
+                pods.add(pod);
+            }
+            m.put("pods", pods);
             Map<String, Object> ports = new LinkedHashMap<>();
             ports.put("pod", podAddress());
             ports.put("upstreams", upstreamAddresses);
             m.put("gateway", ports);
             return m;
         }, node.dataLoop());
+    }
+
+    private static Map<String, Object> endpointMap(PodEndpoint e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("prefix", e.prefix().toString());
+        m.put("endpoint", e.endpoint());
+        m.put("podId", e.podId());
+        m.put("weight", e.weight());
+        m.put("zone", e.zone());
+        m.put("version", e.version());
+        return m;
     }
 
     @Override

@@ -12,7 +12,6 @@ import io.dmsc.wire.proto.data.v1.OpenTail;
 import io.dmsc.wire.proto.data.v1.Probe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -435,12 +434,10 @@ public final class DataFrames {
             if (frame.hasArray()) {
                 return parser.parseFrom(frame.array(), frame.arrayOffset() + from, length);
             }
-            return parser.parseFrom(new ByteBufInputStream(frame.slice(from, length)));
+            return parser.parseFrom(frame.nioBuffer(from, length));
         } catch (InvalidProtocolBufferException e) {
             throw new MalformedFrameException(what, what + " frame body is not a valid dmsc.data.v1 message: "
                     + e.getMessage());
-        } catch (IOException e) {
-            throw new MalformedFrameException(what, what + " frame body could not be read: " + e.getMessage());
         }
     }
 }

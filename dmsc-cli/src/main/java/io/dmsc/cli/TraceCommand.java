@@ -1,0 +1,60 @@
+package io.dmsc.cli;
+
+import io.dmsc.wire.proto.gateway.v1.DiagnosticsGrpc;
+import io.dmsc.wire.proto.gateway.v1.ProbeOutcome;
+import io.dmsc.wire.proto.gateway.v1.TraceHop;
+import io.dmsc.wire.proto.gateway.v1.TraceRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dmsc trace /name}: every hop towards the owner of a name, like traceroute. */
+@Command(name = "trace", description = "Every hop on the way to the node owning a name, like traceroute.")
+final class TraceCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "NAME", description = "service name, e.g. /B/4")
+    String name;
+
+    @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT", description = "an SG's pod-facing address")
+    String gateway;
+
+    @Option(names = {"-m", "--max-hops"}, defaultValue = "16", description = "hop limit of the last probe")
+    int maxHops;
+
+    @Option(names = "--timeout-ms", defaultValue = "2000", description = "per probe")
+    int timeoutMs;
+
+    @Override
+    public Integer call() {
+        ManagedChannel ch = PingCommand.channel(gateway);
+        try {
+            System.out.println("trace " + name + " via " + gateway + ", " + maxHops + " hops max");
+            Iterator<TraceHop> hops = DiagnosticsGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter((long) (maxHops + 1) * (timeoutMs + 1000L), TimeUnit.MILLISECONDS)
+                    .trace(TraceRequest.newBuilder().setName(name).setMaxHops(maxHops).setTimeoutMs(timeoutMs).build());
+            boolean reached = false;
+            while (hops.hasNext()) {
+                TraceHop h = hops.next();
+                String node = h.getNode().isEmpty() ? "*" : h.getNode();
+                if (h.getHop() == 0) {
+                    System.out.printf("%3d  %-12s (ingress gateway)%n", 0, node);
+                    continue;
+                }
+                String note = h.getOutcome() == ProbeOutcome.ECHO_REPLY ? "  owner of " + name
+                        : h.getOutcome() == ProbeOutcome.UNREACHABLE ? "  unreachable: " + h.getMessage()
+                        : h.getOutcome() == ProbeOutcome.TIMEOUT ? "  no reply" : "";
+                System.out.printf("%3d  %-12s %8.3f ms%s%n", h.getHop(), node, h.getRttNs() / 1e6, note);
+                reached |= h.getOutcome() == ProbeOutcome.ECHO_REPLY;
+            }
+            return reached ? 0 : 1;
+        } catch (StatusRuntimeException e) {
+            throw new Dmsc.UserException("trace: " + PingCommand.describe(e, gateway));
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+}
