@@ -45,7 +45,10 @@ final class UpCommand implements Callable<Integer> {
             System.out.println("inspect with: ./dmsc show fib --admin " + mesh.node(first.id()).adminAddress()
                     + "   (also: neighbors, lsdb, rib, flows)");
         }
-        System.out.println("Ctrl-C stops the mesh.");
+        System.out.println("Ctrl-C stops the mesh. Commands on stdin: stop NODE, start NODE, nodes.");
+        Thread console = new Thread(() -> console(mesh), "dmsc-up-console");
+        console.setDaemon(true);
+        console.start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             mesh.close();
@@ -54,6 +57,38 @@ final class UpCommand implements Callable<Integer> {
         await(stop, exitAfterMs);
         mesh.close();
         return 0;
+    }
+
+    /** Reads operator commands from stdin until it closes: failure drills without a second tool. */
+    private static void console(Mesh mesh) {
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String line; (line = in.readLine()) != null; ) {
+                String[] words = line.trim().split("\\s+");
+                if (words[0].isEmpty()) {
+                    continue;
+                }
+                boolean known = mesh.topology().nodes().stream().anyMatch(n -> words.length == 2
+                        && n.id().equals(words[1]));
+                if (words[0].equals("stop") && known) {
+                    mesh.kill(words[1]);
+                    System.out.println(words[1] + " stopped (its links closed; neighbours reroute)");
+                } else if (words[0].equals("start") && known) {
+                    mesh.restart(words[1]);
+                    System.out.println(words[1] + " started again");
+                } else if (words[0].equals("nodes")) {
+                    for (NodeConfig c : mesh.topology().nodes()) {
+                        System.out.println(c.id() + (mesh.node(c.id()) == null ? " stopped" : " running"));
+                    }
+                } else {
+                    System.out.println("unknown command '" + line.trim() + "' (expected: stop NODE, start NODE or nodes;"
+                            + " nodes: " + mesh.topology().nodes().stream().map(NodeConfig::id).toList() + ")");
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("console stopped: " + e.getMessage());
+        }
     }
 
     static void await(CountDownLatch stop, long exitAfterMs) throws InterruptedException {
