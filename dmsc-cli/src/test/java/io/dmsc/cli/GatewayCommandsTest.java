@@ -1,0 +1,118 @@
+package io.dmsc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.dmsc.gateway.Gateway;
+import io.dmsc.node.Mesh;
+import io.dmsc.node.config.ConfigLoader;
+import io.dmsc.testkit.EchoService;
+import io.dmsc.testkit.proto.v1.EchoGrpc;
+import io.dmsc.testkit.proto.v1.EchoReply;
+import io.dmsc.testkit.proto.v1.EchoRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code dmsc attach} in front of a plain grpc-java server that knows nothing of DMSC, then
+ * {@code dmsc ping}, {@code dmsc trace} and {@code dmsc show flows|pods} against Figure 2.
+ */
+class GatewayCommandsTest {
+    private static Mesh mesh;
+    private static Server plain;
+    private static String sg1;
+    private static String sg4;
+    private static CompletableFuture<Integer> attach;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String text = Files.readString(Path.of("../examples/figure2.yaml")).replaceAll("127\\.0\\.0\\.1:\\d+",
+                "127.0.0.1:0");
+        mesh = Mesh.start(ConfigLoader.parseTopology("figure2.yaml", text), Mesh.Links.TCP, Gateway.factory());
+        sg1 = mesh.node("sg-1").extension(Gateway.class).podAddress();
+        sg4 = mesh.node("sg-4").extension(Gateway.class).podAddress();
+        plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new EchoService("plain")).build().start();
+        attach = CompletableFuture.supplyAsync(() -> Dmsc.execute("attach", "--gateway", sg4, "--pod", "plain-pod",
+                "--prefix", "/B/4", "--endpoint", "127.0.0.1:" + plain.getPort(), "--exit-after-ms", "120000"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> mesh.node("sr-1").fib().lookup("/B/4/x") != null
+                && mesh.node("sg-1").fib().lookup("/B/4/x") != null);
+    }
+
+    @AfterAll
+    static void stop() {
+        mesh.close();
+        plain.shutdownNow();
+    }
+
+    private static String run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        synchronized (GatewayCommandsTest.class) {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            try {
+                Dmsc.execute(args);
+            } finally {
+                System.setOut(old);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldRouteCallsToAPlainServerAttachedByTheCli() {
+        ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();
+        try {
+            Metadata md = new Metadata();
+            md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B/4");
+            EchoReply r = EchoGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("via cli")).build());
+            assertThat(r.getServedBy()).isEqualTo("plain");
+            assertThat(r.getPayload().toStringUtf8()).isEqualTo("via cli");
+        } finally {
+            ch.shutdownNow();
+        }
+        assertThat(attach).isNotDone();
+    }
+
+    @Test
+    void shouldTraceEveryHopToTheOwner() {
+        String out = run("trace", "/B/4", "--gateway", sg1);
+        assertThat(out).contains("0  sg-1").containsPattern("1  sr-1 ").containsPattern("2  sr-[23] ")
+                .containsPattern("3  sg-4 .*owner of /B/4");
+    }
+
+    @Test
+    void shouldPingTheOwnerOfANameAndSayWhenThereIsNone() {
+        assertThat(run("ping", "/B/4", "--gateway", sg1, "-c", "2", "-i", "10"))
+                .contains("reply from sg-4: seq=1 hops=3").contains("2 sent, 2 received, 0% lost");
+        assertThat(run("ping", "/no/such/name", "--gateway", sg1, "-c", "1"))
+                .contains("unreachable from sg-1: no route to /no/such/name");
+    }
+
+    @Test
+    void shouldShowPodsOfAGatewayAndFlowsOfARouter() throws Exception {
+        String admin4 = mesh.node("sg-4").adminAddress();
+        assertThat(run("show", "pods", "--admin", admin4)).contains("plain-pod").contains("/B/4")
+                .contains("127.0.0.1:" + plain.getPort());
+        assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
+    }
+}
