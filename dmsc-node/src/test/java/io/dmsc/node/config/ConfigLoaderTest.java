@@ -34,6 +34,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldLoadTheGatewaySettingsOfFigure2() {
+        TopologyConfig t = ConfigLoader.loadTopology(Path.of("../examples/figure2.yaml"));
+        GatewayConfig g = t.node("sg-1").gateway();
+        assertThat(g.pod()).isEqualTo("127.0.0.1:7101");
+        assertThat(g.upstreams()).extracting(u -> u.listen() + " " + u.target()).containsExactly("127.0.0.1:7201 /B/4");
+        assertThat(g.retryPolicies()).hasSize(1);
+        RetryPolicyConfig p = g.retryPolicies().get(0);
+        assertThat(p.covers("dmsc.example.greeter.Greeter/SayHello")).isTrue();
+        assertThat(p.covers("dmsc.testkit.v1.Echo/Bidi")).isFalse();
+        assertThat(p.retryableCodes()).containsExactly("UNAVAILABLE");
+        assertThat(t.node("sg-2").gateway().upstreams()).isEmpty();
+        assertThat(t.node("sr-1").gateway()).isNull();
+    }
+
+    @Test
     void shouldLoadANodeFile() {
         NodeConfig c = ConfigLoader.loadNode(Path.of("../examples/sg-1.yaml"));
         assertThat(c.id()).isEqualTo("sg-1");
@@ -57,7 +72,14 @@ class ConfigLoaderTest {
             Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
             Arguments.of("timer type", "timers: {helloIntervalMs: fast}\n" + NODES, "t.yaml: timers.helloIntervalMs: 'fast' (expected: a whole number"),
             Arguments.of("no nodes", "links: []\n", "t.yaml: nodes: missing (expected: a list)"),
-            Arguments.of("not yaml", "nodes: [\n", "t.yaml: not valid YAML at line")
+            Arguments.of("not yaml", "nodes: [\n", "t.yaml: not valid YAML at line"),
+            Arguments.of("pod on SR", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, pod: 127.0.0.1:2}\n", "t.yaml: nodes[0].pod: set on an SR (expected: only SGs have a pod-facing side)"),
+            Arguments.of("upstream target", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, upstreams: [{listen: 127.0.0.1:2, target: 'B/4'}]}\n", "t.yaml: nodes[0].upstreams[0].target: service prefix 'B/4'"),
+            Arguments.of("upstream port reused", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, pod: 127.0.0.1:2, upstreams: [{listen: 127.0.0.1:2, target: /B}]}\n", "t.yaml: nodes[0].upstreams[0].listen: '127.0.0.1:2' is already used by a.pod"),
+            Arguments.of("retry method", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, methods: [SayHello]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].methods[0]: 'SayHello' (expected: a full method name"),
+            Arguments.of("retry code", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, retryableStatusCodes: [BUSY]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].retryableStatusCodes[0]: 'BUSY' (expected: a gRPC status code name"),
+            Arguments.of("retry attempts", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, maxAttempts: 9}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].maxAttempts: 9 (expected: 2..5)"),
+            Arguments.of("window too small", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {streamWindowBytes: 10}}\n", "t.yaml: nodes[0].gateway.streamWindowBytes: 10 (expected: 16384..")
         );
     }
 
