@@ -416,6 +416,13 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 sessions.remove(s.channel.id());
                 continue;
             }
+            long lastReceivedNs = s.channel.isReadPaused() ? nowNs : s.channel.lastReceivedNs();
+            if (lastReceivedNs != 0 && isActive(s)) {
+                // Data frames never reach the conductor; their arrival still proves the neighbour alive
+                // when its hellos wait behind them (BGP's rule: any traffic restarts the hold timer). A
+                // link we stopped reading because the link it feeds is congested is silent by our choice.
+                s.adjacency.onTraffic(lastReceivedNs);
+            }
             if (s.adjacency.onTimer(nowNs) == Adjacency.Transition.DOWN) {
                 LOG.warn("{}: adjacency to {} down: hold time expired", config.id(), s.neighborId());
                 adjacencyDown(s, nowNs);

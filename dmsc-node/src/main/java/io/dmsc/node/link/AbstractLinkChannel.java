@@ -13,6 +13,10 @@ abstract class AbstractLinkChannel implements LinkChannel {
     private final boolean outbound;
     private final Object attachment;
     private final long id = IDS.incrementAndGet();
+    /** Written by the transport's thread after each read, read by the conductor. */
+    private volatile long lastReceivedNs;
+    /** Written by the data plane's thread, read by the conductor. */
+    private volatile boolean readPaused;
 
     /**
      * @param scheme     prefix of {@link #toString()}, e.g. "tcp"
@@ -33,6 +37,26 @@ abstract class AbstractLinkChannel implements LinkChannel {
     @Override
     public final Object attachment() {
         return attachment;
+    }
+
+    @Override
+    public final long lastReceivedNs() {
+        return lastReceivedNs;
+    }
+
+    @Override
+    public final boolean isReadPaused() {
+        return readPaused;
+    }
+
+    /** @param paused whether reading is stopped by back-pressure */
+    final void readPaused(boolean paused) {
+        readPaused = paused;
+    }
+
+    /** @param nowNs when the transport last read from the connection */
+    final void received(long nowNs) {
+        lastReceivedNs = nowNs;
     }
 
     @Override

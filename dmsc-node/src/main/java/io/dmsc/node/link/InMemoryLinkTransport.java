@@ -131,6 +131,7 @@ public final class InMemoryLinkTransport implements LinkTransport {
             if (closed.get()) {
                 return;
             }
+            received(System.nanoTime());
             ByteBuf frame = Unpooled.wrappedBuffer(bytes);
             LinkMessage decoded;
             try {

@@ -32,12 +32,22 @@ public interface LinkChannel {
     /** @return true while the outbound buffer is below its high-water mark */
     boolean isWritable();
 
+    /** @return true while reading is stopped by {@link #setReadable(boolean)} */
+    boolean isReadPaused();
+
     /**
      * Stops or resumes reading from the connection (per-link back-pressure).
      *
      * @param readable false to stop reading
      */
     void setReadable(boolean readable);
+
+    /**
+     * @return {@link System#nanoTime()} of the last read from the connection (any frame, data
+     *         frames included), 0 if none: proof the neighbour is alive when its hellos queue
+     *         behind data
+     */
+    long lastReceivedNs();
 
     /** Closes the connection; the handler's {@code onClosed} follows. */
     void close();

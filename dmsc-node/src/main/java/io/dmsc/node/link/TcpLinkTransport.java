@@ -146,6 +146,13 @@ public final class TcpLinkTransport implements LinkTransport {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // Once per read batch, not per frame: enough for a hold time of seconds.
+            link.received(System.nanoTime());
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             handler.onWritabilityChanged(link, ctx.channel().isWritable());
             ctx.fireChannelWritabilityChanged();
@@ -208,6 +215,7 @@ public final class TcpLinkTransport implements LinkTransport {
 
         @Override
         public void setReadable(boolean readable) {
+            readPaused(!readable);
             channel.config().setAutoRead(readable);
         }
 

@@ -107,6 +107,16 @@ class ForwarderTest {
             return name.hashCode();
         }
 
+        @Override
+        public long lastReceivedNs() {
+            return 0;
+        }
+
+        @Override
+        public boolean isReadPaused() {
+            return !readable;
+        }
+
         ByteBuf frame(int i) {
             return io.netty.buffer.Unpooled.wrappedBuffer(sent.get(i));
         }

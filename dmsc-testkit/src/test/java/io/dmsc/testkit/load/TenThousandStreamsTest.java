@@ -43,6 +43,23 @@ class TenThousandStreamsTest {
             + "  - {a: sg-a, b: sr-1}\n"
             + "  - {a: sr-1, b: sg-b}\n";
 
+    private static io.netty.util.ResourceLeakDetector.Level leakLevel;
+
+    /**
+     * Paranoid leak tracking (on for the rest of the suite) records a stack trace per buffer:
+     * at ten thousand streams that, not forwarding, would be what the test measures.
+     */
+    @org.junit.jupiter.api.BeforeAll
+    static void simpleLeakTracking() {
+        leakLevel = io.netty.util.ResourceLeakDetector.getLevel();
+        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.SIMPLE);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreLeakTracking() {
+        io.netty.util.ResourceLeakDetector.setLevel(leakLevel);
+    }
+
     @Test
     void shouldCarryTenThousandOpenStreamsAndFreeEveryFlow() throws Exception {
         try (Mesh mesh = Mesh.start(ConfigLoader.parseTopology("chain.yaml", CHAIN), Mesh.Links.TCP,
