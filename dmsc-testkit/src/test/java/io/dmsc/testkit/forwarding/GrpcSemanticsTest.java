@@ -13,6 +13,7 @@ import io.dmsc.testkit.proto.v1.EchoReply;
 import io.dmsc.testkit.proto.v1.EchoRequest;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -32,6 +33,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -121,6 +123,26 @@ class GrpcSemanticsTest {
         EchoReply reply = r.blocking().unary(payload("hello"));
         assertThat(reply.getPayload().toStringUtf8()).isEqualTo("hello");
         assertThat(reply.getServedBy()).isEqualTo(r.echo() == threeHops.echo() ? "sg-3-pod" : "sg-b-pod");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("routes")
+    void shouldEndASuccessfulCallWithOkAndNoMessage(Route r) throws Exception {
+        ClientCall<EchoRequest, EchoReply> call = r.targeted().newCall(EchoGrpc.getUnaryMethod(),
+                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        CompletableFuture<Status> status = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status s, Metadata trailers) {
+                status.complete(s);
+            }
+        }, new Metadata());
+        call.request(1);
+        call.sendMessage(payload("ok"));
+        call.halfClose();
+        Status s = status.get(30, TimeUnit.SECONDS);
+        assertThat(s.getCode()).isEqualTo(Status.Code.OK);
+        assertThat(s.getDescription()).as("what a direct call gives").isNull();
     }
 
     @ParameterizedTest(name = "{0}")
