@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.dmsc.gateway.Gateway;
 import io.dmsc.node.Mesh;
+import io.dmsc.sdk.DmscMesh;
 import io.dmsc.testkit.EchoService;
 import io.dmsc.testkit.TestPod;
 import io.dmsc.testkit.proto.v1.EchoGrpc;
@@ -120,19 +121,30 @@ class FabricFaultsTest {
     }
 
     @Test
-    void shouldFailCallsAsUnavailableWhenThePodsServerDies() throws Exception {
-        List<Recorder<EchoReply>> streams = openStreams(3);
-        Recorder<EchoReply> slow = new Recorder<>();
-        EchoRequest slowRequest = request("slow").toBuilder().setDelayMs(20_000).build();
-        EchoGrpc.newStub(toB4).withDeadlineAfter(30, TimeUnit.SECONDS).unary(slowRequest, slow);
-        await().atMost(Duration.ofSeconds(10)).until(() -> probe.requests.contains(slowRequest));
-        pod.stopServer();
-        for (Recorder<EchoReply> r : streams) {
-            assertThat(r.await().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    void shouldFailCallsAsUnavailableWhenThePodsProcessDies() throws Exception {
+        // The pod is reached through a relay that resets its connections the way a dying process's
+        // kernel does; gRPC's own shutdownNow would instead cancel each stream (RST_STREAM CANCEL).
+        int podPort = Integer.parseInt(pod.endpoint().substring(pod.endpoint().lastIndexOf(':') + 1));
+        try (CrashablePort relay = new CrashablePort(podPort);
+             DmscMesh sdk = DmscMesh.builder().gateway(Fabric.gateway(mesh, "sg-4").podAddress()).podId("relayed-4")
+                     .registerDefaultGateway(false).build().connect()) {
+            sdk.announce("/B/relayed", relay.endpoint()).get(10, TimeUnit.SECONDS);
+            Fabric.awaitRoute(mesh, "sg-1", "/B/relayed/x");
+            Channel toRelayed = ClientInterceptors.intercept(channel, Fabric.target("/B/relayed"));
+            List<Recorder<EchoReply>> streams = openStreams(toRelayed, 3);
+            Recorder<EchoReply> slow = new Recorder<>();
+            EchoRequest slowRequest = request("slow").toBuilder().setDelayMs(20_000).build();
+            EchoGrpc.newStub(toRelayed).withDeadlineAfter(30, TimeUnit.SECONDS).unary(slowRequest, slow);
+            await().atMost(Duration.ofSeconds(10)).until(() -> probe.requests.contains(slowRequest));
+            relay.crash();
+            for (Recorder<EchoReply> r : streams) {
+                Status s = r.await();
+                assertThat(s.getCode()).as(s.toString()).isEqualTo(Status.Code.UNAVAILABLE);
+            }
+            Status s = slow.await();
+            assertThat(s.getCode()).as(s.toString()).isEqualTo(Status.Code.UNAVAILABLE);
+            Fabric.awaitNoFlows(mesh);
         }
-        Status s = slow.await();
-        assertThat(s.getCode()).as(s.toString()).isEqualTo(Status.Code.UNAVAILABLE);
-        Fabric.awaitNoFlows(mesh);
     }
 
     private static EchoRequest request(String text) {
@@ -140,10 +152,14 @@ class FabricFaultsTest {
     }
 
     private List<Recorder<EchoReply>> openStreams(int n) throws Exception {
+        return openStreams(toB4, n);
+    }
+
+    private static List<Recorder<EchoReply>> openStreams(Channel to, int n) throws Exception {
         List<Recorder<EchoReply>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Recorder<EchoReply> r = new Recorder<>();
-            StreamObserver<EchoRequest> req = EchoGrpc.newStub(toB4).withDeadlineAfter(120, TimeUnit.SECONDS).bidi(r);
+            StreamObserver<EchoRequest> req = EchoGrpc.newStub(to).withDeadlineAfter(120, TimeUnit.SECONDS).bidi(r);
             req.onNext(request("stream-" + i));
             out.add(r);
         }

@@ -16,6 +16,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -36,9 +37,13 @@ import org.junit.jupiter.api.Test;
  */
 class SlowConsumerTest {
     private static final int REPLY_BYTES = 64 * 1024;
-    private static final int REPLIES = 400;
-    /** 100 replies are 6.25 MiB: far more than the windows on the path add up to, far less than the stream. */
-    private static final int BOUND = 100;
+    private static final int REPLIES = 600;
+    /**
+     * 240 replies are 15 MiB: more than the windows on the path add up to (the client's HTTP/2
+     * window of 1 MiB, the fabric's 256 KiB stream window, and the egress channel's HTTP/2 window,
+     * which grpc-java's BDP tuning may grow to 8 MiB), far less than the 37.5 MiB of the stream.
+     */
+    private static final int BOUND = 240;
 
     private static Mesh mesh;
     private static TestPod pod;
@@ -52,7 +57,9 @@ class SlowConsumerTest {
         paced = new PacedEcho();
         pod = TestPod.start(Fabric.gateway(mesh, "sg-4").podAddress(), "paced-4", "/B/4", paced);
         Fabric.awaitRoute(mesh, "sg-1", "/B/4/x");
-        slowClient = Fabric.channelTo(mesh, "sg-1");
+        // A fixed HTTP/2 window (no BDP tuning) so the client's own buffer is 1 MiB.
+        slowClient = NettyChannelBuilder.forTarget(Fabric.gateway(mesh, "sg-1").podAddress()).usePlaintext()
+                .flowControlWindow(1 << 20).build();
         otherClient = Fabric.channelTo(mesh, "sg-1");
     }
 
@@ -91,9 +98,13 @@ class SlowConsumerTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 1);
         // The pod is told to wait, and stays told while the client reads nothing.
-        await().atMost(Duration.ofSeconds(30)).until(() -> paced.notReady.get() > 0);
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
-                .until(() -> paced.produced.get() < BOUND && received.get() == 1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(paced.notReady.get())
+                .as("times the pod found the call not ready; %d replies produced", paced.produced.get())
+                .isPositive());
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(paced.produced.get()).as("replies produced while the client reads none").isLessThan(BOUND);
+            assertThat(received.get()).isEqualTo(1);
+        });
         int producedWhileStalled = paced.produced.get();
 
         // Meanwhile other calls through the same gateways, links and pod are not held up.
