@@ -78,7 +78,9 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
                     new Metadata(), true);
             return;
         }
-        CallOptions options = CallOptions.DEFAULT;
+        // The channel to the pod would otherwise refuse replies over grpc-java's 4 MiB default.
+        CallOptions options = CallOptions.DEFAULT.withMaxInboundMessageSize(gw.config().maxMessageBytes())
+                .withMaxOutboundMessageSize(gw.config().maxMessageBytes());
         long timeoutNs = DataFrames.timeoutNs(open);
         if (timeoutNs > 0) {
             options = options.withDeadlineAfter(timeoutNs, TimeUnit.NANOSECONDS);

@@ -272,7 +272,9 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
             retryAfter(ThreadLocalRandom.current().nextLong(base + 1));
             return;
         }
-        Status status = Status.fromCodeValue(close.getCode()).withDescription(close.getMessage());
+        // proto3 cannot tell an absent message from an empty one; gRPC's "no message" is null.
+        Status status = Status.fromCodeValue(close.getCode())
+                .withDescription(close.getMessage().isEmpty() ? null : close.getMessage());
         finish(status, Calls.toMetadata(close.getTrailersList()));
     }
 

@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * withdraws its prefixes, and stops the server.
  */
 public final class TestPod implements AutoCloseable {
+    /** Largest request message the pod's server accepts. */
+    public static final int MAX_MESSAGE_BYTES = 32 << 20;
+
     private final Server server;
     private final ManagedChannel gateway;
     private final StreamObserver<PodMessage> attach;
@@ -50,7 +53,9 @@ public final class TestPod implements AutoCloseable {
     public static TestPod start(String gatewayAddress, String podId, List<String> prefixes,
                                 ServerServiceDefinition... services) {
         HealthStatusManager health = new HealthStatusManager();
+        // Accepts what the mesh carries (16 MiB messages by default), not grpc-java's 4 MiB.
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .addService(health.getHealthService());
         for (ServerServiceDefinition s : services) {
             b.addService(s);
