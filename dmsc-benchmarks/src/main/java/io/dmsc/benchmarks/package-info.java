@@ -1,7 +1,9 @@
 /**
  * Benchmarks of the routing core: JMH micro-benchmarks of SPF ({@link io.dmsc.benchmarks.SpfBenchmark}) and FIB
  * longest-prefix match ({@link io.dmsc.benchmarks.FibLookupBenchmark}), and the discrete-event convergence
- * benchmark ({@link io.dmsc.benchmarks.ConvergenceSimulator}). How to run them and the recorded results are in
- * {@code docs/BENCHMARKS.md}.
+ * benchmark ({@link io.dmsc.benchmarks.ConvergenceSimulator}), and the end-to-end forwarding load harness
+ * ({@link io.dmsc.benchmarks.ForwardingLoadHarness}: mesh against direct gRPC, with the mesh nodes as separate
+ * processes). How to run them and the recorded results are in {@code docs/BENCHMARKS.md} and
+ * {@code docs/bench/forwarding.md}.
  */
 package io.dmsc.benchmarks;

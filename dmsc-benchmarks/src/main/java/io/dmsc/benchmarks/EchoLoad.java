@@ -1,0 +1,319 @@
+package io.dmsc.benchmarks;
+
+import com.google.protobuf.ByteString;
+import io.dmsc.testkit.proto.v1.EchoGrpc;
+import io.dmsc.testkit.proto.v1.EchoReply;
+import io.dmsc.testkit.proto.v1.EchoRequest;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The three load shapes of {@link ForwardingLoadHarness} against one channel (direct to the pod, or to the
+ * ingress SG with {@code dmsc-target} set): open-loop unary at a fixed rate, closed-loop unary with N calls
+ * outstanding, and one bidi stream of large messages. The same code runs both paths.
+ *
+ * <p>Each method runs on the caller's thread and returns when its calls have ended. Call completions arrive
+ * on the channel's callback threads (the channels use a direct executor, so Netty event loops).
+ */
+final class EchoLoad {
+    /** Outstanding calls still running this long after the schedule ends are counted as failed. */
+    private static final long DRAIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(15);
+    private static final long CALL_DEADLINE_MS = 10_000;
+
+    private final String name;
+    private final EchoGrpc.EchoStub stub;
+    private final EchoRequest unaryRequest;
+
+    /**
+     * @param name         "direct" or "mesh", for messages
+     * @param channel      where calls go
+     * @param requestBytes unary request payload size
+     * @param replyBytes   unary reply payload size
+     */
+    EchoLoad(String name, Channel channel, int requestBytes, int replyBytes) {
+        this.name = name;
+        this.stub = EchoGrpc.newStub(channel);
+        this.unaryRequest = EchoRequest.newBuilder().setPayload(randomBytes(requestBytes)).setReplyBytes(replyBytes)
+                .build();
+    }
+
+    String name() {
+        return name;
+    }
+
+    /**
+     * One blocking unary call, for probes.
+     *
+     * @param timeoutMs deadline
+     * @return the reply
+     */
+    EchoReply probe(long timeoutMs) {
+        return EchoGrpc.newBlockingStub(stub.getChannel()).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .unary(unaryRequest);
+    }
+
+    /** What an open-loop segment did. */
+    record OpenLoopResult(long calls, long errors, long sendingNs, long elapsedNs, String firstError) {
+    }
+
+    /**
+     * Sends {@code calls} unary calls on a fixed schedule, {@code 1/rate} apart, whether or not earlier calls
+     * have answered (open loop). Each call's latency is taken from its <em>intended</em> send time, so a stall
+     * in the harness or the mesh shows up as latency instead of silently lowering the rate (no coordinated
+     * omission). Waits for every call to end.
+     *
+     * @param ratePerS   calls per second
+     * @param calls      number of calls
+     * @param latencies  where latencies go (null during warm-up)
+     * @param sendLagNs  how late each call was actually sent, against its intended time (null during warm-up)
+     * @return counts; {@code sendingNs} ends at the last send, {@code elapsedNs} when the last call ended
+     */
+    OpenLoopResult openLoop(int ratePerS, long calls, LatencySamples latencies, LatencySamples sendLagNs) {
+        double intervalNs = 1e9 / ratePerS;
+        AtomicLong outstanding = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        String[] firstError = new String[1];
+        long startNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+        for (long i = 0; i < calls; i++) {
+            long intendedNs = startNs + (long) (i * intervalNs);
+            long now;
+            while ((now = System.nanoTime()) < intendedNs) {
+                LockSupport.parkNanos(intendedNs - now);
+            }
+            if (sendLagNs != null) {
+                sendLagNs.add(now - intendedNs);
+            }
+            outstanding.incrementAndGet();
+            stub.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS).unary(unaryRequest,
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(EchoReply reply) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            if (errors.getAndIncrement() == 0) {
+                                firstError[0] = String.valueOf(t);
+                            }
+                            outstanding.decrementAndGet();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            if (latencies != null) {
+                                latencies.add(System.nanoTime() - intendedNs);
+                            }
+                            outstanding.decrementAndGet();
+                        }
+                    });
+        }
+        long sendingNs = System.nanoTime() - startNs;
+        long lost = drain(outstanding);
+        return new OpenLoopResult(calls, errors.get() + lost, sendingNs, System.nanoTime() - startNs,
+                firstError[0] == null && lost > 0 ? lost + " calls never ended" : firstError[0]);
+    }
+
+    /** What a closed-loop run did in its measured window. */
+    record ClosedLoopResult(long calls, long errors, long windowNs, long[] cpuTicksBefore, long[] cpuTicksAfter) {
+        double callsPerS() {
+            return calls * 1e9 / windowNs;
+        }
+    }
+
+    /**
+     * Keeps {@code concurrency} unary calls outstanding: each completion starts the next call (closed loop).
+     * Runs {@code warmupNs}, then counts completions for {@code measureNs}, reading {@code cpu} at both ends of
+     * that window.
+     *
+     * @param concurrency calls outstanding
+     * @param warmupNs    unmeasured start
+     * @param measureNs   measured window
+     * @param cpu         reads CPU ticks of the processes of interest (called on this thread)
+     * @return completions in the window
+     */
+    ClosedLoopResult closedLoop(int concurrency, long warmupNs, long measureNs, CpuSampler cpu) {
+        AtomicLong completed = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong outstanding = new AtomicLong();
+        ClosedLoop loop = new ClosedLoop(completed, errors, outstanding);
+        for (int i = 0; i < concurrency; i++) {
+            outstanding.incrementAndGet();
+            loop.next();
+        }
+        sleepNs(warmupNs);
+        long c0 = completed.get();
+        long e0 = errors.get();
+        long[] before = cpu.sample();
+        long t0 = System.nanoTime();
+        sleepNs(measureNs);
+        long c1 = completed.get();
+        long e1 = errors.get();
+        long t1 = System.nanoTime();
+        long[] after = cpu.sample();
+        loop.running = false;
+        long lost = drain(outstanding);
+        return new ClosedLoopResult(c1 - c0, e1 - e0 + lost, t1 - t0, before, after);
+    }
+
+    /** Reads CPU ticks of the processes a run reports on. */
+    interface CpuSampler {
+        long[] sample();
+    }
+
+    private final class ClosedLoop {
+        private final AtomicLong completed;
+        private final AtomicLong errors;
+        private final AtomicLong outstanding;
+        /** Written by the harness thread, read by callback threads. */
+        private volatile boolean running = true;
+
+        ClosedLoop(AtomicLong completed, AtomicLong errors, AtomicLong outstanding) {
+            this.completed = completed;
+            this.errors = errors;
+            this.outstanding = outstanding;
+        }
+
+        void next() {
+            stub.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS).unary(unaryRequest,
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(EchoReply reply) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            // A failing path must not turn into a tight loop of failing calls.
+                            if (errors.incrementAndGet() > 1000) {
+                                running = false;
+                            }
+                            again();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            completed.incrementAndGet();
+                            again();
+                        }
+                    });
+        }
+
+        private void again() {
+            if (running) {
+                next();
+            } else {
+                outstanding.decrementAndGet();
+            }
+        }
+    }
+
+    /** What a streaming run did in its measured window. */
+    record StreamResult(long bytesAcked, long windowNs, String error) {
+        double megabytesPerS() {
+            return bytesAcked / 1e6 / (windowNs / 1e9);
+        }
+    }
+
+    /**
+     * One bidi call: the client sends {@code messageBytes} messages as fast as gRPC flow control lets it
+     * ({@code isReady}), the server answers each with a one-byte reply carrying the running total of bytes it
+     * has received. Throughput is that acknowledged total over the measured window: bytes that reached the
+     * server, not bytes queued somewhere in between.
+     *
+     * @param messageBytes size of each request payload
+     * @param warmupNs     unmeasured start
+     * @param measureNs    measured window
+     * @return bytes acknowledged in the window
+     */
+    StreamResult stream(int messageBytes, long warmupNs, long measureNs) {
+        EchoRequest message = EchoRequest.newBuilder().setPayload(randomBytes(messageBytes)).setReplyBytes(1).build();
+        AtomicLong acked = new AtomicLong();
+        CountDownLatch ended = new CountDownLatch(1);
+        String[] error = new String[1];
+        Object callLock = new Object();
+        boolean[] sending = {true};
+        AtomicReference<ClientCallStreamObserver<EchoRequest>> requests = new AtomicReference<>();
+        // ClientCall methods must not run concurrently: the on-ready handler (event loop) and the half-close
+        // (this thread) both take callLock.
+        stub.bidi(new ClientResponseObserver<EchoRequest, EchoReply>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<EchoRequest> out) {
+                requests.set(out);
+                out.setOnReadyHandler(() -> {
+                    synchronized (callLock) {
+                        while (sending[0] && out.isReady()) {
+                            out.onNext(message);
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(EchoReply reply) {
+                acked.set(reply.getBytesReceived());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                error[0] = String.valueOf(t);
+                ended.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                ended.countDown();
+            }
+        });
+        sleepNs(warmupNs);
+        long b0 = acked.get();
+        long t0 = System.nanoTime();
+        sleepNs(measureNs);
+        long b1 = acked.get();
+        long t1 = System.nanoTime();
+        synchronized (callLock) {
+            sending[0] = false;
+            if (error[0] == null) {
+                requests.get().onCompleted();
+            }
+        }
+        try {
+            if (!ended.await(DRAIN_TIMEOUT_NS, TimeUnit.NANOSECONDS)) {
+                requests.get().cancel("harness: stream did not end", null);
+                error[0] = "stream did not end within " + TimeUnit.NANOSECONDS.toSeconds(DRAIN_TIMEOUT_NS) + " s";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new StreamResult(b1 - b0, t1 - t0, error[0]);
+    }
+
+    /** @return calls still outstanding after the drain timeout */
+    private static long drain(AtomicLong outstanding) {
+        long deadlineNs = System.nanoTime() + DRAIN_TIMEOUT_NS;
+        while (outstanding.get() > 0 && System.nanoTime() < deadlineNs) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return outstanding.get();
+    }
+
+    static void sleepNs(long ns) {
+        long endNs = System.nanoTime() + ns;
+        long now;
+        while ((now = System.nanoTime()) < endNs) {
+            LockSupport.parkNanos(endNs - now);
+        }
+    }
+
+    private static ByteString randomBytes(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        return ByteString.copyFrom(b);
+    }
+}

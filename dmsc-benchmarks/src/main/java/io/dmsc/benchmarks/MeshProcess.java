@@ -1,0 +1,147 @@
+package io.dmsc.benchmarks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One mesh node (SG or SR) as its own OS process, started with the product's launcher
+ * ({@code java -cp dmsc.jar io.dmsc.cli.Dmsc run --topology FILE --node ID}), its output in a log file.
+ * Reads the process's CPU time and resident memory from {@code /proc} (Linux only).
+ *
+ * <p>Used from the harness's main thread and its shutdown hook; {@link #close} may run on either.
+ */
+final class MeshProcess implements AutoCloseable {
+    private final String nodeId;
+    private final Process process;
+    private final Path log;
+
+    private MeshProcess(String nodeId, Process process, Path log) {
+        this.nodeId = nodeId;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * @param javaBin  the java launcher
+     * @param jvmOpts  extra JVM options (may be empty)
+     * @param cliJar   the shaded dmsc CLI jar
+     * @param topology the topology file
+     * @param nodeId   the node to run
+     * @param logDir   where {@code <nodeId>.log} goes
+     * @return the started process (not yet ready)
+     */
+    static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, Path topology, String nodeId,
+                             Path logDir) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBin.toString());
+        cmd.addAll(jvmOpts);
+        cmd.addAll(List.of("-cp", cliJar.toString(), "io.dmsc.cli.Dmsc", "run", "--topology", topology.toString(),
+                "--node", nodeId));
+        Path log = logDir.resolve(nodeId + ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new MeshProcess(nodeId, p, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + nodeId + ": " + String.join(" ", cmd), e);
+        }
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** @return the last lines of the process's log, for error messages */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** @return user + system CPU time of the process so far, in clock ticks */
+    long cpuTicks() {
+        return cpuTicks(pid());
+    }
+
+    /** @return VmRSS in KiB */
+    long rssKb() {
+        return statusKb(pid(), "VmRSS:");
+    }
+
+    /** @return VmHWM (peak resident set) in KiB */
+    long peakRssKb() {
+        return statusKb(pid(), "VmHWM:");
+    }
+
+    /**
+     * @param pid a process id
+     * @return utime + stime from {@code /proc/<pid>/stat}, in clock ticks
+     */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name (field 2) may contain spaces; fields after its closing ')' start at field 3.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException("process " + pid + " is gone", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @param pid a process id
+     * @param key a {@code /proc/<pid>/status} key such as {@code VmRSS:}
+     * @return its value in KiB, or -1 when absent
+     */
+    static long statusKb(long pid, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).trim().split(" +")[0]);
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Asks the process to stop (its shutdown hook closes the node), then kills it after 5 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
