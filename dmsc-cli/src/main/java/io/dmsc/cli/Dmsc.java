@@ -24,7 +24,20 @@ public final class Dmsc {
      * @param args command line
      */
     public static void main(String[] args) {
+        quietGrpcStreamWarnings();
         System.exit(execute(args));
+    }
+
+    /** Held so the level set below is not lost when the logger is collected. */
+    private static final java.util.logging.Logger GRPC_NETTY = java.util.logging.Logger.getLogger("io.grpc.netty");
+
+    /**
+     * grpc-java logs every stream its peer reset while a write was pending ("Stream closed before
+     * write could take place") as a warning with a stack trace; for a gateway that forwards
+     * cancellations, that is routine, and the calls are counted in the metrics instead.
+     */
+    private static void quietGrpcStreamWarnings() {
+        GRPC_NETTY.setLevel(java.util.logging.Level.SEVERE);
     }
 
     /**
