@@ -61,6 +61,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private GatewayMetrics metrics;
     private RetryPolicies retryPolicies;
     private Set<ServicePrefix> staticPrefixes;
+    /** Ingress calls in flight. Data-plane loop only. */
+    private int callsInFlight;
 
     /**
      * @param config    the gateway settings
@@ -127,6 +129,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 .workerEventLoopGroup(loop)
                 .directExecutor()
                 .maxInboundMessageSize(config.maxMessageBytes())
+                // Few reads per loop turn from any one pod connection: a burst of new calls must not
+                // keep the loop from the node's links (hellos, replies) for long.
+                .withChildOption(io.netty.channel.ChannelOption.MAX_MESSAGES_PER_READ, 2)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
         try {
             return customizer.apply(b).build().start();
@@ -197,6 +202,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
             Map<String, Object> ports = new LinkedHashMap<>();
             ports.put("pod", podAddress());
             ports.put("upstreams", upstreamAddresses);
+            ports.put("callsInFlight", callsInFlight);
             m.put("gateway", ports);
             return m;
         }, node.dataLoop());
@@ -264,6 +270,20 @@ public final class Gateway implements NodeExtension, GatewayContext {
     @Override
     public RetryPolicies retryPolicies() {
         return retryPolicies;
+    }
+
+    @Override
+    public boolean callStarted() {
+        if (callsInFlight >= config.maxCallsInFlight()) {
+            return false;
+        }
+        callsInFlight++;
+        return true;
+    }
+
+    @Override
+    public void callEnded() {
+        callsInFlight--;
     }
 
     @Override

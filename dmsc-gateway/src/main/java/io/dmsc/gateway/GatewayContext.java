@@ -30,6 +30,17 @@ interface GatewayContext {
     /** @return retry policies and budget */
     RetryPolicies retryPolicies();
 
+    /**
+     * Admits a new ingress call.
+     *
+     * @return true if under the gateway's limit of calls in flight; the caller then owes one
+     *         {@link #callEnded()}
+     */
+    boolean callStarted();
+
+    /** An admitted ingress call ended. */
+    void callEnded();
+
     /** @return the frame allocator */
     ByteBufAllocator alloc();
 

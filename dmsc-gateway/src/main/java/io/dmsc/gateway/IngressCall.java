@@ -155,6 +155,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
             return;
         }
         done = true;
+        gw.callEnded();
         replay = null;
         boolean expired = deadlineNs != 0 && System.nanoTime() - deadlineNs >= 0;
         flow.send(DataFrames.cancel(gw.alloc(), 0, Cancel.newBuilder()
@@ -310,6 +311,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
             return;
         }
         done = true;
+        gw.callEnded();
         replay = null;
         gw.metrics().ingressEnded(status.getCode());
         call.close(status, trailers);

@@ -85,6 +85,10 @@ final class IngressHandler extends HandlerRegistry implements ServerCallHandler<
                 deadlineNs = 1;
             }
         }
+        if (!gw.callStarted()) {
+            return reject(call, Status.RESOURCE_EXHAUSTED.withDescription("gateway " + gw.nodeId() + " has "
+                    + gw.config().maxCallsInFlight() + " calls in flight, its limit (maxCallsInFlight); retry later"));
+        }
         IngressCall c = new IngressCall(gw, call, headers, target, name, deadlineNs);
         c.start();
         return c;

@@ -33,7 +33,7 @@ import java.util.Set;
  * prefixes, neighbors[{id, address, metric}], timers{...}, overload}. Topology file:
  * {@code name, timers{...}, nodes[{id, role, listen, admin, pod, upstreams, gateway, prefixes,
  * timers, overload}], links[{a, b, metric}]}. Timers: see {@link #TIMER_KEYS}. Gateway (SGs
- * only): {@code healthCheckIntervalMs, streamWindowBytes, maxMessageBytes, maxTransparentRetries,
+ * only): {@code healthCheckIntervalMs, streamWindowBytes, maxMessageBytes, maxTransparentRetries, maxCallsInFlight,
  * retryBudget{maxTokens, tokenRatioPercent}, retryPolicies[{prefix, methods, maxAttempts,
  * retryableStatusCodes, initialBackoffMs, maxBackoffMs}]}.
  */
@@ -304,7 +304,7 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "retryBudget", "retryPolicies");
+                "maxCallsInFlight", "retryBudget", "retryPolicies");
         RetryBudgetConfig budget = d.retryBudget();
         ConfigNode b = g.child("retryBudget");
         if (b.isPresent()) {
@@ -358,7 +358,8 @@ public final class ConfigLoader {
             return new GatewayConfig(pod, upstreams, g.integer("healthCheckIntervalMs", d.healthCheckIntervalMs(), 10,
                     3_600_000), (int) g.integer("streamWindowBytes", d.streamWindowBytes(), 16 * 1024, 64 << 20),
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
-                    (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10));
+                    (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
+                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000));
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }

@@ -13,10 +13,13 @@ import java.util.List;
  * @param retryPolicies         per-prefix retry policies, longest prefix first
  * @param retryBudget           bounds the retries of policies
  * @param maxTransparentRetries attempts after the first for calls that failed before a pod got them
+ * @param maxCallsInFlight      ingress calls admitted at once; more get RESOURCE_EXHAUSTED at once
  */
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
-                            RetryBudgetConfig retryBudget, int maxTransparentRetries) {
+                            RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight) {
+    /** Default limit of ingress calls in flight. */
+    public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 20_000;
     /** Default end-to-end stream window. */
     public static final int DEFAULT_STREAM_WINDOW = 256 * 1024;
     /** Default largest message. */
@@ -36,6 +39,9 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
         if (maxMessageBytes < 1024) {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: >= 1024)");
         }
+        if (maxCallsInFlight < 1) {
+            throw new IllegalArgumentException("maxCallsInFlight: " + maxCallsInFlight + " (expected: > 0)");
+        }
         if (maxTransparentRetries < 0) {
             throw new IllegalArgumentException("maxTransparentRetries: " + maxTransparentRetries + " (expected: >= 0)");
         }
@@ -47,7 +53,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
-                RetryBudgetConfig.DEFAULT, 3);
+                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT);
     }
 
     /**
@@ -56,7 +62,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
     }
 
     /**
@@ -65,7 +71,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
     }
 
     /**
@@ -74,7 +80,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight);
     }
 
     /**
@@ -83,6 +89,6 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
     }
 }
