@@ -94,6 +94,20 @@ class GatewayCommandsTest {
     }
 
     @Test
+    void shouldRouteCallsSentToSg1sUpstreamPortWithoutAnyMetadata() {
+        String upstream = mesh.node("sg-1").extension(Gateway.class).upstreamAddresses().get("/B/4");
+        ManagedChannel ch = NettyChannelBuilder.forTarget(upstream).usePlaintext().build();
+        try {
+            EchoReply r = EchoGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("by port")).build());
+            assertThat(r.getServedBy()).isEqualTo("plain");
+            assertThat(r.getPayload().toStringUtf8()).isEqualTo("by port");
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldTraceEveryHopToTheOwner() {
         String out = run("trace", "/B/4", "--gateway", sg1);
         assertThat(out).contains("0  sg-1").containsPattern("1  sr-1 ").containsPattern("2  sr-[23] ")

@@ -129,9 +129,6 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 .workerEventLoopGroup(loop)
                 .directExecutor()
                 .maxInboundMessageSize(config.maxMessageBytes())
-                // Few reads per loop turn from any one pod connection: a burst of new calls must not
-                // keep the loop from the node's links (hellos, replies) for long.
-                .withChildOption(io.netty.channel.ChannelOption.MAX_MESSAGES_PER_READ, 2)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
         try {
             return customizer.apply(b).build().start();
