@@ -32,14 +32,13 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
     private ClientCall<byte[], byte[]> call;
     private boolean done;
     private boolean requestOutstanding;
-    private long sendCredit;
-    private long consumedUngranted;
+    private final StreamWindow credit;
 
     private EgressCall(GatewayContext gw, FlowHandle upstream) {
         this.gw = gw;
         this.upstream = upstream;
         this.reassembly = new Calls.Reassembly(gw.config().maxMessageBytes());
-        this.sendCredit = gw.config().streamWindowBytes();
+        this.credit = new StreamWindow(gw.config().streamWindowBytes());
     }
 
     /**
@@ -119,7 +118,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
                                 + gw.nodeId() + ")"));
                         return;
                     }
-                    consumedUngranted += DataFrames.payload(frame).readableBytes();
+                    credit.consumed(DataFrames.payload(frame).readableBytes());
                     if (whole != null) {
                         call.sendMessage(whole);
                     }
@@ -131,7 +130,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
                     call.halfClose();
                     break;
                 case DataFrames.WINDOW_UPDATE:
-                    sendCredit += DataFrames.credit(frame);
+                    credit.granted(DataFrames.credit(frame));
                     maybeRequest();
                     break;
                 case DataFrames.CANCEL:
@@ -155,14 +154,14 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
     }
 
     private void grant() {
-        if (!done && consumedUngranted > 0 && consumedUngranted >= gw.config().streamWindowBytes() / 2) {
-            upstream.send(DataFrames.windowUpdate(gw.alloc(), 0, (int) consumedUngranted));
-            consumedUngranted = 0;
+        int grant = done ? 0 : credit.takeGrant();
+        if (grant > 0) {
+            upstream.send(DataFrames.windowUpdate(gw.alloc(), 0, grant));
         }
     }
 
     private void maybeRequest() {
-        if (!done && !requestOutstanding && sendCredit > 0) {
+        if (!done && !requestOutstanding && credit.canSend()) {
             requestOutstanding = true;
             call.request(1);
         }
@@ -194,7 +193,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
             return;
         }
         Calls.chunks(gw.alloc(), message, upstream::send);
-        sendCredit -= message.length;
+        credit.sent(message.length);
         maybeRequest();
     }
 

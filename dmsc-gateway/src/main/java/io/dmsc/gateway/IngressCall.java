@@ -56,8 +56,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private boolean done;
     private List<byte[]> replay = new ArrayList<>();
     private long replayBytes;
-    private long sendCredit;
-    private long consumedUngranted;
+    private final StreamWindow credit;
 
     IngressCall(GatewayContext gw, ServerCall<byte[], byte[]> call, Metadata headers, ServicePrefix target,
                 String name, long deadlineNs) {
@@ -70,6 +69,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         this.deadlineNs = deadlineNs;
         this.policy = gw.retryPolicies().find(target, method);
         this.reassembly = new Calls.Reassembly(gw.config().maxMessageBytes());
+        this.credit = new StreamWindow(gw.config().streamWindowBytes());
     }
 
     /** Opens the first attempt and asks the pod for the first request message. */
@@ -82,7 +82,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private void openAttempt() {
         attempt++;
         accepted = false;
-        sendCredit = gw.config().streamWindowBytes();
+        credit.resetSendCredit();
         long timeoutNs = 0;
         if (deadlineNs != 0) {
             timeoutNs = deadlineNs - System.nanoTime();
@@ -109,7 +109,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private void sendChunks(byte[] message) {
         FlowHandle f = flow;
         Calls.chunks(gw.alloc(), message, f::send);
-        sendCredit -= message.length;
+        credit.sent(message.length);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     }
 
     private void maybeRequest() {
-        if (!done && !clientHalfClosed && !requestOutstanding && sendCredit > 0) {
+        if (!done && !clientHalfClosed && !requestOutstanding && credit.canSend()) {
             requestOutstanding = true;
             call.request(1);
         }
@@ -195,7 +195,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
                     onResponseChunk(frame);
                     break;
                 case DataFrames.WINDOW_UPDATE:
-                    sendCredit += DataFrames.credit(frame);
+                    credit.granted(DataFrames.credit(frame));
                     maybeRequest();
                     break;
                 case DataFrames.CLOSE:
@@ -236,7 +236,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
                     + ")"));
             return;
         }
-        consumedUngranted += DataFrames.payload(frame).readableBytes();
+        credit.consumed(DataFrames.payload(frame).readableBytes());
         if (whole != null) {
             call.sendMessage(whole);
         }
@@ -247,9 +247,9 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
 
     private void grant() {
         // Batched: one update per half window keeps the sender busy without a frame per message.
-        if (!done && consumedUngranted > 0 && consumedUngranted >= gw.config().streamWindowBytes() / 2) {
-            flow.send(DataFrames.windowUpdate(gw.alloc(), 0, (int) consumedUngranted));
-            consumedUngranted = 0;
+        int grant = done ? 0 : credit.takeGrant();
+        if (grant > 0) {
+            flow.send(DataFrames.windowUpdate(gw.alloc(), 0, grant));
         }
     }
 
