@@ -299,10 +299,12 @@ final class AttachSession {
         inFlight.clear();
         completeWithdrawals("attach stream ended: the gateway withdrew every prefix of this pod");
         if (firstWelcome != null) {
-            firstWelcome.completeExceptionally(new AttachException("gateway " + gateway + " did not attach pod "
-                    + hello.getPodId() + ": " + describe(status), status.asRuntimeException()));
+            CompletableFuture<String> waiting = firstWelcome;
             firstWelcome = null;
+            // State first: the caller of connect() reads it as soon as the future fails.
             setState(AttachState.IDLE, status);
+            waiting.completeExceptionally(new AttachException("gateway " + gateway + " did not attach pod "
+                    + hello.getPodId() + ": " + describe(status), status.asRuntimeException()));
             return;
         }
         setState(AttachState.DETACHED, status);
