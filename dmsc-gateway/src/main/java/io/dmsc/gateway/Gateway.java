@@ -129,6 +129,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 .workerEventLoopGroup(loop)
                 .directExecutor()
                 .maxInboundMessageSize(config.maxMessageBytes())
+                // One read per loop turn from any one pod connection: a burst of new calls waits in
+                // TCP (the pods' own back-pressure) instead of keeping the loop from the node's links,
+                // whose hellos and replies share the same thread.
+                .withChildOption(io.netty.channel.ChannelOption.MAX_MESSAGES_PER_READ, 1)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
         try {
             return customizer.apply(b).build().start();
