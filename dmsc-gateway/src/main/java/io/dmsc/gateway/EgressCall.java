@@ -30,6 +30,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
     private final FlowHandle upstream;
     private final Calls.Reassembly reassembly;
     private ClientCall<byte[], byte[]> call;
+    private String endpoint;
     private boolean done;
     private boolean requestOutstanding;
     private final StreamWindow credit;
@@ -70,7 +71,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
                     + ex.getMessage()), new Metadata(), true);
             return;
         }
-        String endpoint = gw.selectEndpoint(name);
+        endpoint = gw.selectEndpoint(name);
         if (endpoint == null) {
             // Nothing was delivered: the ingress may retry on another path (the prefix may be moving).
             closeUpstream(Status.UNAVAILABLE.withDescription("no healthy pod serves " + name + " at " + gw.nodeId()),
@@ -199,6 +200,10 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+        if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.CANCELLED
+                && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+            gw.endpointAnswered(endpoint);
+        }
         if (!done) {
             closeUpstream(status, trailers, false);
         }

@@ -311,6 +311,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
 
     @Override
+    public void endpointAnswered(String endpoint) {
+        registry.answered(endpoint);
+    }
+
+    @Override
     public Channel endpointChannel(String endpoint) {
         return registry.channels().channel(endpoint);
     }

@@ -57,6 +57,11 @@ interface GatewayContext {
     String selectEndpoint(String routedName);
 
     /**
+     * @param endpoint {@code host:port} that answered a call (passive health)
+     */
+    void endpointAnswered(String endpoint);
+
+    /**
      * @param endpoint {@code host:port}
      * @return the channel to it
      */

@@ -118,6 +118,11 @@ final class EndpointHealthChecker {
                 Status status = Status.fromThrowable(t);
                 if (status.getCode() == Status.Code.UNIMPLEMENTED) {
                     onLoop(() -> complete(check, true, "reachable, no grpc.health.v1 service (UNIMPLEMENTED)"));
+                } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                    // A busy pod answers checks late; if it is still answering calls it is not dead, and
+                    // taking it out of service would only move its load onto the others.
+                    onLoop(() -> complete(check, answeredRecently(check), describe(status)
+                            + (answeredRecently(check) ? "; still answering calls, kept in service" : "")));
                 } else {
                     onLoop(() -> complete(check, false, describe(status)));
                 }
@@ -134,6 +139,26 @@ final class EndpointHealthChecker {
         } catch (RuntimeException e) {
             complete(check, false, describe(Status.fromThrowable(e)));
         }
+    }
+
+    /**
+     * A call to the endpoint was answered (passive health): a health check that only times out
+     * does not take such an endpoint out of service.
+     *
+     * @param endpoint the endpoint
+     */
+    void answered(String endpoint) {
+        onLoop(() -> {
+            Check c = checks.get(endpoint);
+            if (c != null) {
+                c.lastAnsweredNs = System.nanoTime();
+            }
+        });
+    }
+
+    private boolean answeredRecently(Check check) {
+        return check.lastAnsweredNs != 0
+                && System.nanoTime() - check.lastAnsweredNs < TimeUnit.MILLISECONDS.toNanos(healthCheckIntervalMs + deadlineMs);
     }
 
     private void complete(Check check, boolean success, String detail) {
@@ -186,6 +211,7 @@ final class EndpointHealthChecker {
         boolean healthy = true;
         boolean checkedOnce;
         int failures;
+        long lastAnsweredNs;
         String detail = "not checked yet";
         boolean stopped;
         ScheduledFuture<?> next;

@@ -89,6 +89,16 @@ public final class PodRegistry implements AutoCloseable {
     }
 
     /**
+     * The egress got an answer from the endpoint (any status from the pod itself): passive
+     * health, so a pod too busy to answer health checks in time stays in service.
+     *
+     * @param endpoint {@code host:port}
+     */
+    public void answered(String endpoint) {
+        health.answered(endpoint);
+    }
+
+    /**
      * @return the gRPC channels to the announced endpoints (for the egress of calls to pods)
      */
     public EndpointChannels channels() {

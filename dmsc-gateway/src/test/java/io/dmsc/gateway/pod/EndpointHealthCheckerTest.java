@@ -61,6 +61,35 @@ class EndpointHealthCheckerTest {
     }
 
     @Test
+    void shouldKeepABusyEndpointInServiceWhileItStillAnswersCalls() throws Exception {
+        io.grpc.BindableService hanging = new io.grpc.health.v1.HealthGrpc.HealthImplBase() {
+            @Override
+            public void check(io.grpc.health.v1.HealthCheckRequest request,
+                              io.grpc.stub.StreamObserver<io.grpc.health.v1.HealthCheckResponse> out) {
+                // Too busy to answer: the check times out.
+            }
+        };
+        Server backend = sg.startEndpoint(hanging);
+        String address = AttachHarness.address(backend);
+        PodClient pod = sg.attach("pod-1");
+        announce(pod, "/shop", address);
+        java.util.concurrent.ScheduledExecutorService calls = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        try {
+            calls.scheduleAtFixedRate(() -> sg.registry.answered(address), 0, 50,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            // Checks time out every interval (deadline 1 s), yet calls are answered: still routed.
+            await().atMost(WAIT).during(Duration.ofMillis(3000)).until(() -> sg.select("/shop/x") != null);
+        } finally {
+            calls.shutdownNow();
+        }
+        EndpointHealth down = nextHealth(pod);
+        assertThat(down.getHealthy()).isFalse();
+        assertThat(down.getDetail()).startsWith("DEADLINE_EXCEEDED");
+        assertThat(sg.select("/shop/x")).isNull();
+    }
+
+    @Test
     void shouldMarkEndpointUnhealthyWhenItsServerStops() throws Exception {
         Server backend = sg.startEndpoint(new HealthStatusManager().getHealthService());
         String address = AttachHarness.address(backend);
