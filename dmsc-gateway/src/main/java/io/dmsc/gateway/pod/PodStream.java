@@ -231,7 +231,7 @@ final class PodStream implements StreamObserver<PodMessage> {
         }
         if (a.getZone().length() > MAX_LABEL_LENGTH || a.getVersion().length() > MAX_LABEL_LENGTH) {
             // The proto has no reason for a bad label; the message says what is wrong.
-            reject(a, RejectReason.REJECT_REASON_UNSPECIFIED, "zone or version label of " + Math.max(
+            reject(a, RejectReason.INVALID_LABEL, "zone or version label of " + Math.max(
                     a.getZone().length(), a.getVersion().length()) + " characters (expected: at most "
                     + MAX_LABEL_LENGTH + ")");
             return;
@@ -345,7 +345,7 @@ final class PodStream implements StreamObserver<PodMessage> {
             }
         }
         for (Pending p : cancelled) {
-            reject(p.announce, RejectReason.REJECT_REASON_UNSPECIFIED, "withdrawn by request " + withdrawRequestId
+            reject(p.announce, RejectReason.WITHDRAWN, "withdrawn by request " + withdrawRequestId
                     + " before its authorization completed (expected: announce again to serve it)");
         }
         return cancelled.size();

@@ -114,6 +114,13 @@ class AttachServiceTest {
         AnnounceResult portZero = pod.next().getAnnounceResult();
         assertThat(portZero.getReason()).isEqualTo(RejectReason.INVALID_ENDPOINT);
         assertThat(portZero.getMessage()).contains("port 0");
+
+        pod.send(io.dmsc.wire.proto.attach.v1.PodMessage.newBuilder().setAnnounce(
+                io.dmsc.wire.proto.attach.v1.Announce.newBuilder().setRequestId(5).setPrefix("/shop")
+                        .setEndpoint("127.0.0.1:5000").setZone("z".repeat(300))).build());
+        AnnounceResult longLabel = pod.next().getAnnounceResult();
+        assertThat(longLabel.getReason()).isEqualTo(RejectReason.INVALID_LABEL);
+        assertThat(longLabel.getMessage()).contains("label").contains("256");
         assertThat(sg.published).isEmpty();
         assertThat(sg.registry.endpoints().all()).isEmpty();
     }
