@@ -27,9 +27,6 @@ import java.util.concurrent.TimeUnit;
  * Embeddable: the CLI, the topology runner and tests all build nodes through this class.
  */
 public final class DmscNode implements AutoCloseable {
-    /** Flows without a frame for this long are removed. */
-    public static final long FLOW_IDLE_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(10);
-
     private final NodeConfig requested;
     private final LinkTransport transport;
     private final NodeMetrics metrics;
@@ -88,7 +85,7 @@ public final class DmscNode implements AutoCloseable {
         effective = config.withListen(listenAddress);
         conductor = new NodeConductor(effective, transport, metrics);
         forwarder = new Forwarder(config.id(), dataLoop, conductor::fib, new DataPlaneMetrics(metrics.registry()),
-                FLOW_IDLE_TIMEOUT_MS);
+                config.flowIdleTimeoutMs());
         conductor.setForwarder(forwarder);
         handler.target = conductor;
         forwarder.start();

@@ -41,7 +41,7 @@ public final class ConfigLoader {
     /** Keys of a {@code timers} mapping. */
     public static final String[] TIMER_KEYS = {"helloIntervalMs", "holdTimeMs", "lspLifetimeS", "lspRefreshS",
         "retransmitIntervalMs", "spfInitialDelayMs", "spfShortDelayMs", "spfLongDelayMs", "spfTimeToLearnMs",
-        "spfHoldDownMs", "maxFrameLength", "maxLspBytes"};
+        "spfHoldDownMs", "maxFrameLength", "maxLspBytes", "flowIdleTimeoutMs"};
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -266,7 +266,7 @@ public final class ConfigLoader {
                     + (t.maxFrameLength - 64) + ")");
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
-                (int) t.holdTimeMs, t.maxFrameLength, routing);
+                (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing);
     }
 
     private static void checkUnused(ConfigNode n, String key, String address, String other) {
@@ -383,6 +383,7 @@ public final class ConfigLoader {
         long spfHoldDownMs;
         int maxFrameLength;
         int maxLspBytes;
+        long flowIdleTimeoutMs;
     }
 
     private static Timers timers(List<ConfigNode> layers) {
@@ -400,6 +401,7 @@ public final class ConfigLoader {
         t.spfHoldDownMs = d.spfHoldDownMs();
         t.maxFrameLength = LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH;
         t.maxLspBytes = d.maxLspBytes();
+        t.flowIdleTimeoutMs = NodeConfig.DEFAULT_FLOW_IDLE_TIMEOUT_MS;
         for (ConfigNode c : layers) {
             if (!c.isPresent()) {
                 continue;
@@ -417,6 +419,7 @@ public final class ConfigLoader {
             t.spfHoldDownMs = c.integer("spfHoldDownMs", t.spfHoldDownMs, 1, 3_600_000);
             t.maxFrameLength = (int) c.integer("maxFrameLength", t.maxFrameLength, 1024, 64 << 20);
             t.maxLspBytes = (int) c.integer("maxLspBytes", t.maxLspBytes, 512, 64 << 20);
+            t.flowIdleTimeoutMs = c.integer("flowIdleTimeoutMs", t.flowIdleTimeoutMs, 1000, 86_400_000);
         }
         return t;
     }

@@ -19,11 +19,16 @@ import java.util.List;
  * @param helloIntervalMs hello period
  * @param holdTimeMs      hold time asked of neighbours
  * @param maxFrameLength  largest link frame accepted
+ * @param flowIdleTimeoutMs a flow entry without a frame for this long is removed
  * @param routing         link-state protocol settings
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
-                         long helloIntervalMs, int holdTimeMs, int maxFrameLength, RoutingConfig routing) {
+                         long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
+                         RoutingConfig routing) {
+    /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
+    public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
+
     /** Validates cross-field rules and copies lists. */
     public NodeConfig {
         NodeIds.check(id);
@@ -38,6 +43,9 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
         }
         if (gateway != null && role != NodeRole.SG) {
             throw new IllegalArgumentException("gateway: set on " + role + " " + id + " (expected: only SGs)");
+        }
+        if (flowIdleTimeoutMs < 1) {
+            throw new IllegalArgumentException("flowIdleTimeoutMs: " + flowIdleTimeoutMs + " (expected: > 0)");
         }
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
@@ -55,7 +63,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing);
     }
 
     /**
@@ -64,7 +72,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing);
     }
 
     /**
@@ -73,7 +81,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing);
     }
 
     /**
@@ -82,7 +90,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing);
     }
 
     /**
@@ -92,7 +100,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
-                maxFrameLength, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing);
     }
 
     /**
@@ -101,7 +109,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, value);
+                maxFrameLength, flowIdleTimeoutMs, value);
     }
 
     /**
@@ -114,6 +122,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public static NodeConfig of(String id, NodeRole role, String listen) {
         return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
-                io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, RoutingConfig.defaults(id, role));
+                io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
+                RoutingConfig.defaults(id, role));
     }
 }

@@ -73,6 +73,7 @@ class ConfigLoaderTest {
             Arguments.of("timer type", "timers: {helloIntervalMs: fast}\n" + NODES, "t.yaml: timers.helloIntervalMs: 'fast' (expected: a whole number"),
             Arguments.of("no nodes", "links: []\n", "t.yaml: nodes: missing (expected: a list)"),
             Arguments.of("not yaml", "nodes: [\n", "t.yaml: not valid YAML at line"),
+            Arguments.of("flow idle timeout", "timers: {flowIdleTimeoutMs: 500}\n" + NODES, "t.yaml: timers.flowIdleTimeoutMs: 500 (expected: 1000..86400000)"),
             Arguments.of("pod on SR", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, pod: 127.0.0.1:2}\n", "t.yaml: nodes[0].pod: set on an SR (expected: only SGs have a pod-facing side)"),
             Arguments.of("upstream target", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, upstreams: [{listen: 127.0.0.1:2, target: 'B/4'}]}\n", "t.yaml: nodes[0].upstreams[0].target: service prefix 'B/4'"),
             Arguments.of("upstream port reused", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, pod: 127.0.0.1:2, upstreams: [{listen: 127.0.0.1:2, target: /B}]}\n", "t.yaml: nodes[0].upstreams[0].listen: '127.0.0.1:2' is already used by a.pod"),
