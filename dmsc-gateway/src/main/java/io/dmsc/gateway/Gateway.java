@@ -132,7 +132,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 // One read per loop turn from any one pod connection: a burst of new calls waits in
                 // TCP (the pods' own back-pressure) instead of keeping the loop from the node's links,
                 // whose hellos and replies share the same thread.
-                .withChildOption(io.netty.channel.ChannelOption.MAX_MESSAGES_PER_READ, 1)
+                .withChildOption(io.netty.channel.ChannelOption.RECVBUF_ALLOCATOR,
+                        new io.netty.channel.AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
         try {
             return customizer.apply(b).build().start();

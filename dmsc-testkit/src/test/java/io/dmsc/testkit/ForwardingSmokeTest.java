@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class ForwardingSmokeTest {
     @Test
+    @SuppressWarnings("try") // the pod only has to stay attached for the test's duration
     void shouldCallAServiceAtSg4FromSg1() throws Exception {
         try (Mesh mesh = Mesh.start(Figure2MeshTest.figure2OnAnyPort(), Mesh.Links.TCP, Gateway.factory())) {
             String sg1 = mesh.node("sg-1").extension(Gateway.class).podAddress();

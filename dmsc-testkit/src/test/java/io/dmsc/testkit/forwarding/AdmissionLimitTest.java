@@ -36,6 +36,7 @@ class AdmissionLimitTest {
             + "  - {a: sr-1, b: sg-b}\n";
 
     @Test
+    @SuppressWarnings("try") // the pod only has to stay attached for the test's duration
     void shouldRefuseCallsBeyondTheLimitAndAdmitAgainWhenOneEnds() throws Exception {
         try (Mesh mesh = Fabric.start(ConfigLoader.parseTopology("limited.yaml", TOPOLOGY));
              TestPod pod = TestPod.start(Fabric.gateway(mesh, "sg-b").podAddress(), "pod", "/B", new EchoService("b"))) {

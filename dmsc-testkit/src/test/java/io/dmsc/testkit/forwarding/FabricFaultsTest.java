@@ -126,6 +126,7 @@ class FabricFaultsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the pod only has to stay attached for the test's duration
     void shouldRetryACallThePodAlreadyHadOnlyWhenThePolicyMarksItIdempotent() throws Exception {
         EchoService echoC = new EchoService("pod-c");
         try (TestPod podC = TestPod.start(Fabric.gateway(mesh, "sg-4").podAddress(), "pod-c", "/C/4", echoC)) {
@@ -245,10 +246,14 @@ class FabricFaultsTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running.set(false);
             threads.shutdownNow();
-            threads.awaitTermination(30, TimeUnit.SECONDS);
+            try {
+                threads.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

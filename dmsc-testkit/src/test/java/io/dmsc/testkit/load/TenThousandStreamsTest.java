@@ -61,6 +61,7 @@ class TenThousandStreamsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the pod only has to stay attached for the test's duration
     void shouldCarryTenThousandOpenStreamsAndFreeEveryFlow() throws Exception {
         try (Mesh mesh = Mesh.start(ConfigLoader.parseTopology("chain.yaml", CHAIN), Mesh.Links.TCP,
                 Gateway.factory());
