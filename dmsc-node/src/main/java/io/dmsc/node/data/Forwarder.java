@@ -208,9 +208,15 @@ public final class Forwarder {
         }
         LinkState in = links.get(channel);
         if (in == null) {
-            LOG.debug("{}: {} frame on {} before its adjacency is up: dropped", nodeId,
-                    DataFrames.typeName(DataFrames.type(frame)), channel);
+            int type = DataFrames.type(frame);
+            LOG.debug("{}: {} frame on {} before its adjacency is up: dropped", nodeId, DataFrames.typeName(type),
+                    channel);
             metrics.dropped("link_not_up");
+            if (type == DataFrames.OPEN && (DataFrames.streamWord(frame) & DataFrames.REPLY_BIT) == 0) {
+                // Answer, or the caller waits for its deadline: the ingress re-sends it on another path.
+                channel.sendData(closeFrame(DataFrames.streamWord(frame) | DataFrames.REPLY_BIT, UNAVAILABLE,
+                        "link to " + nodeId + " is not up yet for data"));
+            }
             frame.release();
             return;
         }

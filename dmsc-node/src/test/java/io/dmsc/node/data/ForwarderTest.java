@@ -206,6 +206,20 @@ class ForwarderTest {
     }
 
     @Test
+    void shouldAnswerAnOpenOnALinkWhoseAdjacencyIsNotUpYet() throws Exception {
+        RecordingLink early = new RecordingLink("early");
+        receive(early, open(3, 10, 0, "/B/s.S/m"));
+        assertThat(early.sent).hasSize(1);
+        assertThat(DataFrames.streamWord(early.frame(0))).isEqualTo(3 | DataFrames.REPLY_BIT);
+        Close close = DataFrames.close(early.frame(0));
+        assertThat(close.getCode()).isEqualTo(14);
+        assertThat(close.getFabric()).isTrue();
+        assertThat(close.getMessage()).isEqualTo("link to x is not up yet for data");
+        assertThat(b.sent).isEmpty();
+        assertThat(metrics.droppedFor("link_not_up")).isEqualTo(1);
+    }
+
+    @Test
     void shouldNeverSendAStreamBackOnItsOwnLink() throws Exception {
         for (int i = 1; i <= 4; i++) {
             receive(a, open(i, 10, 0, "/E/s.S/m"));
