@@ -72,6 +72,11 @@ public final class Forwarder {
     private ProbeListener probeListener;
     private int roundRobin;
     private ScheduledFuture<?> reaper;
+    /**
+     * Time of the last reaper tick: the per-frame path stamps flows with it instead of reading
+     * the clock, as idle timeouts are minutes and the reaper runs every 250 ms.
+     */
+    private long tickNs = System.nanoTime();
 
     /**
      * @param nodeId        this node
@@ -331,14 +336,14 @@ public final class Forwarder {
         }
         if (entry == null) {
             frame.release();
-            fail(flow, UNAVAILABLE, "no route to " + flow.name + (localOrigin ? "" : " at " + nodeId));
+            failBoth(flow, UNAVAILABLE, "no route to " + flow.name + (localOrigin ? "" : " at " + nodeId));
             return;
         }
         if (entry.local()) {
             LocalDelivery d = delivery;
             if (d == null) {
                 frame.release();
-                fail(flow, UNIMPLEMENTED, nodeId + " is a service router: it serves no calls (" + flow.name + ")");
+                failBoth(flow, UNIMPLEMENTED, nodeId + " is a service router: it serves no calls (" + flow.name + ")");
                 return;
             }
             Side down = flow.down;
@@ -348,7 +353,7 @@ public final class Forwarder {
         }
         if (hopLimit <= 1) {
             frame.release();
-            fail(flow, UNAVAILABLE, "hop limit exceeded at " + nodeId + " routing " + flow.name
+            failBoth(flow, UNAVAILABLE, "hop limit exceeded at " + nodeId + " routing " + flow.name
                     + " (a forwarding loop, or a path longer than the hop limit)");
             return;
         }
@@ -357,14 +362,14 @@ public final class Forwarder {
             remainingNs = flow.deadlineNs - System.nanoTime();
             if (remainingNs <= 0) {
                 frame.release();
-                fail(flow, DEADLINE_EXCEEDED, "deadline exceeded at " + nodeId + " before forwarding " + flow.name);
+                failBoth(flow, DEADLINE_EXCEEDED, "deadline exceeded at " + nodeId + " before forwarding " + flow.name);
                 return;
             }
         }
         LinkState out = nextHop(entry, in, roundRobin++);
         if (out == null) {
             frame.release();
-            fail(flow, UNAVAILABLE, "no route to " + flow.name + ": no usable link to " + entry.nextHops()
+            failBoth(flow, UNAVAILABLE, "no route to " + flow.name + ": no usable link to " + entry.nextHops()
                     + " at " + nodeId);
             return;
         }
@@ -408,7 +413,9 @@ public final class Forwarder {
             frame.release();
             return;
         }
-        flow.lastActiveNs = System.nanoTime();
+        if (tickNs - flow.lastActiveNs > 0) {
+            flow.lastActiveNs = tickNs;
+        }
         Side to = from.other();
         if (to.link == null && to.local == null) {
             // OPEN not yet delivered downstream (cannot happen on one loop) or a flow failing.
@@ -461,10 +468,6 @@ public final class Forwarder {
     }
 
     /** Fails a flow from inside the fabric: CLOSE upstream, CANCEL downstream. */
-    private void fail(Flow flow, int code, String message) {
-        failBoth(flow, code, message);
-    }
-
     private void failBoth(Flow flow, int code, String message) {
         if (flow.closed) {
             return;
@@ -540,6 +543,7 @@ public final class Forwarder {
 
     private void reap() {
         long nowNs = System.nanoTime();
+        tickNs = nowNs;
         List<Flow> expired = null;
         for (Flow f : flows) {
             if ((f.deadlineNs != 0 && nowNs - f.deadlineNs > 0) || nowNs - f.lastActiveNs > idleTimeoutNs) {
