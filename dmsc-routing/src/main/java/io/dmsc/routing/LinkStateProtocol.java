@@ -23,7 +23,6 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -65,9 +64,8 @@ public final class LinkStateProtocol {
     private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
 
     private final Map<String, SpfTopology.NodeLinks> topologyNodes = new HashMap<>();
-    private final Map<ServicePrefix, Map<LspId, Integer>> prefixTable = new HashMap<>();
+    private final PrefixTable prefixTable;
     private final Map<ServicePrefix, RibEntry> rib = new HashMap<>();
-    private final Set<ServicePrefix> changedPrefixes = new HashSet<>();
 
     private boolean overload;
     private boolean originationPending = true;
@@ -75,6 +73,8 @@ public final class LinkStateProtocol {
     private SpfResult spf;
     private Fib fib = Fib.EMPTY;
     private final ProtocolCounters counters = new ProtocolCounters();
+    /** Time of the current input, for route calculation (validity windows). */
+    private long lastNowNs;
 
     /** Flooding state of one up adjacency. */
     private static final class NeighborState {
@@ -117,7 +117,21 @@ public final class LinkStateProtocol {
      * @param nowNs         current time (the first {@link #doWork} originates this node's LSP)
      */
     public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock, long nowNs) {
+        this(config, output, durationClock, PrefixAuthorizer.OPEN, nowNs);
+    }
+
+    /**
+     * @param config        settings
+     * @param output        where messages and new FIBs go
+     * @param durationClock measures calculation durations only (never drives protocol timers)
+     * @param authorizer    decides which advertised prefixes may enter the RIB (signal type 3)
+     * @param nowNs         current time (the first {@link #doWork} originates this node's LSP)
+     */
+    public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock,
+                             PrefixAuthorizer authorizer, long nowNs) {
         this.config = Objects.requireNonNull(config, "config");
+        this.prefixTable = new PrefixTable(config.nodeId(), authorizer);
+        this.lastNowNs = nowNs;
         this.self = config.nodeId();
         this.output = Objects.requireNonNull(output, "output");
         this.durationClock = Objects.requireNonNull(durationClock, "durationClock");
@@ -428,37 +442,7 @@ public final class LinkStateProtocol {
                 backoff.onEvent(nowNs);
             }
         }
-        Map<ServicePrefix, Integer> oldPrefixes = prefixMap(before);
-        Map<ServicePrefix, Integer> newPrefixes = prefixMap(after);
-        for (Map.Entry<ServicePrefix, Integer> e : oldPrefixes.entrySet()) {
-            if (!e.getValue().equals(newPrefixes.get(e.getKey()))) {
-                Map<LspId, Integer> ads = prefixTable.get(e.getKey());
-                if (ads != null) {
-                    ads.remove(id);
-                    if (ads.isEmpty()) {
-                        prefixTable.remove(e.getKey());
-                    }
-                }
-                changedPrefixes.add(e.getKey());
-            }
-        }
-        for (Map.Entry<ServicePrefix, Integer> e : newPrefixes.entrySet()) {
-            if (!e.getValue().equals(oldPrefixes.get(e.getKey()))) {
-                prefixTable.computeIfAbsent(e.getKey(), k -> new HashMap<>(2)).put(id, e.getValue());
-                changedPrefixes.add(e.getKey());
-            }
-        }
-    }
-
-    private static Map<ServicePrefix, Integer> prefixMap(LinkStatePdu p) {
-        if (p == null || p.prefixes().isEmpty()) {
-            return Map.of();
-        }
-        Map<ServicePrefix, Integer> m = new HashMap<>(p.prefixes().size() * 2);
-        for (PrefixEntry e : p.prefixes()) {
-            m.merge(e.prefix(), e.cost(), Math::min);
-        }
-        return m;
+        prefixTable.update(id, before, after, nowNs);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -472,8 +456,10 @@ public final class LinkStateProtocol {
      * @return an estimate of the work done (0 when idle)
      */
     public int doWork(long nowNs) {
+        lastNowNs = nowNs;
         int work = 0;
         work += age(nowNs);
+        work += prefixTable.advance(nowNs);
         work += refresh(nowNs);
         if (originationPending && nowNs - lastOriginationNs >= MIN_ORIGINATION_INTERVAL_NS) {
             originationPending = false;
@@ -486,7 +472,7 @@ public final class LinkStateProtocol {
         if (backoff.poll(nowNs)) {
             runSpf();
             work++;
-        } else if (!changedPrefixes.isEmpty()) {
+        } else if (!prefixTable.changed().isEmpty()) {
             runPartial();
             work++;
         }
@@ -499,10 +485,10 @@ public final class LinkStateProtocol {
      * @return when {@link #doWork} next has something to do, or {@code Long.MAX_VALUE}
      */
     public long nextDeadlineNs(long nowNs) {
-        if (!changedPrefixes.isEmpty()) {
+        if (!prefixTable.changed().isEmpty()) {
             return nowNs;
         }
-        long next = backoff.nextDeadlineNs(nowNs);
+        long next = Math.min(backoff.nextDeadlineNs(nowNs), prefixTable.nextDeadlineNs());
         if (originationPending) {
             next = Math.min(next, Math.max(nowNs, lastOriginationNs + MIN_ORIGINATION_INTERVAL_NS));
         }
@@ -734,10 +720,10 @@ public final class LinkStateProtocol {
         SpfTopology topology = SpfTopology.build(topologyNodes);
         spf = calculator.compute(topology, self);
         rib.clear();
-        for (ServicePrefix p : prefixTable.keySet()) {
+        for (ServicePrefix p : prefixTable.prefixes()) {
             computeRoute(p);
         }
-        changedPrefixes.clear();
+        prefixTable.changed().clear();
         counters.spfRuns++;
         publish();
         long duration = durationClock.getAsLong() - start;
@@ -747,52 +733,22 @@ public final class LinkStateProtocol {
 
     private void runPartial() {
         long start = durationClock.getAsLong();
-        for (ServicePrefix p : changedPrefixes) {
+        for (ServicePrefix p : prefixTable.changed()) {
             computeRoute(p);
         }
-        changedPrefixes.clear();
+        prefixTable.changed().clear();
         counters.partialRuns++;
         publish();
         output.calculationRan(false, durationClock.getAsLong() - start, spf == null ? 0 : spf.topology().size());
     }
 
     private void computeRoute(ServicePrefix p) {
-        Map<LspId, Integer> ads = prefixTable.get(p);
-        if (ads == null || ads.isEmpty()) {
+        RibEntry r = RouteCalculator.route(p, prefixTable.installable(p, lastNowNs), spf, self);
+        if (r == null) {
             rib.remove(p);
-            return;
+        } else {
+            rib.put(p, r);
         }
-        long best = SpfResult.UNREACHABLE;
-        TreeSet<String> egress = new TreeSet<>();
-        for (Map.Entry<LspId, Integer> ad : ads.entrySet()) {
-            String origin = ad.getKey().origin();
-            long d = origin.equals(self) ? 0 : spf == null ? SpfResult.UNREACHABLE : spf.distance(origin);
-            if (d == SpfResult.UNREACHABLE) {
-                continue;
-            }
-            long total = d + ad.getValue();
-            if (total < best) {
-                best = total;
-                egress.clear();
-                egress.add(origin);
-            } else if (total == best) {
-                egress.add(origin);
-            }
-        }
-        if (egress.isEmpty()) {
-            rib.remove(p);
-            return;
-        }
-        TreeSet<String> hops = new TreeSet<>();
-        boolean local = false;
-        for (String e : egress) {
-            if (e.equals(self)) {
-                local = true;
-            } else {
-                hops.addAll(spf.nextHops(e));
-            }
-        }
-        rib.put(p, new RibEntry(p, best, new ArrayList<>(egress), new ArrayList<>(hops), local));
     }
 
     private void publish() {
@@ -830,6 +786,35 @@ public final class LinkStateProtocol {
         List<RibEntry> out = new ArrayList<>(rib.values());
         out.sort((x, y) -> x.prefix().compareTo(y.prefix()));
         return out;
+    }
+
+    /**
+     * @param nowNs current time
+     * @return every advertised prefix with its origin, owner, validity and whether it is
+     *         installed, sorted by prefix then origin
+     */
+    public List<PrefixStatus> prefixStatus(long nowNs) {
+        List<PrefixStatus> out = new ArrayList<>();
+        for (PrefixTable.Row r : prefixTable.rows(nowNs)) {
+            out.add(new PrefixStatus(r.prefix(), r.origin(), r.cost(), r.owner(), r.notAfterEpochMs(), r.rejection(),
+                    r.detail()));
+        }
+        return out;
+    }
+
+    /** @return true if prefixes need a valid authorization to be installed */
+    public boolean authorizationRequired() {
+        return prefixTable.authorizer().required();
+    }
+
+    /** @return prefix advertisements whose authorization was checked (new or changed ones only) */
+    public long authorizationChecks() {
+        return prefixTable.verifications();
+    }
+
+    /** @return advertisements not installed, by reason (live; owner thread only) */
+    public Map<PrefixRejection, Long> prefixRejections() {
+        return prefixTable.rejections();
     }
 
     /** @return the LSDB (live view; owner thread only) */

@@ -1,0 +1,55 @@
+package io.dmsc.node.config;
+
+import io.dmsc.wire.NodeIds;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Validated settings of one Service Prefix Authentication entity (signal type 3). Replicas of
+ * one mesh share the policy and the signing key; each has its own id and addresses.
+ *
+ * @param id               SPA id (like a node id), e.g. {@code spa-1}
+ * @param listen           gRPC address of the PrefixAuthority service {@code host:port} (port 0: any)
+ * @param admin            admin HTTP address, or null for none
+ * @param policyFile       the policy YAML (identities, credentials, prefix patterns); hot-reloaded
+ * @param signingKeyFile   the Ed25519 signing key written by {@code dmsc spa keygen}; hot-reloaded
+ * @param lifetimeS        validity of each authorization granted
+ * @param reloadIntervalMs how often the policy and key files are checked for changes
+ */
+public record SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
+                        long reloadIntervalMs) {
+    /** Default validity of an authorization: 10 minutes, renewed by the SG at half-life. */
+    public static final int DEFAULT_LIFETIME_S = 600;
+    /** Default interval between two checks of the policy and key files. */
+    public static final long DEFAULT_RELOAD_INTERVAL_MS = 1000;
+
+    /** Validates the fields. */
+    public SpaConfig {
+        NodeIds.check(id);
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(policyFile, "policyFile");
+        Objects.requireNonNull(signingKeyFile, "signingKeyFile");
+        if (lifetimeS < 2 || lifetimeS > 7 * 86_400) {
+            throw new IllegalArgumentException("lifetimeS: " + lifetimeS + " (expected: 2..604800)");
+        }
+        if (reloadIntervalMs < 10) {
+            throw new IllegalArgumentException("reloadIntervalMs: " + reloadIntervalMs + " (expected: >= 10)");
+        }
+    }
+
+    /**
+     * @param address gRPC address
+     * @return a copy listening elsewhere
+     */
+    public SpaConfig withListen(String address) {
+        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs);
+    }
+
+    /**
+     * @param address admin address or null
+     * @return a copy with another admin address
+     */
+    public SpaConfig withAdmin(String address) {
+        return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs);
+    }
+}
