@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, flows or pods (from its admin HTTP "
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows or pods (from its admin HTTP "
         + "/status).")
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    enum What { neighbors, lsdb, rib, fib, flows, pods }
+    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods }
 
     @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
     What what;
@@ -115,6 +115,16 @@ final class ShowCommand implements Callable<Integer> {
                     t.row(f.prefix(), hops, f.cost());
                 }
                 return title + " forwarding table: " + t.size() + " entries\n" + t.render();
+            }
+            case prefixes: {
+                Table t = new Table("Prefix", "Origin", "Owner", "Expires", "State", "Detail");
+                for (NodeStatus.Prefix p : s.prefixes()) {
+                    t.row(p.prefix(), p.origin(), p.owner().isEmpty() ? "-" : p.owner(),
+                            p.notAfter().isEmpty() ? "-" : p.notAfter(), p.state(),
+                            p.detail().isEmpty() ? "-" : p.detail());
+                }
+                return title + " advertised prefixes: " + t.size() + ", authorization " + s.authorization() + "\n"
+                        + t.render();
             }
             default:
                 throw new AssertionError(what);

@@ -19,7 +19,18 @@ class ShowCommandTest {
                 List.of(new NodeStatus.Route("/demo/sg-4", 20, List.of("sg-4"), List.of("sr-2", "sr-3"), false)),
                 List.of(new NodeStatus.Forwarding("/demo/sg-4", List.of("sr-2", "sr-3"), false, 20),
                         new NodeStatus.Forwarding("/_dmsc/node/sr-1", List.of(), true, 0)),
-                Map.of(), "QUIET");
+                Map.of(), "QUIET", "required",
+                List.of(new NodeStatus.Prefix("/B/4", "sg-4", "pod-4", "2026-12-02T10:20:00Z", "installed", ""),
+                        new NodeStatus.Prefix("/B/4", "sg-9", "", "", "rejected: unsigned",
+                                "no authorization (expected: one signed by a prefix authority)")));
+    }
+
+    @Test
+    void shouldPrintPrefixesWithOwnerExpiryAndRejectionReason() {
+        String out = ShowCommand.render(ShowCommand.What.prefixes, status());
+        assertThat(out).startsWith("sr-1 (sr) advertised prefixes: 2, authorization required\n");
+        assertThat(out).containsPattern("/B/4 +sg-4 +pod-4 +2026-12-02T10:20:00Z +installed");
+        assertThat(out).containsPattern("/B/4 +sg-9 +- +- +rejected: unsigned +no authorization");
     }
 
     @Test

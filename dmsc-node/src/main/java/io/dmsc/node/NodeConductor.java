@@ -10,6 +10,11 @@ import io.dmsc.routing.Fib;
 import io.dmsc.routing.FibEntry;
 import io.dmsc.routing.LinkStateOutput;
 import io.dmsc.routing.LinkStateProtocol;
+import io.dmsc.routing.PrefixAuthorizer;
+import io.dmsc.routing.PrefixStatus;
+import io.dmsc.node.auth.SignedPrefixAuthorizer;
+import io.dmsc.node.config.AuthorizationConfig;
+import io.dmsc.wire.auth.TrustAnchors;
 import io.dmsc.routing.LsdbEntry;
 import io.dmsc.routing.ProtocolCounters;
 import io.dmsc.routing.RibEntry;
@@ -64,6 +69,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final Queue<Runnable> messages = new ArrayBlockingQueue<>(MESSAGE_QUEUE_CAPACITY);
     private final Queue<Runnable> lifecycle = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final PrefixAuthorizer authorizer;
     private volatile boolean running;
     private volatile Fib fib = Fib.EMPTY;
     private volatile long lastDutyCycleNs = System.nanoTime();
@@ -127,6 +133,10 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         this.metrics = metrics;
         this.thread = new Thread(this::run, "dmsc-conductor-" + config.id());
         this.thread.setDaemon(true);
+        AuthorizationConfig auth = config.authorization();
+        this.authorizer = auth.mode() == AuthorizationConfig.Mode.OPEN ? PrefixAuthorizer.OPEN
+                : new SignedPrefixAuthorizer(TrustAnchors.load(auth.trustAnchors()), metrics.registry(),
+                        System::currentTimeMillis, SignedPrefixAuthorizer.DEFAULT_CACHE_ENTRIES);
         List<PrefixEntry> prefixes = new ArrayList<>();
         for (ServicePrefix p : config.prefixes()) {
             prefixes.add(PrefixEntry.of(p, 0));
@@ -341,7 +351,14 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     // Conductor thread
 
     private void run() {
-        protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, System.nanoTime());
+        protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, System.nanoTime());
+        if (config.authorization().mode() == AuthorizationConfig.Mode.OPEN) {
+            LOG.warn("{}: prefix authorization is OPEN: every advertised prefix is installed without an SPA "
+                    + "authorization (set authorization.trustAnchors to require them)", config.id());
+        } else {
+            LOG.info("{}: prefix authorization required; trust anchors {}", config.id(),
+                    ((SignedPrefixAuthorizer) authorizer).keyIds());
+        }
         protocol.setLocalPrefixes(localPrefixes, System.nanoTime());
         LOG.info("{}: {} started, listening on {}", config.id(), config.role().code().toUpperCase(), config.listen());
         while (running) {
@@ -682,6 +699,10 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("malformedFrames", metrics.malformedFrames());
         m.put("conductorErrors", errors);
         m.put("lastSpfDurationNs", c.lastSpfDurationNs);
+        m.put("prefixAuthorizationChecks", protocol.authorizationChecks());
+        for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {
+            m.put("prefixesRejected." + r.getKey().label(), r.getValue());
+        }
         Map<String, Long> published = Map.copyOf(m);
         metrics.publishProtocolCounters(published);
         return published;
@@ -728,9 +749,15 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             fwd.add(new NodeStatus.Forwarding(f.prefix().toString(), f.nextHops(), f.local(), f.cost()));
         }
         Map<String, Long> counters = new TreeMap<>(publishCounters());
+        List<NodeStatus.Prefix> prefixes = new ArrayList<>();
+        for (PrefixStatus p : protocol.prefixStatus(nowNs)) {
+            prefixes.add(new NodeStatus.Prefix(p.prefix().toString(), p.origin(), p.owner(),
+                    p.notAfterEpochMs() == 0 ? "" : java.time.Instant.ofEpochMilli(p.notAfterEpochMs()).toString(),
+                    p.state(), p.detail()));
+        }
         return new NodeStatus(config.id(), config.role().code(), config.listen(),
                 TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), ns, lsps, routes, fwd, counters,
-                protocol.backoffState().name());
+                protocol.backoffState().name(), config.authorization().mode().code(), prefixes);
     }
 
     /** @return the node's settings */

@@ -17,10 +17,25 @@ import java.util.Map;
  * @param fib       forwarding entries
  * @param counters  protocol counters
  * @param spfState  RFC 8405 back-off state
+ * @param authorization prefix authorization mode: "required" or "open"
+ * @param prefixes  every advertised prefix with its origin, owner, expiry and state
  */
 public record NodeStatus(String nodeId, String role, String listen, long uptimeMs, List<Neighbor> neighbors,
                          List<Lsp> lsdb, List<Route> rib, List<Forwarding> fib, Map<String, Long> counters,
-                         String spfState) {
+                         String spfState, String authorization, List<Prefix> prefixes) {
+    /**
+     * One advertisement of a prefix and whether this node installed it.
+     *
+     * @param prefix   the prefix
+     * @param origin   the advertising node
+     * @param owner    the owner its authorization names (pod, or the SG), empty if none
+     * @param notAfter end of validity (ISO-8601), empty if none
+     * @param state    "installed" or "rejected: REASON"
+     * @param detail   why it was rejected, empty if installed
+     */
+    public record Prefix(String prefix, String origin, String owner, String notAfter, String state, String detail) {
+    }
+
     /**
      * One link session.
      *

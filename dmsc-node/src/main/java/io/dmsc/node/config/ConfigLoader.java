@@ -102,7 +102,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload");
+                "overload", "authorization");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -119,7 +119,8 @@ public final class ConfigLoader {
             int metric = (int) n.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
             neighbors.add(new NeighborConfig(nid, address, metric));
         }
-        return build(root, List.of(root.child("timers")), neighbors);
+        return build(root, List.of(root.child("timers")), neighbors)
+                .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN));
     }
 
     /**
@@ -145,7 +146,8 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization");
+        AuthorizationConfig meshAuthorization = authorization(root.child("authorization"), AuthorizationConfig.OPEN);
         String name = root.string("name", false);
         ConfigNode defaults = root.child("timers");
         List<ConfigNode> nodeNodes = root.list("nodes", true);
@@ -156,7 +158,8 @@ public final class ConfigLoader {
         Map<String, String> listenById = new HashMap<>();
         Map<String, String> usedAddresses = new HashMap<>();
         for (ConfigNode n : nodeNodes) {
-            n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload");
+            n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
+                    "authorization");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -209,7 +212,8 @@ public final class ConfigLoader {
         List<NodeConfig> nodes = new ArrayList<>();
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
-            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of())));
+            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()))
+                    .withAuthorization(authorization(n.child("authorization"), meshAuthorization)));
         }
         return new TopologyConfig(root.file(), name, nodes, links);
     }
@@ -266,7 +270,44 @@ public final class ConfigLoader {
                     + (t.maxFrameLength - 64) + ")");
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
-                (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing);
+                (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN);
+    }
+
+    /**
+     * {@code authorization: {mode: required|open, trustAnchors: [FILE...]}}; files relative to the
+     * config file's folder. Mode defaults to required when trust anchors are given, else open.
+     */
+    private static AuthorizationConfig authorization(ConfigNode a, AuthorizationConfig inherited) {
+        if (!a.isPresent()) {
+            return inherited;
+        }
+        a.allowOnly("mode", "trustAnchors");
+        List<java.nio.file.Path> anchors = new ArrayList<>(inherited.trustAnchors());
+        if (a.has("trustAnchors")) {
+            anchors.clear();
+            java.nio.file.Path base = java.nio.file.Path.of(a.file()).toAbsolutePath().getParent();
+            for (ConfigNode f : a.list("trustAnchors", false)) {
+                java.nio.file.Path path = base.resolve(f.text()).normalize();
+                try {
+                    io.dmsc.wire.auth.SpaKeys.readPublicKey(path);
+                } catch (IllegalArgumentException e) {
+                    throw f.error(null, e.getMessage());
+                }
+                anchors.add(path);
+            }
+        }
+        AuthorizationConfig.Mode mode;
+        String text = a.has("mode") ? a.string("mode", true) : anchors.isEmpty() ? "open" : "required";
+        switch (text) {
+            case "required" -> mode = AuthorizationConfig.Mode.REQUIRED;
+            case "open" -> mode = AuthorizationConfig.Mode.OPEN;
+            default -> throw a.error("mode", "'" + text + "' (expected: required or open)");
+        }
+        try {
+            return new AuthorizationConfig(mode, anchors);
+        } catch (IllegalArgumentException e) {
+            throw a.error(null, e.getMessage());
+        }
     }
 
     private static void checkUnused(ConfigNode n, String key, String address, String other) {

@@ -21,11 +21,12 @@ import java.util.List;
  * @param maxFrameLength  largest link frame accepted
  * @param flowIdleTimeoutMs a flow entry without a frame for this long is removed
  * @param routing         link-state protocol settings
+ * @param authorization   how advertised prefixes' authorizations are checked (signal type 3)
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
-                         RoutingConfig routing) {
+                         RoutingConfig routing, AuthorizationConfig authorization) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -47,6 +48,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
         if (flowIdleTimeoutMs < 1) {
             throw new IllegalArgumentException("flowIdleTimeoutMs: " + flowIdleTimeoutMs + " (expected: > 0)");
         }
+        java.util.Objects.requireNonNull(authorization, "authorization");
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
         }
@@ -63,7 +65,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
     }
 
     /**
@@ -72,7 +74,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
     }
 
     /**
@@ -81,7 +83,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
     }
 
     /**
@@ -90,7 +92,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
     }
 
     /**
@@ -100,7 +102,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
-                maxFrameLength, flowIdleTimeoutMs, routing);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
     }
 
     /**
@@ -109,7 +111,16 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, value);
+                maxFrameLength, flowIdleTimeoutMs, value, authorization);
+    }
+
+    /**
+     * @param value authorization settings
+     * @return a copy with other authorization settings
+     */
+    public NodeConfig withAuthorization(AuthorizationConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, value);
     }
 
     /**
@@ -123,6 +134,6 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public static NodeConfig of(String id, NodeRole role, String listen) {
         return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
                 io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
-                RoutingConfig.defaults(id, role));
+                RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN);
     }
 }
