@@ -130,7 +130,7 @@ public final class LinkStateProtocol {
     public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock,
                              PrefixAuthorizer authorizer, long nowNs) {
         this.config = Objects.requireNonNull(config, "config");
-        this.prefixTable = new PrefixTable(config.nodeId(), authorizer);
+        this.prefixTable = new PrefixTable(authorizer);
         this.lastNowNs = nowNs;
         this.self = config.nodeId();
         this.output = Objects.requireNonNull(output, "output");

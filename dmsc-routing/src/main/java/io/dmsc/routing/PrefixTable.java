@@ -55,7 +55,6 @@ final class PrefixTable {
         }
     }
 
-    private final String self;
     private final PrefixAuthorizer authorizer;
     private final Map<ServicePrefix, Map<LspId, Advertisement>> table = new HashMap<>();
     private final PriorityQueue<Change> timeline = new PriorityQueue<>();
@@ -63,8 +62,7 @@ final class PrefixTable {
     private final Map<PrefixRejection, Long> rejections = new java.util.EnumMap<>(PrefixRejection.class);
     private long verifications;
 
-    PrefixTable(String self, PrefixAuthorizer authorizer) {
-        this.self = self;
+    PrefixTable(PrefixAuthorizer authorizer) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
     }
 
@@ -237,9 +235,5 @@ final class PrefixTable {
             m.merge(e.prefix(), e, (a, b) -> b.cost() < a.cost() ? b : a);
         }
         return m;
-    }
-
-    String self() {
-        return self;
     }
 }
