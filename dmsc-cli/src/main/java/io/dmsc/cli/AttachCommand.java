@@ -67,10 +67,11 @@ final class AttachCommand implements Callable<Integer> {
         PrintStream out = System.out;
         AnnounceOptions options;
         DmscMesh mesh;
+        Printer printer = new Printer(out, java.util.concurrent.ConcurrentHashMap.newKeySet());
         try {
             options = AnnounceOptions.defaults().withWeight(weight).withZone(zone).withVersion(version);
             mesh = DmscMesh.builder().gateway(gateway).podId(podId).credential(token).connectTimeoutMs(timeoutMs)
-                    .registerDefaultGateway(false).listener(new Printer(out)).build();
+                    .registerDefaultGateway(false).listener(printer).build();
         } catch (IllegalArgumentException e) {
             throw new Dmsc.UserException("attach: " + e.getMessage());
         }
@@ -87,7 +88,7 @@ final class AttachCommand implements Callable<Integer> {
             }
             mesh.connect();
             for (int i = 0; i < answers.size(); i++) {
-                await(answers.get(i), prefixes.get(i));
+                await(answers.get(i), prefixes.get(i), printer);
             }
             out.println("holding " + prefixes.size() + " prefix(es) for " + endpoint + "; Ctrl-C withdraws them");
             UpCommand.await(stop, exitAfterMs);
@@ -104,9 +105,20 @@ final class AttachCommand implements Callable<Integer> {
         }
     }
 
-    private void await(CompletableFuture<AnnounceResult> answer, String prefix) throws InterruptedException {
+    private void await(CompletableFuture<AnnounceResult> answer, String prefix, Printer printer)
+            throws InterruptedException {
         try {
-            answer.get(timeoutMs, TimeUnit.MILLISECONDS);
+            while (true) {
+                try {
+                    answer.get(timeoutMs, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    if (!printer.waiting().contains(prefix)) {
+                        throw e;
+                    }
+                    // The gateway said it keeps retrying its prefix authority: keep waiting.
+                }
+            }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AnnounceRejectedException rejected) {
                 throw new Dmsc.UserException(rejected.getMessage());
@@ -119,7 +131,7 @@ final class AttachCommand implements Callable<Integer> {
     }
 
     /** Prints one line per event; runs on the mesh's callback thread. */
-    private record Printer(PrintStream out) implements AttachListener {
+    private record Printer(PrintStream out, java.util.Set<String> waiting) implements AttachListener {
         @Override
         public void onStateChanged(AttachState state, Status cause) {
             switch (state) {
@@ -134,9 +146,24 @@ final class AttachCommand implements Callable<Integer> {
 
         @Override
         public void onAnnounceResult(AnnounceResult r) {
-            out.println(r.getAccepted() ? "accepted " + r.getPrefix() + " at " + r.getEndpoint()
+            if (r.getRetrying()) {
+                waiting.add(r.getPrefix());
+                out.println("waiting " + r.getPrefix() + " at " + r.getEndpoint() + ": " + r.getMessage());
+                return;
+            }
+            waiting.remove(r.getPrefix());
+            out.println(r.getAccepted() && r.getAuthorizedUntilMs() != 0
+                    ? "accepted " + r.getPrefix() + " at " + r.getEndpoint() + ", authorized until "
+                            + java.time.Instant.ofEpochMilli(r.getAuthorizedUntilMs()) + " (renewed by the gateway)"
+                    : r.getAccepted() ? "accepted " + r.getPrefix() + " at " + r.getEndpoint()
                     : "rejected " + r.getPrefix() + " at " + r.getEndpoint() + ": " + r.getReason()
                             + (r.getMessage().isEmpty() ? "" : ": " + r.getMessage()));
+        }
+
+        @Override
+        public void onPrefixRevoked(io.dmsc.wire.proto.attach.v1.PrefixRevoked r) {
+            out.println("revoked " + r.getPrefix() + " at " + r.getEndpoint() + ": " + r.getReason() + ": "
+                    + r.getMessage());
         }
 
         @Override

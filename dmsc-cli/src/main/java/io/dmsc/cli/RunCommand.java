@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc run}: one node as its own process. */
-@Command(name = "run", description = {"Run one node (SG or SR) in this process.",
-    "Either from a node file:        dmsc run node.yaml",
+@Command(name = "run", description = {"Run one node (SG, SR or SPA) in this process.",
+    "Either from a node or SPA file: dmsc run node.yaml",
     "or one node of a topology file: dmsc run --topology FILE --node ID"})
 final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "NODE_FILE", description = "node YAML file")
@@ -36,9 +36,16 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeConfig config;
         if (nodeFile != null && topology == null && nodeId == null) {
+            if ("spa".equals(ConfigLoader.roleOf(nodeFile))) {
+                return runSpa(ConfigLoader.loadSpa(nodeFile));
+            }
             config = ConfigLoader.loadNode(nodeFile);
         } else if (nodeFile == null && topology != null && nodeId != null) {
-            config = ConfigLoader.loadTopology(topology).node(nodeId);
+            io.dmsc.node.config.TopologyConfig t = ConfigLoader.loadTopology(topology);
+            if (t.spa(nodeId) != null) {
+                return runSpa(t.spa(nodeId));
+            }
+            config = t.node(nodeId);
         } else {
             throw new Dmsc.UserException("run: give either NODE_FILE, or --topology FILE with --node ID");
         }
@@ -66,6 +73,25 @@ final class RunCommand implements Callable<Integer> {
         UpCommand.await(stop, exitAfterMs);
         node.close();
         group.shutdownGracefully();
+        return 0;
+    }
+
+    private int runSpa(io.dmsc.node.config.SpaConfig config) throws InterruptedException {
+        io.dmsc.spa.SpaServer spa;
+        try {
+            spa = io.dmsc.spa.SpaServer.start(config);
+        } catch (io.dmsc.spa.PolicyException | IllegalArgumentException | IllegalStateException e) {
+            throw new Dmsc.UserException("run: " + config.id() + ": " + e.getMessage());
+        }
+        System.out.println(config.id() + " (spa) running: PrefixAuthority " + spa.address()
+                + (spa.adminAddress() == null ? "" : ", admin http://" + spa.adminAddress()));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            spa.close();
+            stop.countDown();
+        }));
+        UpCommand.await(stop, exitAfterMs);
+        spa.close();
         return 0;
     }
 }

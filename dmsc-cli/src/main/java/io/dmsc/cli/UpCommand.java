@@ -28,7 +28,8 @@ final class UpCommand implements Callable<Integer> {
         TopologyConfig topology = ConfigLoader.loadTopology(file);
         Mesh mesh = Mesh.start(topology, Mesh.Links.TCP, Gateway.factory());
         System.out.println("topology " + (topology.name() == null ? file : topology.name()) + ": "
-                + topology.nodes().size() + " nodes, " + topology.links().size() + " links");
+                + topology.nodes().size() + " nodes, " + topology.links().size() + " links"
+                + (topology.spas().isEmpty() ? "" : ", " + topology.spas().size() + " SPAs"));
         System.out.printf("%-10s %-5s %-22s %-22s %-22s%n", "NODE", "ROLE", "FABRIC", "ADMIN", "POD");
         for (NodeConfig c : topology.nodes()) {
             DmscNode n = mesh.node(c.id());
@@ -39,6 +40,11 @@ final class UpCommand implements Callable<Integer> {
                 g.upstreamAddresses().forEach((target, address) ->
                         System.out.printf("%-10s upstream %s -> %s%n", "", address, target));
             }
+        }
+        for (io.dmsc.node.config.SpaConfig s : topology.spas()) {
+            String admin = mesh.spaAdminAddress(s.id());
+            System.out.printf("%-10s %-5s %-22s %-22s %-22s%n", s.id(), "spa", mesh.spaAddress(s.id()),
+                    admin == null ? "-" : admin, "-");
         }
         NodeConfig first = topology.nodes().get(0);
         if (first.admin() != null) {
@@ -71,7 +77,14 @@ final class UpCommand implements Callable<Integer> {
                 }
                 boolean known = mesh.topology().nodes().stream().anyMatch(n -> words.length == 2
                         && n.id().equals(words[1]));
-                if (words[0].equals("stop") && known) {
+                boolean spa = words.length == 2 && mesh.topology().spa(words[1]) != null;
+                if (words[0].equals("stop") && spa) {
+                    mesh.killSpa(words[1]);
+                    System.out.println(words[1] + " stopped (SGs fail over to their other SPAs)");
+                } else if (words[0].equals("start") && spa) {
+                    mesh.startSpa(words[1]);
+                    System.out.println(words[1] + " started again");
+                } else if (words[0].equals("stop") && known) {
                     mesh.kill(words[1]);
                     System.out.println(words[1] + " stopped (its links closed; neighbours reroute)");
                 } else if (words[0].equals("start") && known) {

@@ -4,6 +4,9 @@ import io.dmsc.gateway.pod.AttachService;
 import io.dmsc.gateway.pod.PodEndpoint;
 import io.dmsc.gateway.pod.PodRegistry;
 import io.dmsc.gateway.pod.PrefixAdmission;
+import io.dmsc.gateway.pod.Renewals;
+import io.dmsc.gateway.spa.SpaAdmission;
+import io.dmsc.gateway.spa.SpaClient;
 import io.dmsc.node.DmscNode;
 import io.dmsc.node.NodeExtension;
 import io.dmsc.node.config.GatewayConfig;
@@ -50,7 +53,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final GatewayConfig config;
-    private final PrefixAdmission admission;
+    private PrefixAdmission admission;
+    private SpaClient spaClient;
     private final List<Server> upstreamServers = new ArrayList<>();
     private final Map<String, String> upstreamAddresses = new LinkedHashMap<>();
     private final Map<String, MethodDescriptor<byte[], byte[]>> methods = new HashMap<>();
@@ -61,12 +65,24 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private GatewayMetrics metrics;
     private RetryPolicies retryPolicies;
     private Set<ServicePrefix> staticPrefixes;
+    /** Static prefixes with their authorization (granted, or unsigned without SPA). Data-plane loop only. */
+    private final Map<ServicePrefix, StaticGrant> staticGrants = new LinkedHashMap<>();
+    /** The pods' prefixes last published by the registry. Data-plane loop only. */
+    private List<PrefixEntry> podEntries = List.of();
+    /** The SG's own token for its static prefixes (a secret: never logged). */
+    private String sgToken = "";
+    private volatile boolean closed;
+
+    /** A static prefix's current authorization. */
+    private record StaticGrant(PrefixEntry entry, long untilMs) {
+    }
     /** Ingress calls in flight. Data-plane loop only. */
     private int callsInFlight;
 
     /**
      * @param config    the gateway settings
-     * @param admission decides who may own which prefix (the SPA client plugs in here)
+     * @param admission decides who may own which prefix; null: the SPAs of {@code config.spa()},
+     *                  or every prefix granted without authorization when it has none
      */
     public Gateway(GatewayConfig config, PrefixAdmission admission) {
         this.config = config;
@@ -74,12 +90,13 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
 
     /**
-     * The extensions of a node: a gateway for every SG that has a pod-facing side.
+     * The extensions of a node: a gateway for every SG that has a pod-facing side, asking the
+     * SPAs of its settings (or granting everything unsigned when it has none).
      *
      * @return the factory
      */
     public static NodeExtension.Factory factory() {
-        return factory(PrefixAdmission.allowAll());
+        return (NodeConfig c) -> c.gateway() == null ? List.of() : List.of(new Gateway(c.gateway(), null));
     }
 
     /**
@@ -97,6 +114,16 @@ public final class Gateway implements NodeExtension, GatewayContext {
         this.metrics = new GatewayMetrics(owner.metrics().registry());
         this.retryPolicies = new RetryPolicies(config.retryPolicies(), config.retryBudget());
         this.staticPrefixes = new LinkedHashSet<>(owner.config().prefixes());
+        if (admission == null) {
+            if (config.spa() == null) {
+                admission = PrefixAdmission.allowAll();
+            } else {
+                spaClient = new SpaClient(owner.id(), config.spa());
+                admission = new SpaAdmission(owner.id(), spaClient);
+                sgToken = readToken(config.spa().tokenFile());
+                LOG.info("{}: prefixes authorized by SPA {}", owner.id(), config.spa().servers());
+            }
+        }
         EventLoop loop = owner.dataLoop();
         registry = new PodRegistry(loop, this::podPrefixesChanged, config.healthCheckIntervalMs(), 2);
         DiagnosticsService diagnostics = new DiagnosticsService(forwarder);
@@ -114,6 +141,83 @@ public final class Gateway implements NodeExtension, GatewayContext {
         }
         LOG.info("{}: gateway pod-facing port {}{}", owner.id(), podAddress(),
                 upstreamAddresses.isEmpty() ? "" : ", upstream ports " + upstreamAddresses);
+        loop.execute(() -> {
+            for (ServicePrefix p : staticPrefixes) {
+                authorizeStatic(p, 0);
+            }
+        });
+    }
+
+    private String readToken(java.nio.file.Path file) {
+        if (file == null) {
+            if (!staticPrefixes.isEmpty()) {
+                LOG.warn("{}: gateway.spa has no tokenFile: static prefixes {} cannot be authorized", node.id(),
+                        staticPrefixes);
+            }
+            return "";
+        }
+        try {
+            return java.nio.file.Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new LinkException(node.id() + ": cannot read the SG token file " + file + ": " + e.getMessage()
+                    + " (expected: a readable file with the token on one line)", e);
+        }
+    }
+
+    /** Asks for (or renews) the authorization of a static prefix, with the SG's own identity. On the loop. */
+    private void authorizeStatic(ServicePrefix prefix, int failures) {
+        if (closed) {
+            return;
+        }
+        admission.admit(new PrefixAdmission.Request("", sgToken, prefix, "", true)).whenComplete((d, t) ->
+                node.dataLoop().execute(() -> onStaticDecision(prefix, failures, d, t)));
+    }
+
+    private void onStaticDecision(ServicePrefix prefix, int failures, PrefixAdmission.Decision d, Throwable t) {
+        if (closed) {
+            return;
+        }
+        EventLoop loop = node.dataLoop();
+        if (t != null || d == null) {
+            StaticGrant held = staticGrants.get(prefix);
+            if (failures == 0 || held == null) {
+                LOG.warn("{}: static prefix {}: no prefix authority answered ({}); retrying", node.id(), prefix,
+                        t == null ? "no decision" : t.getMessage());
+            }
+            loop.schedule(() -> authorizeStatic(prefix, failures + 1), Renewals.retryDelayMs(failures + 1),
+                    TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (!d.granted()) {
+            LOG.error("{}: static prefix {} denied by the prefix authority: {}: {}; not advertised, asking again "
+                    + "in 30 s", node.id(), prefix, d.reason(), d.message());
+            if (staticGrants.remove(prefix) != null) {
+                publishPrefixes();
+            }
+            loop.schedule(() -> authorizeStatic(prefix, 0), 30, TimeUnit.SECONDS);
+            return;
+        }
+        StaticGrant grant = new StaticGrant(new PrefixEntry(prefix, 0, d.authorization()), d.authorizedUntilMs());
+        boolean first = !staticGrants.containsKey(prefix);
+        staticGrants.put(prefix, grant);
+        publishPrefixes();
+        if (d.authorizedUntilMs() == 0) {
+            return;
+        }
+        if (first) {
+            LOG.info("{}: static prefix {} authorized until {}", node.id(), prefix,
+                    java.time.Instant.ofEpochMilli(d.authorizedUntilMs()));
+        }
+        long now = System.currentTimeMillis();
+        loop.schedule(() -> authorizeStatic(prefix, 0), Renewals.renewDelayMs(now, d.authorizedUntilMs()),
+                TimeUnit.MILLISECONDS);
+        loop.schedule(() -> {
+            if (!closed && staticGrants.get(prefix) == grant) {
+                LOG.warn("{}: static prefix {}: authorization expired unrenewed; withdrawn", node.id(), prefix);
+                staticGrants.remove(prefix);
+                publishPrefixes();
+            }
+        }, Math.max(0, d.authorizedUntilMs() - now), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -155,14 +259,21 @@ public final class Gateway implements NodeExtension, GatewayContext {
         return new HostPort(hp.host(), s.getPort()).toString();
     }
 
-    private void podPrefixesChanged(List<ServicePrefix> podPrefixes) {
-        Set<ServicePrefix> all = new LinkedHashSet<>(staticPrefixes);
-        all.addAll(podPrefixes);
-        List<PrefixEntry> entries = new ArrayList<>();
-        for (ServicePrefix p : all) {
-            entries.add(PrefixEntry.of(p, 0));
+    private void podPrefixesChanged(List<PrefixEntry> entries) {
+        podEntries = entries;
+        publishPrefixes();
+    }
+
+    /** Advertises the authorized static prefixes and the pods' prefixes. On the loop. */
+    private void publishPrefixes() {
+        Map<ServicePrefix, PrefixEntry> all = new LinkedHashMap<>();
+        for (StaticGrant g : staticGrants.values()) {
+            all.put(g.entry().prefix(), g.entry());
         }
-        node.conductor().setLocalPrefixes(entries);
+        for (PrefixEntry e : podEntries) {
+            all.putIfAbsent(e.prefix(), e);
+        }
+        node.conductor().setLocalPrefixes(List.copyOf(all.values()));
     }
 
     /** @return the bound pod-facing address ({@code host:port}) */
@@ -213,6 +324,21 @@ public final class Gateway implements NodeExtension, GatewayContext {
             ports.put("upstreams", upstreamAddresses);
             ports.put("callsInFlight", callsInFlight);
             m.put("gateway", ports);
+            if (config.spa() != null) {
+                Map<String, Object> spa = new LinkedHashMap<>();
+                spa.put("servers", config.spa().servers().stream().map(Object::toString).toList());
+                List<Map<String, Object>> grants = new ArrayList<>();
+                for (ServicePrefix p : staticPrefixes) {
+                    StaticGrant g = staticGrants.get(p);
+                    Map<String, Object> one = new LinkedHashMap<>();
+                    one.put("prefix", p.toString());
+                    one.put("authorizedUntil", g == null ? null : g.untilMs() == 0 ? "no expiry"
+                            : java.time.Instant.ofEpochMilli(g.untilMs()).toString());
+                    grants.add(one);
+                }
+                spa.put("staticPrefixes", grants);
+                m.put("spa", spa);
+            }
             return m;
         }, node.dataLoop());
     }
@@ -225,11 +351,17 @@ public final class Gateway implements NodeExtension, GatewayContext {
         m.put("weight", e.weight());
         m.put("zone", e.zone());
         m.put("version", e.version());
+        m.put("authorizedUntil", e.authorizedUntilMs() == 0 ? null
+                : java.time.Instant.ofEpochMilli(e.authorizedUntilMs()).toString());
         return m;
     }
 
     @Override
     public void close() {
+        closed = true;
+        if (spaClient != null) {
+            spaClient.close();
+        }
         if (podServer != null) {
             podServer.shutdownNow();
         }

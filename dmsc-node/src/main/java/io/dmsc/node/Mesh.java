@@ -40,6 +40,8 @@ public final class Mesh implements AutoCloseable {
     private final Map<String, String> bound = new HashMap<>();
     private final java.util.Set<String> disconnected = new java.util.HashSet<>();
     private final NodeExtension.Factory extensions;
+    private final Map<String, SpaLauncher.Running> spas = new LinkedHashMap<>();
+    private final Map<String, String> spaAddresses = new HashMap<>();
 
     private Mesh(TopologyConfig topology, Links links, NodeExtension.Factory extensions) {
         this.topology = topology;
@@ -76,6 +78,9 @@ public final class Mesh implements AutoCloseable {
     public static Mesh start(TopologyConfig topology, Links links, NodeExtension.Factory extensions) {
         Mesh mesh = new Mesh(topology, links, extensions);
         try {
+            for (io.dmsc.node.config.SpaConfig s : topology.spas()) {
+                mesh.startSpa(s.id());
+            }
             for (NodeConfig n : topology.nodes()) {
                 mesh.startNode(n.id(), false);
             }
@@ -89,8 +94,72 @@ public final class Mesh implements AutoCloseable {
         return mesh;
     }
 
+    /**
+     * Starts an SPA of the topology (through the {@link SpaLauncher} on the class path) on its
+     * configured address, or on the address it had before if it was killed.
+     *
+     * @param id the SPA's id
+     */
+    public synchronized void startSpa(String id) {
+        io.dmsc.node.config.SpaConfig c = topology.spa(id);
+        if (c == null) {
+            throw new IllegalArgumentException("no SPA '" + id + "' in " + topology.file());
+        }
+        if (spas.containsKey(id)) {
+            return;
+        }
+        SpaLauncher launcher = java.util.ServiceLoader.load(SpaLauncher.class).findFirst().orElseThrow(() ->
+                new IllegalStateException(topology.file() + " has SPA " + id + " but no SPA implementation is on the "
+                        + "class path (expected: the dmsc-spa module)"));
+        SpaLauncher.Running r = launcher.start(c.withListen(spaAddresses.getOrDefault(id, c.listen())));
+        spas.put(id, r);
+        spaAddresses.put(id, r.address());
+    }
+
+    /**
+     * Stops an SPA abruptly (its address is kept for {@link #startSpa}).
+     *
+     * @param id the SPA's id
+     */
+    public synchronized void killSpa(String id) {
+        SpaLauncher.Running r = spas.remove(id);
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /**
+     * @param id an SPA id
+     * @return its bound gRPC address, or null if it never ran
+     */
+    public synchronized String spaAddress(String id) {
+        return spaAddresses.get(id);
+    }
+
+    /**
+     * @param id an SPA id
+     * @return its bound admin address, or null
+     */
+    public synchronized String spaAdminAddress(String id) {
+        SpaLauncher.Running r = spas.get(id);
+        return r == null ? null : r.adminAddress();
+    }
+
+    /** Rewrites SPA ids in a gateway's settings to the SPAs' bound addresses. */
+    private NodeConfig withSpaAddresses(NodeConfig c) {
+        if (c.gateway() == null || c.gateway().spa() == null) {
+            return c;
+        }
+        List<io.dmsc.node.config.SpaClientConfig.Server> servers = new ArrayList<>();
+        for (io.dmsc.node.config.SpaClientConfig.Server s : c.gateway().spa().servers()) {
+            String bound = s.id() == null ? null : spaAddresses.get(s.id());
+            servers.add(bound == null ? s : new io.dmsc.node.config.SpaClientConfig.Server(s.id(), bound));
+        }
+        return c.withGateway(c.gateway().withSpa(c.gateway().spa().withServers(servers)));
+    }
+
     private synchronized void startNode(String id, boolean withNeighbors) {
-        NodeConfig c = configs.get(id);
+        NodeConfig c = withSpaAddresses(configs.get(id));
         String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
         NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
         io.netty.channel.EventLoop loop = group.next();
@@ -208,6 +277,10 @@ public final class Mesh implements AutoCloseable {
             n.close();
         }
         nodes.clear();
+        for (SpaLauncher.Running r : spas.values()) {
+            r.close();
+        }
+        spas.clear();
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

@@ -43,4 +43,13 @@ public interface AttachListener {
      */
     default void onEndpointHealth(EndpointHealth health) {
     }
+
+    /**
+     * The gateway withdrew an accepted announcement: the prefix authority denied its renewal, or
+     * its authorization expired while none could be reached.
+     *
+     * @param revoked what and why
+     */
+    default void onPrefixRevoked(io.dmsc.wire.proto.attach.v1.PrefixRevoked revoked) {
+    }
 }

@@ -1,6 +1,7 @@
 package io.dmsc.sdk;
 
 import io.dmsc.wire.proto.attach.v1.AnnounceResult;
+import io.dmsc.wire.proto.attach.v1.PrefixRevoked;
 import io.dmsc.wire.proto.attach.v1.GatewayMessage;
 import io.dmsc.wire.proto.attach.v1.Hello;
 import io.dmsc.wire.proto.attach.v1.PodGatewayGrpc;
@@ -251,6 +252,12 @@ final class AttachSession {
                         message.getEndpointHealth().getDetail());
                 notifyListeners(l -> l.onEndpointHealth(message.getEndpointHealth()));
             }
+            case PREFIX_REVOKED -> {
+                PrefixRevoked r = message.getPrefixRevoked();
+                LOG.warn("gateway {} withdrew {} at {}: {}: {}", gatewayId, r.getPrefix(), r.getEndpoint(),
+                        r.getReason(), r.getMessage());
+                notifyListeners(l -> l.onPrefixRevoked(r));
+            }
             default -> LOG.warn("gateway {} sent an empty message; ignored", gateway);
         }
     }
@@ -274,6 +281,13 @@ final class AttachSession {
     }
 
     private void onAnnounceResult(AnnounceResult result) {
+        if (result.getRetrying()) {
+            // No prefix authority reachable yet: the gateway keeps asking and answers again.
+            LOG.warn("gateway {}: {} at {} waits for a prefix authority: {}", gatewayId, result.getPrefix(),
+                    result.getEndpoint(), result.getMessage());
+            notifyListeners(l -> l.onAnnounceResult(result));
+            return;
+        }
         Registration reg = inFlight.remove(result.getRequestId());
         notifyListeners(l -> l.onAnnounceResult(result));
         if (reg == null || registrations.get(reg.key) != reg) {

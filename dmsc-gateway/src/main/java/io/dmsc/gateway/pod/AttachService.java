@@ -127,7 +127,8 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
     public StreamObserver<PodMessage> attach(StreamObserver<GatewayMessage> responseObserver) {
         SocketAddress remote = REMOTE_ADDRESS.get();
         return new PodStream(registry, admission, gatewayId, maxAnnouncementsPerPod,
-                (ServerCallStreamObserver<GatewayMessage>) responseObserver, format(remote));
+                (ServerCallStreamObserver<GatewayMessage>) responseObserver, format(remote),
+                remote instanceof InetSocketAddress inet ? inet.getAddress() : null);
     }
 
     private static String format(SocketAddress address) {

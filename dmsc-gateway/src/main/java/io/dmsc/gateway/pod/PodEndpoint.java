@@ -14,9 +14,19 @@ import java.util.Objects;
  *                 (an announced 0 is stored as 1)
  * @param zone     placement label, empty if none
  * @param version  version label, empty if none
+ * @param authorization     the SPA's signed authorization of the prefix for this pod, empty in a
+ *                          mesh without SPA (never modified: shared, not copied)
+ * @param authorizedUntilMs end of the authorization's validity, ms since the epoch; 0 without SPA
  */
 public record PodEndpoint(ServicePrefix prefix, String endpoint, String podId, int weight, String zone,
-        String version) {
+        String version, byte[] authorization, long authorizedUntilMs) {
+    private static final byte[] NONE = new byte[0];
+
+    /** An endpoint without authorization (a mesh without SPA). */
+    public PodEndpoint(ServicePrefix prefix, String endpoint, String podId, int weight, String zone, String version) {
+        this(prefix, endpoint, podId, weight, zone, version, NONE, 0);
+    }
+
     /** Validates the fields. */
     public PodEndpoint {
         Objects.requireNonNull(prefix, "prefix");
@@ -27,5 +37,15 @@ public record PodEndpoint(ServicePrefix prefix, String endpoint, String podId, i
         if (weight < 1) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
         }
+        Objects.requireNonNull(authorization, "authorization");
+    }
+
+    /**
+     * @param value    the signed authorization
+     * @param untilMs  its end of validity, ms since the epoch
+     * @return a copy carrying it
+     */
+    public PodEndpoint withAuthorization(byte[] value, long untilMs) {
+        return new PodEndpoint(prefix, endpoint, podId, weight, zone, version, value, untilMs);
     }
 }

@@ -1,6 +1,7 @@
 package io.dmsc.gateway.pod;
 
 import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.link.PrefixEntry;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.netty.channel.EventLoop;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The pods attached to this SG and their accepted announcements, with the endpoints' health.
  * Publishes the {@link LocalEndpoints} snapshot the data plane selects egress endpoints from, and
  * the sorted, deduplicated list of prefixes that have at least one healthy endpoint (a prefix
- * announced by several pods, anycast, appears once) to the prefix listener, which advertises
+ * announced by several pods, anycast, appears once, with the SPA authorization valid longest) to
+ * the prefix listener, which advertises
  * them into the routing protocol.
  *
  * <p>Threading: owned by ONE Netty event loop, the SG's data-plane loop, given to the
@@ -36,14 +38,14 @@ public final class PodRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PodRegistry.class);
 
     private final EventLoop loop;
-    private final Consumer<List<ServicePrefix>> prefixListener;
+    private final Consumer<List<PrefixEntry>> prefixListener;
     private final EndpointChannels channels;
     private final EndpointHealthChecker health;
 
     /** Attached pods by pod id, in attach order. Accessed on {@code loop} only. */
     private final Map<String, PodStream> pods = new LinkedHashMap<>();
     /** Last list given to the prefix listener. Accessed on {@code loop} only. */
-    private List<ServicePrefix> publishedPrefixes = List.of();
+    private List<PrefixEntry> publishedPrefixes = List.of();
     /** Accessed on {@code loop} only. */
     private boolean closed;
     /** Written on {@code loop}; read from any thread. */
@@ -56,7 +58,7 @@ public final class PodRegistry implements AutoCloseable {
      *                       {@link #close()}
      * @param prefixListener told, on {@code loop}, every change of the prefixes to advertise
      */
-    public PodRegistry(EventLoop loop, Consumer<List<ServicePrefix>> prefixListener) {
+    public PodRegistry(EventLoop loop, Consumer<List<PrefixEntry>> prefixListener) {
         this(loop, prefixListener, DEFAULT_HEALTH_CHECK_INTERVAL_MS, DEFAULT_FAILURE_THRESHOLD);
     }
 
@@ -70,7 +72,7 @@ public final class PodRegistry implements AutoCloseable {
      * @param healthCheckIntervalMs time between two health checks of an endpoint, > 0
      * @param failureThreshold      consecutive failed checks that make an endpoint unhealthy, > 0
      */
-    public PodRegistry(EventLoop loop, Consumer<List<ServicePrefix>> prefixListener, long healthCheckIntervalMs,
+    public PodRegistry(EventLoop loop, Consumer<List<PrefixEntry>> prefixListener, long healthCheckIntervalMs,
             int failureThreshold) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.prefixListener = Objects.requireNonNull(prefixListener, "prefixListener");
@@ -146,6 +148,15 @@ public final class PodRegistry implements AutoCloseable {
         } else {
             loop.execute(task);
         }
+    }
+
+    /** Runs a task on the owning loop after a delay, unless the registry closed meanwhile. */
+    void schedule(Runnable task, long delayMs) {
+        loop.schedule(() -> {
+            if (!closed) {
+                task.run();
+            }
+        }, Math.max(0, delayMs), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** @return the stream of an attached pod, or null. On the loop only. */
@@ -262,7 +273,15 @@ public final class PodRegistry implements AutoCloseable {
         }
         LocalEndpoints snapshot = new LocalEndpoints(healthy);
         endpoints = snapshot;
-        List<ServicePrefix> prefixes = snapshot.prefixes();
+        // One entry per prefix (anycast pods share it), carrying the authorization valid longest.
+        Map<ServicePrefix, PodEndpoint> longest = new java.util.HashMap<>();
+        for (PodEndpoint e : healthy) {
+            longest.merge(e.prefix(), e, (x, y) -> y.authorizedUntilMs() > x.authorizedUntilMs() ? y : x);
+        }
+        List<PrefixEntry> prefixes = new ArrayList<>();
+        for (ServicePrefix p : snapshot.prefixes()) {
+            prefixes.add(new PrefixEntry(p, 0, longest.get(p).authorization()));
+        }
         if (!prefixes.equals(publishedPrefixes)) {
             publishedPrefixes = prefixes;
             try {

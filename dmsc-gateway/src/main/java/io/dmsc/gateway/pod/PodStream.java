@@ -9,6 +9,7 @@ import io.dmsc.wire.proto.attach.v1.EndpointHealth;
 import io.dmsc.wire.proto.attach.v1.GatewayMessage;
 import io.dmsc.wire.proto.attach.v1.Hello;
 import io.dmsc.wire.proto.attach.v1.PodMessage;
+import io.dmsc.wire.proto.attach.v1.PrefixRevoked;
 import io.dmsc.wire.proto.attach.v1.RejectReason;
 import io.dmsc.wire.proto.attach.v1.Welcome;
 import io.dmsc.wire.proto.attach.v1.Withdraw;
@@ -63,6 +64,8 @@ final class PodStream implements StreamObserver<PodMessage> {
     private static final class Pending {
         final Announce announce;
         final PodEndpoint endpoint;
+        /** Times no SPA could be reached for it. */
+        int unreachable;
 
         Pending(Announce announce, PodEndpoint endpoint) {
             this.announce = announce;
@@ -76,6 +79,8 @@ final class PodStream implements StreamObserver<PodMessage> {
     private final int maxAnnouncements;
     private final ServerCallStreamObserver<GatewayMessage> out;
     private final String remoteAddress;
+    /** The peer's IP address, or null if unknown. */
+    private final java.net.InetAddress peer;
 
     // All below: accessed on the registry's loop only.
     private StreamState state = StreamState.AWAITING_HELLO;
@@ -88,7 +93,8 @@ final class PodStream implements StreamObserver<PodMessage> {
     private boolean awaitingReady;
 
     PodStream(PodRegistry registry, PrefixAdmission admission, String gatewayId, int maxAnnouncements,
-            ServerCallStreamObserver<GatewayMessage> out, String remoteAddress) {
+            ServerCallStreamObserver<GatewayMessage> out, String remoteAddress, java.net.InetAddress peer) {
+        this.peer = peer;
         this.registry = registry;
         this.admission = admission;
         this.gatewayId = gatewayId;
@@ -247,49 +253,177 @@ final class PodStream implements StreamObserver<PodMessage> {
         int weight = a.getWeight() == 0 ? 1 : a.getWeight() < 0 ? Integer.MAX_VALUE : a.getWeight();
         Pending p = new Pending(a, new PodEndpoint(prefix, endpoint, podId, weight, a.getZone(), a.getVersion()));
         pending.add(p);
+        ask(p);
+    }
+
+    private PrefixAdmission.Request request(PodEndpoint e) {
+        return new PrefixAdmission.Request(podId, credential, e.prefix(), e.endpoint(), isOwnAddress(e.endpoint(), peer));
+    }
+
+    private CompletableFuture<PrefixAdmission.Decision> admit(PodEndpoint e) {
         CompletableFuture<PrefixAdmission.Decision> decision;
         try {
-            decision = admission.admit(podId, credential, prefix);
-        } catch (RuntimeException e) {
-            decision = CompletableFuture.failedFuture(e);
+            decision = admission.admit(request(e));
+        } catch (RuntimeException ex) {
+            decision = CompletableFuture.failedFuture(ex);
         }
-        if (decision == null) {
-            decision = CompletableFuture.failedFuture(new IllegalStateException("admission returned no future"));
-        }
-        decision.whenComplete((d, t) -> registry.execute(() -> onDecision(p, d, t)));
+        return decision == null
+                ? CompletableFuture.failedFuture(new IllegalStateException("admission returned no future")) : decision;
+    }
+
+    private void ask(Pending p) {
+        admit(p.endpoint).whenComplete((d, t) -> registry.execute(() -> onDecision(p, d, t)));
     }
 
     private void onDecision(Pending p, PrefixAdmission.Decision decision, Throwable failure) {
-        if (!pending.remove(p) || state != StreamState.ATTACHED) {
+        if (!pending.contains(p) || state != StreamState.ATTACHED) {
             return; // the stream ended, or the pod withdrew the prefix meanwhile
         }
         Announce a = p.announce;
         if (failure != null || decision == null) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
-            reject(a, RejectReason.SPA_UNREACHABLE, "authorization of '" + p.endpoint.prefix() + "' failed: "
-                    + (cause == null ? "no decision" : cause.toString())
-                    + " (expected: retry when a Service Prefix Authentication entity is reachable)");
+            // No SPA answered: keep the announcement and ask again, telling the pod once.
+            p.unreachable++;
+            if (p.unreachable == 1) {
+                log.info("pod {} announced {} at {}: no prefix authority reachable ({}); retrying", podId,
+                        p.endpoint.prefix(), p.endpoint.endpoint(), describe(failure));
+                send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
+                        .setRequestId(a.getRequestId())
+                        .setPrefix(a.getPrefix())
+                        .setEndpoint(a.getEndpoint())
+                        .setAccepted(false)
+                        .setReason(RejectReason.SPA_UNREACHABLE)
+                        .setRetrying(true)
+                        .setMessage("prefix authority unreachable: " + describe(failure) + " (the gateway keeps "
+                                + "retrying and sends another result for request " + a.getRequestId()
+                                + " once a Service Prefix Authentication entity answers)")).build());
+            }
+            registry.schedule(() -> {
+                if (pending.contains(p) && state == StreamState.ATTACHED) {
+                    ask(p);
+                }
+            }, Renewals.retryDelayMs(p.unreachable));
             return;
         }
+        pending.remove(p);
         if (!decision.granted()) {
             reject(a, decision.reason(), decision.message());
             return;
         }
+        PodEndpoint granted = p.endpoint.withAuthorization(decision.authorization(), decision.authorizedUntilMs());
         try {
-            registry.put(this, p.endpoint);
+            registry.put(this, granted);
         } catch (IllegalArgumentException e) {
             reject(a, RejectReason.INVALID_ENDPOINT, "endpoint '" + p.endpoint.endpoint()
                     + "': gRPC cannot build a channel to it: " + e.getMessage() + " (expected: HOST:PORT)");
             return;
         }
-        log.info("pod {} announced {} at {} (weight {}): accepted", podId, p.endpoint.prefix(),
-                p.endpoint.endpoint(), p.endpoint.weight());
+        log.info("pod {} announced {} at {} (weight {}): accepted{}", podId, p.endpoint.prefix(),
+                p.endpoint.endpoint(), p.endpoint.weight(), decision.authorizedUntilMs() == 0 ? ""
+                        : ", authorized until " + Instant.ofEpochMilli(decision.authorizedUntilMs()));
         send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
                 .setRequestId(a.getRequestId())
                 .setPrefix(a.getPrefix())
                 .setEndpoint(a.getEndpoint())
-                .setAccepted(true)).build());
+                .setAccepted(true)
+                .setAuthorizedUntilMs(decision.authorizedUntilMs())).build());
+        scheduleRenewal(granted);
+    }
+
+    /** Renews a grant at half-life, and withdraws it when it expires unrenewed. On the loop. */
+    private void scheduleRenewal(PodEndpoint granted) {
+        if (granted.authorizedUntilMs() == 0) {
+            return; // a mesh without SPA: nothing expires
+        }
+        long now = System.currentTimeMillis();
+        registry.schedule(() -> renew(granted, 0), Renewals.renewDelayMs(now, granted.authorizedUntilMs()));
+        registry.schedule(() -> {
+            if (current(granted)) {
+                revoke(granted, RejectReason.SPA_UNREACHABLE, "the authorization of " + granted.prefix()
+                        + " expired at " + Instant.ofEpochMilli(granted.authorizedUntilMs())
+                        + " and no prefix authority could renew it (expected: announce again once an SPA is reachable)");
+            }
+        }, Math.max(0, granted.authorizedUntilMs() - now));
+    }
+
+    /** @return true if the grant is still the one the pod's announcement holds */
+    private boolean current(PodEndpoint granted) {
+        return state == StreamState.ATTACHED
+                && announcements.get(new Key(granted.prefix(), granted.endpoint())) == granted;
+    }
+
+    private void renew(PodEndpoint granted, int failures) {
+        if (!current(granted)) {
+            return; // withdrawn, re-announced or revoked meanwhile
+        }
+        admit(granted).whenComplete((d, t) -> registry.execute(() -> {
+            if (!current(granted)) {
+                return;
+            }
+            if (t != null || d == null) {
+                long left = granted.authorizedUntilMs() - System.currentTimeMillis();
+                log.warn("pod {}: renewal of {} at {} failed ({}); {} ms of validity left, retrying", podId,
+                        granted.prefix(), granted.endpoint(), describe(t), Math.max(0, left));
+                if (left > 0) {
+                    registry.schedule(() -> renew(granted, failures + 1),
+                            Math.min(left, Renewals.retryDelayMs(failures + 1)));
+                }
+                return;
+            }
+            if (!d.granted()) {
+                revoke(granted, d.reason(), d.message());
+                return;
+            }
+            PodEndpoint renewed = granted.withAuthorization(d.authorization(), d.authorizedUntilMs());
+            registry.put(this, renewed);
+            log.debug("pod {}: {} at {} renewed until {}", podId, granted.prefix(), granted.endpoint(),
+                    Instant.ofEpochMilli(d.authorizedUntilMs()));
+            scheduleRenewal(renewed);
+        }));
+    }
+
+    /** Withdraws a granted announcement mesh-wide and tells the pod why. On the loop. */
+    private void revoke(PodEndpoint granted, RejectReason reason, String message) {
+        registry.remove(this, granted.prefix(), granted.endpoint());
+        log.warn("pod {}: {} at {} withdrawn: {}: {}", podId, granted.prefix(), granted.endpoint(), reason, message);
+        send(GatewayMessage.newBuilder().setPrefixRevoked(PrefixRevoked.newBuilder()
+                .setPrefix(granted.prefix().toString())
+                .setEndpoint(granted.endpoint())
+                .setReason(reason)
+                .setMessage(message)).build());
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause == null ? "no decision" : cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    /**
+     * Is the endpoint's host the pod's own address? Only IP literals and {@code localhost} count
+     * (the gateway never resolves a name on a pod's word): equal to the stream's peer address, or
+     * loopback when the peer is loopback (the pod shares the SG's host).
+     */
+    static boolean isOwnAddress(String endpoint, java.net.InetAddress peer) {
+        if (peer == null) {
+            return false;
+        }
+        String host = HostPort.parse(endpoint).host();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        java.net.InetAddress address;
+        if (host.equalsIgnoreCase("localhost")) {
+            address = java.net.InetAddress.getLoopbackAddress();
+        } else if (host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || host.contains(":")) {
+            try {
+                address = java.net.InetAddress.getByName(host); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        return address.equals(peer) || (address.isLoopbackAddress() && peer.isLoopbackAddress());
     }
 
     private void reject(Announce a, RejectReason reason, String message) {

@@ -7,52 +7,81 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Asynchronous authorization of an announced prefix: may this pod, proving itself with this
- * credential, serve this prefix? Asked for every announcement that passed the name, namespace,
- * endpoint and limit checks. The Service Prefix Authentication (SPA) client plugs in here and
- * answers {@link RejectReason#SPA_DENIED} or {@link RejectReason#SPA_UNREACHABLE}.
+ * credential, serve this prefix at this endpoint? Asked for every announcement that passed the
+ * name, namespace, endpoint and limit checks, and again to renew a grant at half-life. The
+ * Service Prefix Authentication (SPA) client plugs in here.
  *
  * <p>Implementations must be thread-safe and must not block: {@link #admit} is called on the
  * SG's data-plane event loop. The returned future may complete on any thread. A future that
- * completes exceptionally counts as {@link RejectReason#SPA_UNREACHABLE}. Implementations must
- * never log the credential.
+ * completes exceptionally means no SPA could be reached ({@link RejectReason#SPA_UNREACHABLE}):
+ * the SG keeps retrying. Implementations must never log the credential.
  */
 @FunctionalInterface
 public interface PrefixAdmission {
 
     /**
-     * Decides whether a pod may serve a prefix.
+     * What is asked.
      *
-     * @param podId      the pod id from the pod's Hello
-     * @param credential the credential from the pod's Hello (a secret: never log it)
-     * @param prefix     the announced prefix, already valid and outside the reserved namespace
-     * @return the decision, completed on any thread
+     * @param podId         the pod id from the pod's Hello; empty for the SG's own static prefixes
+     * @param credential    the credential from the pod's Hello (a secret: never log it)
+     * @param prefix        the prefix, already valid and outside the reserved namespace
+     * @param endpoint      {@code host:port} the pod serves it at; empty for static prefixes
+     * @param endpointIsOwn true if the endpoint's host is the pod's own address (the attach
+     *                      stream's peer address, or loopback for a pod on the SG's host)
      */
-    CompletableFuture<Decision> admit(String podId, String credential, ServicePrefix prefix);
+    record Request(String podId, String credential, ServicePrefix prefix, String endpoint, boolean endpointIsOwn) {
+        /** Validates the fields. */
+        public Request {
+            Objects.requireNonNull(podId, "podId");
+            Objects.requireNonNull(credential, "credential");
+            Objects.requireNonNull(prefix, "prefix");
+            Objects.requireNonNull(endpoint, "endpoint");
+        }
+
+        @Override
+        public String toString() {
+            return "Request{" + (podId.isEmpty() ? "(the SG)" : podId) + " " + prefix + " at " + endpoint + '}';
+        }
+    }
 
     /**
-     * An admission that grants every prefix: for a mesh without SPA, and for tests.
+     * Decides whether a pod may serve a prefix.
+     *
+     * @param request what is asked
+     * @return the decision, completed on any thread; exceptionally if no SPA answered
+     */
+    CompletableFuture<Decision> admit(Request request);
+
+    /**
+     * An admission that grants every prefix without authorization: for a mesh without SPA, and
+     * for tests.
      *
      * @return the admission
      */
     static PrefixAdmission allowAll() {
         CompletableFuture<Decision> granted = CompletableFuture.completedFuture(Decision.grant());
-        return (podId, credential, prefix) -> granted;
+        return request -> granted;
     }
 
     /**
      * The answer of a {@link PrefixAdmission}.
      *
-     * @param granted true if the pod may serve the prefix
-     * @param reason  why not ({@link RejectReason#REJECT_REASON_UNSPECIFIED} when granted)
-     * @param message what was wrong and what is expected, for the pod (empty when granted)
+     * @param granted           true if the pod may serve the prefix
+     * @param reason            why not ({@link RejectReason#REJECT_REASON_UNSPECIFIED} when granted)
+     * @param message           what was wrong and what is expected, for the pod (empty when granted)
+     * @param authorization     the signed authorization to advertise (granted by an SPA), else empty
+     * @param authorizedUntilMs its end of validity, ms since the epoch; 0 when it has none
      */
-    record Decision(boolean granted, RejectReason reason, String message) {
-        private static final Decision GRANTED = new Decision(true, RejectReason.REJECT_REASON_UNSPECIFIED, "");
+    record Decision(boolean granted, RejectReason reason, String message, byte[] authorization,
+                    long authorizedUntilMs) {
+        private static final byte[] NONE = new byte[0];
+        private static final Decision GRANTED = new Decision(true, RejectReason.REJECT_REASON_UNSPECIFIED, "", NONE, 0);
 
         /** Validates the fields. */
         public Decision {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(authorization, "authorization");
             if (granted && reason != RejectReason.REJECT_REASON_UNSPECIFIED) {
                 throw new IllegalArgumentException("reason: " + reason + " (expected: REJECT_REASON_UNSPECIFIED when granted)");
             }
@@ -61,9 +90,18 @@ public interface PrefixAdmission {
             }
         }
 
-        /** @return a decision that grants the prefix */
+        /** @return a decision that grants the prefix without authorization (no SPA) */
         public static Decision grant() {
             return GRANTED;
+        }
+
+        /**
+         * @param authorization     the SPA's signed authorization
+         * @param authorizedUntilMs its end of validity, ms since the epoch
+         * @return a decision that grants the prefix
+         */
+        public static Decision grant(byte[] authorization, long authorizedUntilMs) {
+            return new Decision(true, RejectReason.REJECT_REASON_UNSPECIFIED, "", authorization, authorizedUntilMs);
         }
 
         /**
@@ -72,7 +110,7 @@ public interface PrefixAdmission {
          * @return a decision that denies the prefix
          */
         public static Decision deny(RejectReason reason, String message) {
-            return new Decision(false, reason, message);
+            return new Decision(false, reason, message, NONE, 0);
         }
     }
 }

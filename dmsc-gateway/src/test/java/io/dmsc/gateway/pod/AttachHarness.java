@@ -42,7 +42,7 @@ final class AttachHarness implements AutoCloseable {
     final EventLoopGroup group = EventLoops.newGroup(1, "test");
     final EventLoop loop = group.next();
     /** Every list the registry published, in order. */
-    final List<List<ServicePrefix>> published = new CopyOnWriteArrayList<>();
+    final List<List<io.dmsc.wire.link.PrefixEntry>> published = new CopyOnWriteArrayList<>();
     final PodRegistry registry;
     final Server server;
     final ManagedChannel channel;
@@ -112,7 +112,7 @@ final class AttachHarness implements AutoCloseable {
         if (published.isEmpty()) {
             return List.of();
         }
-        return published.get(published.size() - 1).stream().map(ServicePrefix::toString).toList();
+        return published.get(published.size() - 1).stream().map(e -> e.prefix().toString()).toList();
     }
 
     /** {@link LocalEndpoints#select} run on the registry's loop, where the data plane runs it. */

@@ -334,9 +334,11 @@ class AttachServiceTest {
     void shouldAskAdmissionWithCredentialAndReportDenialAndUnreachable() throws Exception {
         sg.close();
         Map<String, String> credentials = new ConcurrentHashMap<>();
-        PrefixAdmission admission = (podId, credential, prefix) -> {
-            credentials.put(podId, credential);
-            return switch (prefix.toString()) {
+        Map<String, Boolean> ownEndpoint = new ConcurrentHashMap<>();
+        PrefixAdmission admission = request -> {
+            credentials.put(request.podId(), request.credential());
+            ownEndpoint.put(request.prefix().toString(), request.endpointIsOwn());
+            return switch (request.prefix().toString()) {
                 case "/denied" -> CompletableFuture.completedFuture(
                         PrefixAdmission.Decision.deny(RejectReason.SPA_DENIED, "pod-1 may not own /denied"));
                 case "/down" -> CompletableFuture.failedFuture(new IllegalStateException("no SPA answered"));
@@ -358,7 +360,10 @@ class AttachServiceTest {
         assertThat(denied.getMessage()).isEqualTo("pod-1 may not own /denied");
         assertThat(down.getReason()).isEqualTo(RejectReason.SPA_UNREACHABLE);
         assertThat(down.getMessage()).contains("no SPA answered");
+        assertThat(down.getRetrying()).as("the gateway keeps asking while no SPA answers").isTrue();
         assertThat(ok.getAccepted()).isTrue();
+        assertThat(ownEndpoint).as("a loopback endpoint of a pod attached over loopback is its own")
+                .containsEntry("/ok", true);
         assertThat(credentials).containsEntry("pod-1", "token-of-pod-1");
         assertThat(sg.lastPublished()).containsExactly("/ok");
     }

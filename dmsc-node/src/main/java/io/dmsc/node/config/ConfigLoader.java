@@ -119,7 +119,7 @@ public final class ConfigLoader {
             int metric = (int) n.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
             neighbors.add(new NeighborConfig(nid, address, metric));
         }
-        return build(root, List.of(root.child("timers")), neighbors)
+        return build(root, List.of(root.child("timers")), neighbors, Map.of())
                 .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN));
     }
 
@@ -146,7 +146,11 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links", "authorization");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa");
+        ConfigNode spaDefaults = root.child("spa");
+        if (spaDefaults.isPresent()) {
+            spaDefaults.allowOnly(SPA_SETTING_KEYS);
+        }
         AuthorizationConfig meshAuthorization = authorization(root.child("authorization"), AuthorizationConfig.OPEN);
         String name = root.string("name", false);
         ConfigNode defaults = root.child("timers");
@@ -157,11 +161,27 @@ public final class ConfigLoader {
         Map<String, ConfigNode> byId = new LinkedHashMap<>();
         Map<String, String> listenById = new HashMap<>();
         Map<String, String> usedAddresses = new HashMap<>();
+        List<SpaConfig> spas = new ArrayList<>();
+        Map<String, String> spaAddresses = new LinkedHashMap<>();
         for (ConfigNode n : nodeNodes) {
+            if ("spa".equals(n.has("role") ? n.string("role", true) : null)) {
+                SpaConfig spa = spa(n, spaDefaults);
+                if (byId.containsKey(spa.id()) || spaAddresses.containsKey(spa.id())) {
+                    throw n.error("id", "'" + spa.id() + "' is used by two nodes (expected: unique node ids)");
+                }
+                for (String[] a : new String[][] {{"listen", spa.listen()}, {"admin", spa.admin()}}) {
+                    if (a[1] != null && HostPort.parse(a[1]).port() != 0) {
+                        checkUnused(n, a[0], a[1], usedAddresses.put(a[1], spa.id() + "." + a[0]));
+                    }
+                }
+                spas.add(spa);
+                spaAddresses.put(spa.id(), spa.listen());
+                continue;
+            }
             n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
                     "authorization");
             String id = nodeId(n, "id");
-            if (byId.put(id, n) != null) {
+            if (byId.put(id, n) != null || spaAddresses.containsKey(id)) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
             }
             String listen = address(n, "listen");
@@ -192,6 +212,10 @@ public final class ConfigLoader {
             String a = nodeId(l, "a");
             String b = nodeId(l, "b");
             for (String[] end : new String[][] {{"a", a}, {"b", b}}) {
+                if (spaAddresses.containsKey(end[1])) {
+                    throw l.error(end[0], "'" + end[1] + "' is an SPA (expected: a link between SGs and SRs; "
+                            + "SGs reach their SPAs over gRPC, listed in gateway.spa.servers)");
+                }
                 if (!byId.containsKey(end[1])) {
                     throw l.error(end[0], "'" + end[1] + "' is not a node of this file (expected one of: "
                             + String.join(", ", byId.keySet()) + ")");
@@ -212,17 +236,18 @@ public final class ConfigLoader {
         List<NodeConfig> nodes = new ArrayList<>();
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
-            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()))
-                    .withAuthorization(authorization(n.child("authorization"), meshAuthorization)));
+            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
+                    spaAddresses).withAuthorization(authorization(n.child("authorization"), meshAuthorization)));
         }
-        return new TopologyConfig(root.file(), name, nodes, links);
+        return new TopologyConfig(root.file(), name, nodes, links, spas);
     }
 
     /**
      * @param timerLayers timer mappings, later ones overriding earlier ones; the last one is
      *                    named in cross-field errors
      */
-    private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors) {
+    private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors,
+                                    Map<String, String> spaAddresses) {
         ConfigNode timers = timerLayers.get(timerLayers.size() - 1);
         String id = nodeId(n, "id");
         NodeRole role;
@@ -230,11 +255,11 @@ public final class ConfigLoader {
         try {
             role = NodeRole.fromCode(roleText);
         } catch (IllegalArgumentException e) {
-            throw n.error("role", "'" + roleText + "' (expected: sg or sr)");
+            throw n.error("role", "'" + roleText + "' (expected: sg or sr; spa for an SPA)");
         }
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
-        GatewayConfig gateway = gateway(n, role);
+        GatewayConfig gateway = gateway(n, role, spaAddresses);
         List<ServicePrefix> prefixes = new ArrayList<>();
         for (ConfigNode p : n.list("prefixes", false)) {
             String text = p.text();
@@ -310,6 +335,111 @@ public final class ConfigLoader {
         }
     }
 
+    /** Keys of SPA settings: in a {@code role: spa} entry, an SPA file, or a topology's {@code spa} defaults. */
+    private static final String[] SPA_SETTING_KEYS = {"policy", "signingKey", "lifetimeS", "reloadIntervalMs"};
+
+    /**
+     * {@code gateway.spa: {servers: [SPA id or HOST:PORT, ...], tokenFile, timeoutMs}}: the token
+     * file relative to the config file's folder.
+     */
+    private static SpaClientConfig spaClient(ConfigNode s, Map<String, String> spaAddresses) {
+        if (!s.isPresent()) {
+            return null;
+        }
+        s.allowOnly("servers", "tokenFile", "timeoutMs");
+        List<SpaClientConfig.Server> servers = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (ConfigNode e : s.list("servers", true)) {
+            String text = e.text();
+            if (!seen.add(text)) {
+                throw e.error(null, "'" + text + "' is listed twice (expected: each SPA once)");
+            }
+            if (spaAddresses.containsKey(text)) {
+                servers.add(new SpaClientConfig.Server(text, spaAddresses.get(text)));
+                continue;
+            }
+            try {
+                servers.add(new SpaClientConfig.Server(null, HostPort.parse(text).toString()));
+            } catch (IllegalArgumentException ex) {
+                throw e.error(null, "'" + text + "' (expected: " + (spaAddresses.isEmpty() ? ""
+                        : "the id of an SPA of this file (" + String.join(", ", spaAddresses.keySet()) + ") or ")
+                        + "HOST:PORT of an SPA)");
+            }
+        }
+        if (servers.isEmpty()) {
+            throw s.error("servers", "empty list (expected: at least one SPA)");
+        }
+        Path tokenFile = null;
+        if (s.has("tokenFile")) {
+            tokenFile = Path.of(s.file()).toAbsolutePath().getParent().resolve(s.string("tokenFile", true)).normalize();
+            if (!Files.isReadable(tokenFile)) {
+                throw s.error("tokenFile", "'" + tokenFile + "' cannot be read (expected: a file holding this SG's "
+                        + "token on one line)");
+            }
+        }
+        return new SpaClientConfig(servers, tokenFile, s.integer("timeoutMs", SpaClientConfig.DEFAULT_TIMEOUT_MS,
+                10, 60_000));
+    }
+
+    /** A {@code role: spa} entry of a topology, or an SPA file: settings over the topology's defaults. */
+    private static SpaConfig spa(ConfigNode n, ConfigNode defaults) {
+        n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs");
+        String id = nodeId(n, "id");
+        String listen = address(n, "listen");
+        String admin = n.has("admin") ? address(n, "admin") : null;
+        ConfigNode policyFrom = n.has("policy") || !defaults.isPresent() ? n : defaults;
+        ConfigNode keyFrom = n.has("signingKey") || !defaults.isPresent() ? n : defaults;
+        Path policy = existingFile(policyFrom, "policy", "the SPA policy YAML (identities, tokenHash, prefixes)");
+        Path key = existingFile(keyFrom, "signingKey", "the signing key written by 'dmsc spa keygen'");
+        try {
+            io.dmsc.wire.auth.SpaKeys.readKeyPair(key);
+        } catch (IllegalArgumentException e) {
+            throw keyFrom.error("signingKey", e.getMessage());
+        }
+        long lifetime = n.integer("lifetimeS", defaults.isPresent() ? defaults.integer("lifetimeS",
+                SpaConfig.DEFAULT_LIFETIME_S, 2, 604_800) : SpaConfig.DEFAULT_LIFETIME_S, 2, 604_800);
+        long reload = n.integer("reloadIntervalMs", defaults.isPresent() ? defaults.integer("reloadIntervalMs",
+                SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10, 3_600_000) : SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10,
+                3_600_000);
+        return new SpaConfig(id, listen, admin, policy, key, (int) lifetime, reload);
+    }
+
+    private static Path existingFile(ConfigNode n, String key, String what) {
+        if (!n.has(key)) {
+            throw n.error(key, "missing (expected: " + key + ": FILE, " + what + ")");
+        }
+        Path p = Path.of(n.file()).toAbsolutePath().getParent().resolve(n.string(key, true)).normalize();
+        if (!Files.isReadable(p)) {
+            throw n.error(key, "'" + p + "' cannot be read (expected: " + what + ")");
+        }
+        return p;
+    }
+
+    /**
+     * Reads an SPA file: {@code id, role: spa, listen, admin, policy, signingKey, lifetimeS,
+     * reloadIntervalMs}.
+     *
+     * @param file the file
+     * @return validated settings
+     * @throws ConfigException naming the file, key and expectation
+     */
+    public static SpaConfig loadSpa(Path file) {
+        ConfigNode root = read(file);
+        if (!"spa".equals(root.string("role", true))) {
+            throw root.error("role", "'" + root.string("role", true) + "' (expected: spa in an SPA file)");
+        }
+        return spa(root, root.child("spa"));
+    }
+
+    /**
+     * @param file a node or SPA file
+     * @return its {@code role} text ({@code sg}, {@code sr}, {@code spa}, or whatever the file says)
+     * @throws ConfigException if the file cannot be read or has no role
+     */
+    public static String roleOf(Path file) {
+        return read(file).string("role", true);
+    }
+
     private static void checkUnused(ConfigNode n, String key, String address, String other) {
         if (other != null) {
             throw n.error(key, "'" + address + "' is already used by " + other
@@ -317,7 +447,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static GatewayConfig gateway(ConfigNode n, NodeRole role) {
+    private static GatewayConfig gateway(ConfigNode n, NodeRole role, Map<String, String> spaAddresses) {
         for (String key : new String[] {"pod", "upstreams", "gateway"}) {
             if (n.has(key) && role != NodeRole.SG) {
                 throw n.error(key, "set on an SR (expected: only SGs have a pod-facing side)");
@@ -345,7 +475,8 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "maxCallsInFlight", "retryBudget", "retryPolicies");
+                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa");
+        SpaClientConfig spaClient = spaClient(g.child("spa"), spaAddresses);
         RetryBudgetConfig budget = d.retryBudget();
         ConfigNode b = g.child("retryBudget");
         if (b.isPresent()) {
@@ -400,7 +531,7 @@ public final class ConfigLoader {
                     3_600_000), (int) g.integer("streamWindowBytes", d.streamWindowBytes(), 16 * 1024, 64 << 20),
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
                     (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
-                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000));
+                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient);
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }

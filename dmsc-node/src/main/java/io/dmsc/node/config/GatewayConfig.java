@@ -14,10 +14,13 @@ import java.util.List;
  * @param retryBudget           bounds the retries of policies
  * @param maxTransparentRetries attempts after the first for calls that failed before a pod got them
  * @param maxCallsInFlight      ingress calls admitted at once; more get RESOURCE_EXHAUSTED at once
+ * @param spa                   the SPAs that authorize announced and static prefixes, or null for
+ *                              none (every announcement accepted, prefixes advertised unsigned)
  */
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
-                            RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight) {
+                            RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight,
+                            SpaClientConfig spa) {
     /** Default limit of ingress calls in flight. */
     public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 20_000;
     /** Default end-to-end stream window. */
@@ -53,7 +56,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
-                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT);
+                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null);
     }
 
     /**
@@ -62,7 +65,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
     }
 
     /**
@@ -71,7 +74,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
     }
 
     /**
@@ -80,7 +83,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries, maxCallsInFlight);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
     }
 
     /**
@@ -89,6 +92,15 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
+    }
+
+    /**
+     * @param value SPA client settings, or null
+     * @return a copy with other SPA settings
+     */
+    public GatewayConfig withSpa(SpaClientConfig value) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value);
     }
 }

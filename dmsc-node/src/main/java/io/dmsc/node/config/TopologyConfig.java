@@ -11,8 +11,9 @@ import java.util.List;
  * @param name  optional name
  * @param nodes the nodes' settings, neighbours derived from the links
  * @param links the links
+ * @param spas  the Service Prefix Authentication entities ({@code role: spa} entries)
  */
-public record TopologyConfig(String file, String name, List<NodeConfig> nodes, List<Link> links) {
+public record TopologyConfig(String file, String name, List<NodeConfig> nodes, List<Link> links, List<SpaConfig> spas) {
     /**
      * One link.
      *
@@ -27,6 +28,20 @@ public record TopologyConfig(String file, String name, List<NodeConfig> nodes, L
     public TopologyConfig {
         nodes = List.copyOf(nodes);
         links = List.copyOf(links);
+        spas = List.copyOf(spas);
+    }
+
+    /**
+     * @param id an id
+     * @return the SPA with that id, or null if it is not an SPA of this file
+     */
+    public SpaConfig spa(String id) {
+        for (SpaConfig s : spas) {
+            if (s.id().equals(id)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /**
@@ -40,7 +55,9 @@ public record TopologyConfig(String file, String name, List<NodeConfig> nodes, L
                 return n;
             }
         }
-        throw new ConfigException(file + ": nodes: no node '" + id + "' (expected one of: "
-                + String.join(", ", nodes.stream().map(NodeConfig::id).toList()) + ")");
+        List<String> ids = new java.util.ArrayList<>(nodes.stream().map(NodeConfig::id).toList());
+        ids.addAll(spas.stream().map(SpaConfig::id).toList());
+        throw new ConfigException(file + ": nodes: no node '" + id + "' (expected one of: " + String.join(", ", ids)
+                + ")");
     }
 }

@@ -1,0 +1,269 @@
+package io.dmsc.spa;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.dmsc.node.config.SpaConfig;
+import io.dmsc.node.link.HostPort;
+import io.dmsc.wire.auth.SpaKeys;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Service Prefix Authentication entity: the PrefixAuthority gRPC service, an admin
+ * HTTP port ({@code /status}, {@code /metrics}, {@code /healthz}) and a watcher that reloads the
+ * policy and the signing key when their files change. A changed file that cannot be used keeps
+ * the previous one in force and is logged with its file, line and reason.
+ */
+public final class SpaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpaServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Largest request accepted, bytes: an AuthorizeRequest is well under 3 KiB. */
+    public static final int MAX_REQUEST_BYTES = 16 * 1024;
+    /** Calls in progress per SG connection. */
+    public static final int MAX_CALLS_PER_CONNECTION = 256;
+
+    private final SpaConfig config;
+    private final SpaMetrics metrics;
+    private final Server grpc;
+    private final HttpServer admin;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService watcher;
+    private final Instant startedAt = Instant.now();
+    private volatile SpaState state;
+    private volatile String lastReloadError;
+    private FileTime policyStamp;
+    private FileTime keyStamp;
+
+    private SpaServer(SpaConfig config) {
+        this.config = config;
+        this.metrics = new SpaMetrics(config.id());
+        SpaPolicy policy = SpaPolicy.load(config.policyFile());
+        KeyPair key = readKey(config.signingKeyFile());
+        policyStamp = stamp(config.policyFile());
+        keyStamp = stamp(config.signingKeyFile());
+        state = new SpaState(policy, key);
+        metrics.policyInForce(policy.size());
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(2, r -> daemon(r, "dmsc-spa-" + config.id() + "-" + n.incrementAndGet()));
+        watcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "dmsc-spa-" + config.id() + "-reload"));
+        HostPort hp = HostPort.parse(config.listen());
+        PrefixAuthorityService service = new PrefixAuthorityService(config.id(), () -> state,
+                config.lifetimeS() * 1000L, metrics, System::currentTimeMillis);
+        try {
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
+                    .executor(workers)
+                    .maxInboundMessageSize(MAX_REQUEST_BYTES)
+                    .maxInboundMetadataSize(8 * 1024)
+                    .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                    .maxConnectionIdle(5, TimeUnit.MINUTES)
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    .addService(service)
+                    .build().start();
+        } catch (IOException e) {
+            workers.shutdownNow();
+            watcher.shutdownNow();
+            throw new IllegalStateException(config.id() + ": cannot serve PrefixAuthority on " + config.listen() + ": "
+                    + e.getMessage() + " (expected: a free local address)", e);
+        }
+        HttpServer http = null;
+        if (config.admin() != null) {
+            try {
+                http = startAdmin(config.admin());
+            } catch (RuntimeException e) {
+                grpc.shutdownNow();
+                workers.shutdownNow();
+                watcher.shutdownNow();
+                throw e;
+            }
+        }
+        admin = http;
+        watcher.scheduleWithFixedDelay(this::reloadIfChanged, config.reloadIntervalMs(), config.reloadIntervalMs(),
+                TimeUnit.MILLISECONDS);
+        LOG.info("{}: SPA serving PrefixAuthority on {}{}, policy {} ({} identities), signing key {}, lifetime {} s",
+                config.id(), address(), admin == null ? "" : ", admin " + adminAddress(), config.policyFile(),
+                policy.size(), SpaKeys.keyIdHex(key.getPublic()), config.lifetimeS());
+    }
+
+    /**
+     * Starts an SPA.
+     *
+     * @param config its settings
+     * @return the running SPA
+     * @throws PolicyException          if the policy cannot be used
+     * @throws IllegalArgumentException if the signing key cannot be read
+     * @throws IllegalStateException    if a port cannot be bound
+     */
+    public static SpaServer start(SpaConfig config) {
+        return new SpaServer(config);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static KeyPair readKey(Path file) {
+        return SpaKeys.readKeyPair(file);
+    }
+
+    private static FileTime stamp(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Checks both files and loads the ones that changed. On the watcher thread. */
+    void reloadIfChanged() {
+        try {
+            FileTime p = stamp(config.policyFile());
+            FileTime k = stamp(config.signingKeyFile());
+            boolean policyChanged = p != null && !p.equals(policyStamp);
+            boolean keyChanged = k != null && !k.equals(keyStamp);
+            if (!policyChanged && !keyChanged) {
+                return;
+            }
+            SpaState current = state;
+            SpaPolicy policy = current.policy();
+            KeyPair key = current.key();
+            if (policyChanged) {
+                policyStamp = p;
+                try {
+                    policy = SpaPolicy.load(config.policyFile());
+                    LOG.info("{}: policy reloaded from {}: {} identities", config.id(), config.policyFile(),
+                            policy.size());
+                    metrics.reloaded(policy.size());
+                } catch (PolicyException e) {
+                    lastReloadError = e.getMessage();
+                    metrics.reloadFailed();
+                    LOG.error("{}: policy NOT reloaded, the previous one stays in force: {}", config.id(),
+                            e.getMessage());
+                }
+            }
+            if (keyChanged) {
+                keyStamp = k;
+                try {
+                    KeyPair newKey = readKey(config.signingKeyFile());
+                    LOG.info("{}: signing key reloaded from {}: key {} (was {})", config.id(), config.signingKeyFile(),
+                            SpaKeys.keyIdHex(newKey.getPublic()), SpaKeys.keyIdHex(key.getPublic()));
+                    key = newKey;
+                    metrics.reloaded(policy.size());
+                } catch (IllegalArgumentException e) {
+                    lastReloadError = e.getMessage();
+                    metrics.reloadFailed();
+                    LOG.error("{}: signing key NOT reloaded, the previous one stays in force: {}", config.id(),
+                            e.getMessage());
+                }
+            }
+            state = new SpaState(policy, key);
+        } catch (RuntimeException e) {
+            LOG.error("{}: reload check failed", config.id(), e);
+        }
+    }
+
+    private HttpServer startAdmin(String address) {
+        HostPort hp = HostPort.parse(address);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(hp.host(), hp.port()), 16);
+        } catch (IOException e) {
+            throw new IllegalStateException(config.id() + ": cannot serve admin HTTP on " + address + ": "
+                    + e.getMessage() + " (expected: a free local address)", e);
+        }
+        server.setExecutor(watcher);
+        server.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(status())));
+        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.scrape()));
+        server.createContext("/healthz", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n"));
+        server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8",
+                "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics or /healthz)\n"));
+        server.start();
+        return server;
+    }
+
+    /** @return what {@code /status} shows: no secrets, no token hashes */
+    public Map<String, Object> status() {
+        SpaState s = state;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", config.id());
+        m.put("role", "spa");
+        m.put("listen", address());
+        m.put("startedAt", startedAt.toString());
+        m.put("policyFile", config.policyFile().toString());
+        m.put("identities", s.policy().size());
+        m.put("signingKeyId", SpaKeys.keyIdHex(s.key().getPublic()));
+        m.put("lifetimeS", config.lifetimeS());
+        m.put("grants", metrics.grants());
+        m.put("lastReloadError", lastReloadError);
+        return m;
+    }
+
+    private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** @return the bound gRPC address */
+    public String address() {
+        return new HostPort(HostPort.parse(config.listen()).host(), grpc.getPort()).toString();
+    }
+
+    /** @return the bound admin address, or null */
+    public String adminAddress() {
+        if (admin == null) {
+            return null;
+        }
+        return new HostPort(HostPort.parse(config.admin()).host(), admin.getAddress().getPort()).toString();
+    }
+
+    /** @return the SPA's id */
+    public String id() {
+        return config.id();
+    }
+
+    /** @return its metrics */
+    public SpaMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        grpc.shutdownNow();
+        if (admin != null) {
+            admin.stop(0);
+        }
+        watcher.shutdownNow();
+        workers.shutdownNow();
+        try {
+            grpc.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
