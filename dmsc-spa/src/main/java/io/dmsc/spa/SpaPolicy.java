@@ -239,7 +239,11 @@ public final class SpaPolicy {
             return Decision.deny(DenyReason.UNKNOWN_IDENTITY, "the policy has no " + who
                     + " (expected: an identity of " + file + ")");
         }
-        if (token == null || token.isEmpty() || !TokenHash.matches(id.tokenHash(), token)) {
+        if (token == null || token.isEmpty()) {
+            return Decision.deny(DenyReason.BAD_CREDENTIAL, who + " presented no token (expected: the token of "
+                    + who + " in the pod's Hello, e.g. dmsc attach --token)");
+        }
+        if (!TokenHash.matches(id.tokenHash(), token)) {
             return Decision.deny(DenyReason.BAD_CREDENTIAL, "the token of " + who
                     + " does not match (expected: the token whose hash is in the policy)");
         }
