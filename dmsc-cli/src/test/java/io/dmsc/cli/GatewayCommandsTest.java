@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -45,15 +46,27 @@ class GatewayCommandsTest {
     static void start() throws Exception {
         String text = Files.readString(Path.of("../examples/figure2.yaml")).replaceAll("127\\.0\\.0\\.1:\\d+",
                 "127.0.0.1:0");
-        mesh = Mesh.start(ConfigLoader.parseTopology("figure2.yaml", text), Mesh.Links.TCP, Gateway.factory());
+        // The example as it is, authorization required; named by its path so its policy, key and
+        // token files resolve.
+        mesh = Mesh.start(ConfigLoader.parseTopology("../examples/figure2.yaml", text), Mesh.Links.TCP,
+                Gateway.factory());
         sg1 = mesh.node("sg-1").extension(Gateway.class).podAddress();
         sg4 = mesh.node("sg-4").extension(Gateway.class).podAddress();
         plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new EchoService("plain")).build().start();
-        attach = CompletableFuture.supplyAsync(() -> Dmsc.execute("attach", "--gateway", sg4, "--pod", "plain-pod",
-                "--prefix", "/B/4", "--endpoint", "127.0.0.1:" + plain.getPort(), "--exit-after-ms", "120000"));
+        attach = CompletableFuture.supplyAsync(() -> Dmsc.execute("attach", "--gateway", sg4, "--pod", "pod-4",
+                "--token", token("pod-4"), "--prefix", "/B/4", "--endpoint", "127.0.0.1:" + plain.getPort(),
+                "--exit-after-ms", "120000"));
         await().atMost(Duration.ofSeconds(30)).until(() -> mesh.node("sr-1").fib().lookup("/B/4/x") != null
                 && mesh.node("sg-1").fib().lookup("/B/4/x") != null);
+    }
+
+    private static String token(String pod) {
+        try {
+            return Files.readString(Path.of("../examples/tokens/" + pod + ".token")).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
@@ -125,8 +138,63 @@ class GatewayCommandsTest {
     @Test
     void shouldShowPodsOfAGatewayAndFlowsOfARouter() throws Exception {
         String admin4 = mesh.node("sg-4").adminAddress();
-        assertThat(run("show", "pods", "--admin", admin4)).contains("plain-pod").contains("/B/4")
+        assertThat(run("show", "pods", "--admin", admin4)).contains("pod-4").contains("/B/4")
                 .contains("127.0.0.1:" + plain.getPort());
         assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
+    }
+
+    /** Runs a command and returns its exit code with what it printed to stdout and stderr. */
+    private static String[] runWithCode(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        int code;
+        synchronized (GatewayCommandsTest.class) {
+            PrintStream both = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            System.setOut(both);
+            System.setErr(both);
+            try {
+                code = io.dmsc.cli.Dmsc.execute(args);
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+        return new String[] {Integer.toString(code), bytes.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void shouldRefuseAnnouncementsTheSpaDoesNotGrantWithTheirReason() {
+        String endpoint = "127.0.0.1:" + plain.getPort();
+        String[][] cases = {
+            {"--pod", "pod-3", "--prefix", "/C/3", "BAD_CREDENTIAL", "presented no token"},
+            {"--pod", "pod-3", "--token", "not-the-token", "--prefix", "/C/3", "BAD_CREDENTIAL", "does not match"},
+            {"--pod", "pod-3", "--token", token("pod-3"), "--prefix", "/B/4", "PREFIX_NOT_ALLOWED", "may not own /B/4"},
+            {"--pod", "pod-3", "--token", token("pod-3"), "--prefix", "/_dmsc/node/sg-9", "RESERVED_NAMESPACE",
+                "reserved"},
+            {"--pod", "pod-7", "--token", token("pod-3"), "--prefix", "/C/3", "UNKNOWN_POD", "no pod pod-7"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("attach", "--gateway", sg4, "--endpoint", endpoint,
+                    "--timeout-ms", "10000"));
+            args.addAll(List.of(c).subList(0, c.length - 2));
+            long start = System.nanoTime();
+            String[] result = runWithCode(args.toArray(String[]::new));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(result[0]).as("exit code of %s", List.of(c)).isNotEqualTo("0");
+            assertThat(result[1]).as("output of %s", List.of(c)).contains(c[c.length - 2]).contains(c[c.length - 1]);
+            assertThat(ms).as("refused at once, not after the timeout").isLessThan(9_000);
+        }
+        // None of them reached any FIB; the legitimate owner of /B/4 still serves it.
+        assertThat(mesh.node("sg-1").fib().lookup("/C/3/x")).isNull();
+        assertThat(mesh.node("sg-1").fib().lookup("/B/4/x").nextHops()).containsExactly("sr-1");
+    }
+
+    @Test
+    void shouldShowTheAuthorizedOwnerAndExpiryOfB4AtSg1() {
+        String out = run("show", "prefixes", "--admin", mesh.node("sg-1").adminAddress());
+        assertThat(out).contains("authorization required");
+        String line = out.lines().filter(l -> l.startsWith("/B/4 ")).findFirst().orElseThrow();
+        assertThat(line).contains("sg-4").contains("pod-4").contains("installed").containsPattern("20\\d\\d-\\d\\d-");
     }
 }

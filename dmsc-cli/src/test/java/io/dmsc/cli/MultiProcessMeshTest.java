@@ -61,17 +61,29 @@ class MultiProcessMeshTest {
         m.appendTail(sb);
         Path file = dir.resolve("figure2.yaml");
         Files.writeString(file, sb.toString());
+        // The policy, key and tokens the file names, relative to it.
+        for (String sub : new String[] {"spa", "tokens"}) {
+            Files.createDirectories(dir.resolve(sub));
+            try (var files = Files.list(Path.of("../examples", sub))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, dir.resolve(sub).resolve(f.getFileName()));
+                }
+            }
+        }
         TopologyConfig topology = ConfigLoader.loadTopology(file);
 
         List<Process> processes = new ArrayList<>();
         try {
-            for (NodeConfig n : topology.nodes()) {
+            // One SPA of four: every SG whose own SPA is down fails over to spa-1.
+            List<String> ids = new ArrayList<>(List.of("spa-1"));
+            topology.nodes().forEach(n -> ids.add(n.id()));
+            for (String id : ids) {
                 ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-cp", System.getProperty("java.class.path"), Dmsc.class.getName(),
-                        "run", "--topology", file.toString(), "--node", n.id(), "--exit-after-ms", "120000");
+                        "run", "--topology", file.toString(), "--node", id, "--exit-after-ms", "120000");
                 pb.redirectErrorStream(true);
-                pb.redirectOutput(dir.resolve(n.id() + ".log").toFile());
+                pb.redirectOutput(dir.resolve(id + ".log").toFile());
                 processes.add(pb.start());
             }
             Map<String, Map<ServicePrefix, FibEntry>> expected = ReferenceRoutes.compute(topology, Set.of(), Set.of());

@@ -205,6 +205,17 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     /**
+     * The prefixes this node advertises, with their authorizations, as last set.
+     *
+     * @return them, read on the conductor thread
+     */
+    public CompletableFuture<List<PrefixEntry>> localPrefixes() {
+        CompletableFuture<List<PrefixEntry>> f = new CompletableFuture<>();
+        enqueueLifecycle(() -> f.complete(localPrefixes));
+        return f;
+    }
+
+    /**
      * Sets the overload flag.
      *
      * @param overload the flag

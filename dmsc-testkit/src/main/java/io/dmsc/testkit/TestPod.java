@@ -33,12 +33,19 @@ public final class TestPod implements AutoCloseable {
     private final Server server;
     private final ManagedChannel gateway;
     private final StreamObserver<PodMessage> attach;
-    private final BlockingQueue<GatewayMessage> received = new LinkedBlockingQueue<>();
+    /** Messages from the gateway not yet taken by {@link #nextAnnounceResult}. */
+    private final BlockingQueue<GatewayMessage> inbox;
+    /** Every message from the gateway, in order. */
+    private final List<GatewayMessage> received;
+    private long nextRequestId = 1;
 
-    private TestPod(Server server, ManagedChannel gateway, StreamObserver<PodMessage> attach) {
+    private TestPod(Server server, ManagedChannel gateway, StreamObserver<PodMessage> attach,
+                    BlockingQueue<GatewayMessage> inbox, List<GatewayMessage> received) {
         this.server = server;
         this.gateway = gateway;
         this.attach = attach;
+        this.inbox = inbox;
+        this.received = received;
     }
 
     /**
@@ -52,6 +59,55 @@ public final class TestPod implements AutoCloseable {
      */
     public static TestPod start(String gatewayAddress, String podId, List<String> prefixes,
                                 ServerServiceDefinition... services) {
+        return start(gatewayAddress, podId, "", prefixes, services);
+    }
+
+    /**
+     * Starts the pod's server, attaches with a credential (checked by the mesh's SPA) and
+     * announces every prefix.
+     *
+     * @param gatewayAddress the SG's pod-facing {@code host:port}
+     * @param podId          the pod id
+     * @param token          the pod's token
+     * @param prefixes       prefixes to announce at the pod's endpoint
+     * @param services       what the pod serves
+     * @return the attached pod; every announcement was accepted
+     */
+    public static TestPod start(String gatewayAddress, String podId, String token, List<String> prefixes,
+                                ServerServiceDefinition... services) {
+        TestPod pod = attach(gatewayAddress, podId, token, services);
+        for (String p : prefixes) {
+            pod.announce(p);
+        }
+        int accepted = 0;
+        while (accepted < prefixes.size()) {
+            GatewayMessage m = pod.nextAnnounceResult(10, TimeUnit.SECONDS);
+            if (m == null) {
+                pod.close();
+                throw new IllegalStateException("gateway " + gatewayAddress + " did not answer the announcements");
+            }
+            if (!m.getAnnounceResult().getRetrying()) {
+                if (!m.getAnnounceResult().getAccepted()) {
+                    pod.close();
+                    throw new IllegalStateException("announcement rejected: " + m.getAnnounceResult());
+                }
+                accepted++;
+            }
+        }
+        return pod;
+    }
+
+    /**
+     * Starts the pod's server and attaches to the gateway with a credential; announces nothing.
+     *
+     * @param gatewayAddress the SG's pod-facing {@code host:port}
+     * @param podId          the pod id
+     * @param token          the pod's token, or empty
+     * @param services       what the pod serves
+     * @return the attached pod
+     */
+    public static TestPod attach(String gatewayAddress, String podId, String token,
+                                 ServerServiceDefinition... services) {
         HealthStatusManager health = new HealthStatusManager();
         // Accepts what the mesh carries (16 MiB messages by default), not grpc-java's 4 MiB.
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -68,11 +124,12 @@ public final class TestPod implements AutoCloseable {
         }
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         ManagedChannel ch = NettyChannelBuilder.forTarget(gatewayAddress).usePlaintext().build();
-        TestPod[] self = new TestPod[1];
         BlockingQueue<GatewayMessage> q = new LinkedBlockingQueue<>();
+        List<GatewayMessage> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         StreamObserver<PodMessage> out = PodGatewayGrpc.newStub(ch).attach(new StreamObserver<>() {
             @Override
             public void onNext(GatewayMessage m) {
+                all.add(m);
                 q.add(m);
             }
 
@@ -84,35 +141,46 @@ public final class TestPod implements AutoCloseable {
             public void onCompleted() {
             }
         });
-        TestPod pod = new TestPod(server, ch, out);
-        self[0] = pod;
-        out.onNext(PodMessage.newBuilder().setHello(Hello.newBuilder().setPodId(podId)).build());
-        String endpoint = "127.0.0.1:" + server.getPort();
-        long id = 1;
-        for (String p : prefixes) {
-            out.onNext(PodMessage.newBuilder().setAnnounce(Announce.newBuilder().setRequestId(id++).setPrefix(p)
-                    .setEndpoint(endpoint)).build());
-        }
-        int accepted = 0;
+        out.onNext(PodMessage.newBuilder().setHello(Hello.newBuilder().setPodId(podId).setCredential(token)).build());
+        return new TestPod(server, ch, out, q, all);
+    }
+
+    /**
+     * Announces a prefix at the pod's endpoint; the answer comes from {@link #nextAnnounceResult}.
+     *
+     * @param prefix the prefix
+     * @return the request id
+     */
+    public synchronized long announce(String prefix) {
+        long id = nextRequestId++;
+        attach.onNext(PodMessage.newBuilder().setAnnounce(Announce.newBuilder().setRequestId(id).setPrefix(prefix)
+                .setEndpoint(endpoint())).build());
+        return id;
+    }
+
+    /**
+     * @param timeout how long to wait
+     * @param unit    its unit
+     * @return the next AnnounceResult from the gateway (other messages are skipped), or null
+     */
+    public GatewayMessage nextAnnounceResult(long timeout, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
         try {
-            while (accepted < prefixes.size()) {
-                GatewayMessage m = q.poll(10, TimeUnit.SECONDS);
-                if (m == null) {
-                    throw new IllegalStateException("gateway " + gatewayAddress + " did not answer the announcements");
-                }
-                if (m.hasAnnounceResult()) {
-                    if (!m.getAnnounceResult().getAccepted()) {
-                        throw new IllegalStateException("announcement rejected: " + m.getAnnounceResult());
-                    }
-                    accepted++;
+            while (true) {
+                GatewayMessage m = inbox.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (m == null || m.hasAnnounceResult()) {
+                    return m;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return null;
         }
-        pod.received.addAll(q);
-        return pod;
+    }
+
+    /** @return every message the gateway sent so far, in order */
+    public List<GatewayMessage> received() {
+        return List.copyOf(received);
     }
 
     /**

@@ -30,12 +30,14 @@ class Figure2MeshTest {
     static TopologyConfig figure2OnAnyPort() throws IOException {
         String text = Files.readString(Path.of("../examples/figure2.yaml"))
                 .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:0");
-        return ConfigLoader.parseTopology("figure2.yaml", text);
+        // Named by its real path: the policy, key and token files are relative to it.
+        return ConfigLoader.parseTopology("../examples/figure2.yaml", text);
     }
 
     @BeforeEach
     void startMesh() throws IOException {
-        mesh = Mesh.start(figure2OnAnyPort(), Mesh.Links.TCP);
+        // With the gateways: their static prefixes are authorized by the SPAs before any node installs them.
+        mesh = Mesh.start(figure2OnAnyPort(), Mesh.Links.TCP, io.dmsc.gateway.Gateway.factory());
     }
 
     @AfterEach

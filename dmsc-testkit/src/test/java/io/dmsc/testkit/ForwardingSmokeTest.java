@@ -25,7 +25,8 @@ class ForwardingSmokeTest {
             String sg1 = mesh.node("sg-1").extension(Gateway.class).podAddress();
             String sg4 = mesh.node("sg-4").extension(Gateway.class).podAddress();
             EchoService echo = new EchoService("pod-4");
-            try (TestPod pod = TestPod.start(sg4, "pod-4", "/B/4", echo)) {
+            String token = java.nio.file.Files.readString(java.nio.file.Path.of("../examples/tokens/pod-4.token")).trim();
+            try (TestPod pod = TestPod.start(sg4, "pod-4", token, java.util.List.of("/B/4"), echo.definition())) {
                 await().atMost(Duration.ofSeconds(20)).until(() ->
                         mesh.node("sg-1").fib().lookup("/B/4/x") != null);
                 ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();

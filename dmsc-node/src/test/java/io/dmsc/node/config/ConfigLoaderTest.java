@@ -49,6 +49,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldLoadTheSpasOfFigure2AndEachSgsFailOverOrder() {
+        TopologyConfig t = ConfigLoader.loadTopology(Path.of("../examples/figure2.yaml"));
+        assertThat(t.spas()).extracting(SpaConfig::id).containsExactly("spa-1", "spa-2", "spa-3", "spa-4");
+        SpaConfig spa4 = t.spa("spa-4");
+        assertThat(spa4.listen()).isEqualTo("127.0.0.1:7034");
+        assertThat(spa4.admin()).isEqualTo("127.0.0.1:9134");
+        assertThat(spa4.policyFile()).isEqualTo(Path.of("../examples/spa/policy.yaml").toAbsolutePath().normalize());
+        assertThat(spa4.lifetimeS()).isEqualTo(600);
+        SpaClientConfig client = t.node("sg-4").gateway().spa();
+        assertThat(client.servers()).extracting(SpaClientConfig.Server::toString).containsExactly(
+                "spa-4@127.0.0.1:7034", "spa-1@127.0.0.1:7031", "spa-2@127.0.0.1:7032", "spa-3@127.0.0.1:7033");
+        assertThat(client.tokenFile()).hasFileName("sg-4.token");
+        assertThat(t.node("sr-1").authorization().mode()).isEqualTo(AuthorizationConfig.Mode.REQUIRED);
+        assertThat(t.node("sr-1").authorization().trustAnchors()).hasSize(1);
+        assertThat(t.nodes()).extracting(NodeConfig::id).as("SPAs are not fabric nodes").doesNotContain("spa-1");
+    }
+
+    @Test
     void shouldLoadANodeFile() {
         NodeConfig c = ConfigLoader.loadNode(Path.of("../examples/sg-1.yaml"));
         assertThat(c.id()).isEqualTo("sg-1");
@@ -59,7 +77,11 @@ class ConfigLoaderTest {
         return Stream.of(
             Arguments.of("unknown key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, lisen: x}\n", "t.yaml: nodes[0].lisen: unknown key (expected one of:"),
             Arguments.of("bad address", "nodes:\n  - {id: a, role: sg, listen: localhost}\n", "t.yaml: nodes[0].listen: 'localhost' (expected: HOST:PORT"),
-            Arguments.of("bad role", "nodes:\n  - {id: a, role: router, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].role: 'router' (expected: sg or sr)"),
+            Arguments.of("bad role", "nodes:\n  - {id: a, role: router, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].role: 'router' (expected: sg or sr; spa for an SPA)"),
+            Arguments.of("spa without policy", "nodes:\n  - {id: s, role: spa, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].policy: missing (expected: policy: FILE"),
+            Arguments.of("link to an spa", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: s, role: spa, listen: 127.0.0.1:2}\nlinks:\n  - {a: a, b: s}\n", "t.yaml: links[0].b: 's' is an SPA (expected: a link between SGs and SRs"),
+            Arguments.of("spa key not a key", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/policy.yaml}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2}\n", "t.yaml: spa.signingKey: "),
+            Arguments.of("unknown spa server", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {spa: {servers: [spa-9]}}}\n", "t.yaml: nodes[0].gateway.spa.servers[0]: 'spa-9' (expected: HOST:PORT of an SPA)"),
             Arguments.of("bad node id", "nodes:\n  - {id: 'a b', role: sr, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].id: 'a b' (expected: a node id"),
             Arguments.of("duplicate id", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: a, role: sr, listen: 127.0.0.1:2}\n", "t.yaml: nodes[1].id: 'a' is used by two nodes"),
             Arguments.of("duplicate port", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: b, role: sr, listen: 127.0.0.1:1}\n", "t.yaml: nodes[1].listen: '127.0.0.1:1' is already used by a.listen"),

@@ -63,8 +63,23 @@ final class Fabric {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.dmsc.node.data")).setLevel(Level.INFO);
     }
 
+    /**
+     * Figure 2 without its SPAs, in authorization mode open: these tests are about forwarding and
+     * use pods and prefixes the example policy does not list. The example itself, with
+     * authorization required, is run by Figure2MeshTest, ForwardingSmokeTest and the dmsc-cli tests.
+     */
     static TopologyConfig figure2() throws IOException {
-        return ConfigLoader.parseTopology("figure2.yaml", figure2Text());
+        return withoutSpa(ConfigLoader.parseTopology("../examples/figure2.yaml", figure2Text()));
+    }
+
+    /** @return the topology with its SPAs removed and every node in authorization mode open */
+    static TopologyConfig withoutSpa(TopologyConfig t) {
+        List<io.dmsc.node.config.NodeConfig> nodes = new java.util.ArrayList<>();
+        for (io.dmsc.node.config.NodeConfig n : t.nodes()) {
+            io.dmsc.node.config.NodeConfig open = n.withAuthorization(io.dmsc.node.config.AuthorizationConfig.OPEN);
+            nodes.add(open.gateway() == null ? open : open.withGateway(open.gateway().withSpa(null)));
+        }
+        return new TopologyConfig(t.file(), t.name(), nodes, t.links(), List.of());
     }
 
     static String figure2Text() throws IOException {

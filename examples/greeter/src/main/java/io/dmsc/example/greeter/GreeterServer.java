@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Serves Greeter under a prefix: {@code GreeterServer --gateway 127.0.0.1:7104 --prefix /B/4
- * [--pod greeter-4] [--token T]}. Runs until Ctrl-C, which withdraws the prefix.
+ * [--pod pod-4] [--token T | --token-file F]}. Runs until Ctrl-C, which withdraws the prefix.
  */
 public final class GreeterServer {
     private GreeterServer() {
@@ -16,17 +16,22 @@ public final class GreeterServer {
     /**
      * Entry point.
      *
-     * @param argv {@code --gateway HOST:PORT --prefix /P --pod ID --token T}, all optional
+     * @param argv {@code --gateway HOST:PORT --prefix /P --pod ID --token T --token-file F}, all optional
      * @throws Exception if attaching fails or the gateway rejects the prefix
      */
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv);
-        String podId = args.get("pod", "greeter-4");
+        String podId = args.get("pod", "pod-4");
+        // The SPA checks the token: examples/tokens/pod-4.token in the Figure 2 example.
+        String token = args.get("token", "");
+        if (!args.get("token-file", "").isEmpty()) {
+            token = java.nio.file.Files.readString(java.nio.file.Path.of(args.get("token-file", ""))).trim();
+        }
         String prefix = args.get("prefix", "/B/4");
         DmscMesh mesh = DmscMesh.builder()
                 .gateway(args.get("gateway", "127.0.0.1:7104"))
                 .podId(podId)
-                .credential(args.get("token", ""))
+                .credential(token)
                 .build();
         try {
             mesh.connect();

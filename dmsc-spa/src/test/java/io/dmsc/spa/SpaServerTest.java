@@ -1,0 +1,205 @@
+package io.dmsc.spa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dmsc.node.config.SpaConfig;
+import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.auth.AuthorizationVerifier;
+import io.dmsc.wire.auth.PrefixAuthorization;
+import io.dmsc.wire.auth.SpaKeys;
+import io.dmsc.wire.auth.TrustAnchors;
+import io.dmsc.wire.proto.spa.v1.AuthorizeRequest;
+import io.dmsc.wire.proto.spa.v1.AuthorizeResponse;
+import io.dmsc.wire.proto.spa.v1.Credential;
+import io.dmsc.wire.proto.spa.v1.DenyReason;
+import io.dmsc.wire.proto.spa.v1.PrefixAuthorityGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real SPA on a loopback port, asked over gRPC. */
+class SpaServerTest {
+    private static final String TOKEN = "token-of-pod-4";
+
+    @TempDir
+    Path dir;
+    private Path policy;
+    private Path key;
+    private KeyPair pair;
+    private SpaServer spa;
+    private ManagedChannel channel;
+    private PrefixAuthorityGrpc.PrefixAuthorityBlockingStub stub;
+
+    private static String policyText(String prefixes) {
+        return "identities:\n  - id: pod-4\n    tokenHash: \"" + TokenHash.hash(TOKEN) + "\"\n    prefixes: " + prefixes
+                + "\n";
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        policy = dir.resolve("policy.yaml");
+        key = dir.resolve("spa.key");
+        Files.writeString(policy, policyText("[/B/4/**]"));
+        pair = SpaKeys.generate();
+        Files.writeString(key, SpaKeys.privatePem(pair));
+        spa = SpaServer.start(new SpaConfig("spa-t", "127.0.0.1:0", "127.0.0.1:0", policy, key, 60, 20));
+        channel = NettyChannelBuilder.forTarget(spa.address()).usePlaintext().build();
+        stub = PrefixAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        channel.shutdownNow();
+        spa.close();
+    }
+
+    private static AuthorizeRequest request(String pod, String token, String prefix) {
+        return AuthorizeRequest.newBuilder().setSgId("sg-4").setPodId(pod)
+                .setCredential(Credential.newBuilder().setToken(token)).setPrefix(prefix)
+                .setEndpoint("127.0.0.1:50051").setEndpointIsOwn(true).build();
+    }
+
+    private AuthorizeResponse ask(String prefix) {
+        return PrefixAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .authorize(request("pod-4", TOKEN, prefix));
+    }
+
+    @Test
+    void shouldGrantASignatureEveryNodeCanVerify() {
+        long before = System.currentTimeMillis();
+        AuthorizeResponse r = stub.authorize(request("pod-4", TOKEN, "/B/4"));
+        assertThat(r.getGranted()).isTrue();
+        assertThat(r.getKeyId()).isEqualTo(SpaKeys.keyIdHex(pair.getPublic()));
+        assertThat(r.getNotAfterMs()).isBetween(before + 59_000, System.currentTimeMillis() + 60_000);
+        AuthorizationVerifier.Result v = new AuthorizationVerifier(new TrustAnchors(List.of(pair.getPublic())))
+                .verify(r.getAuthorization().toByteArray(), ServicePrefix.parse("/B/4"), "sg-4");
+        assertThat(v.verified()).as(v.detail()).isTrue();
+        assertThat(v.authorization().podId()).isEqualTo("pod-4");
+        assertThat(v.authorization().notAfterMs()).isEqualTo(r.getNotAfterMs());
+        // Bound to its SG: the same bytes replayed by another origin do not verify.
+        assertThat(new AuthorizationVerifier(new TrustAnchors(List.of(pair.getPublic())))
+                .verify(r.getAuthorization().toByteArray(), ServicePrefix.parse("/B/4"), "sg-1").failure())
+                .isEqualTo(AuthorizationVerifier.Failure.ORIGIN_MISMATCH);
+        assertThat(spa.metrics().grants()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDenyWithAReasonAndCountIt() {
+        AuthorizeResponse r = stub.authorize(request("pod-4", "wrong", "/B/4"));
+        assertThat(r.getGranted()).isFalse();
+        assertThat(r.getReason()).isEqualTo(DenyReason.BAD_CREDENTIAL);
+        assertThat(r.getAuthorization().isEmpty()).isTrue();
+        AuthorizeResponse cert = stub.authorize(request("pod-4", "", "/B/4").toBuilder()
+                .setCredential(Credential.newBuilder().setCertificateIdentity("spiffe://m/pod/pod-4")).build());
+        assertThat(cert.getReason()).isEqualTo(DenyReason.BAD_CREDENTIAL);
+        assertThat(cert.getMessage()).contains("certificate identities");
+        assertThat(spa.metrics().denials(DenyReason.BAD_CREDENTIAL)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldAnswerMalformedAndOversizedRequestsWithInvalidArgument() {
+        assertThatThrownBy(() -> stub.authorize(request("pod-4", TOKEN, "no-slash")))
+                .isInstanceOf(StatusRuntimeException.class)
+                .satisfies(e -> {
+                    Status s = ((StatusRuntimeException) e).getStatus();
+                    assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(s.getDescription()).startsWith("prefix: ");
+                });
+        assertThatThrownBy(() -> stub.authorize(request("pod 4", TOKEN, "/B/4")))
+                .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("pod_id");
+        assertThatThrownBy(() -> stub.authorize(request("pod-4", TOKEN, "/B/4").toBuilder().setSgId("").build()))
+                .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("sg_id");
+        assertThat(spa.metrics().invalidRequests()).isEqualTo(3);
+        // Larger than an AuthorizeRequest can be: refused before it is parsed.
+        AuthorizeRequest huge = request("pod-4", TOKEN, "/B/4").toBuilder()
+                .setCredential(Credential.newBuilder().setToken("x".repeat(SpaServer.MAX_REQUEST_BYTES + 1))).build();
+        assertThatThrownBy(() -> stub.authorize(huge)).isInstanceOf(StatusRuntimeException.class)
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        // Nothing broke: the next request is answered.
+        assertThat(ask("/B/4").getGranted()).isTrue();
+    }
+
+    private void touch(Path file, String text) throws Exception {
+        FileTime old = Files.getLastModifiedTime(file);
+        Files.writeString(file, text);
+        Files.setLastModifiedTime(file, FileTime.fromMillis(old.toMillis() + 2000));
+    }
+
+    @Test
+    void shouldReloadAChangedPolicyAndKeepTheOldOneWhenTheNewOneIsInvalid() throws Exception {
+        assertThat(ask("/C/4").getGranted()).isFalse();
+        touch(policy, policyText("[/B/4/**, /C/4]"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ask("/C/4").getGranted());
+
+        touch(policy, policyText("[/B/4/**, /C/4, not-a-prefix]"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> spa.status().get("lastReloadError") != null);
+        assertThat((String) spa.status().get("lastReloadError")).contains("policy.yaml").contains("line 4")
+                .contains("not-a-prefix");
+        assertThat(ask("/C/4").getGranted()).as("the previous policy stays in force").isTrue();
+        assertThat(ask("/B/4").getGranted()).isTrue();
+
+        // Revocation: /C/4 removed from the policy is denied from the next request on.
+        touch(policy, policyText("[/B/4/**]"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ask("/C/4").getGranted());
+        assertThat(ask("/C/4").getReason()).isEqualTo(DenyReason.PREFIX_NOT_ALLOWED);
+    }
+
+    @Test
+    void shouldSignWithARotatedKeyOnceItsFileChanges() throws Exception {
+        KeyPair next = SpaKeys.generate();
+        touch(key, SpaKeys.privatePem(next));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ask("/B/4").getKeyId()
+                .equals(SpaKeys.keyIdHex(next.getPublic())));
+        PrefixAuthorization a = PrefixAuthorization.decode(ask("/B/4").getAuthorization().toByteArray());
+        assertThat(a.keyIdHex()).isEqualTo(SpaKeys.keyIdHex(next.getPublic()));
+        // A broken key file keeps the rotated key in force.
+        touch(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> spa.status().get("lastReloadError") != null);
+        assertThat(ask("/B/4").getKeyId()).isEqualTo(SpaKeys.keyIdHex(next.getPublic()));
+    }
+
+    @Test
+    void shouldShowStatusAndMetricsWithoutSecrets() throws Exception {
+        stub.authorize(request("pod-4", TOKEN, "/B/4"));
+        stub.authorize(request("pod-4", "wrong-" + TOKEN, "/B/4"));
+        HttpClient http = HttpClient.newHttpClient();
+        String status = http.send(HttpRequest.newBuilder(URI.create("http://" + spa.adminAddress() + "/status")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + spa.adminAddress() + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(status).contains("\"signingKeyId\" : \"" + SpaKeys.keyIdHex(pair.getPublic()) + "\"")
+                .contains("\"identities\" : 1");
+        assertThat(metrics).contains("dmsc_spa_grants_total{spa=\"spa-t\"} 1.0")
+                .contains("dmsc_spa_denials_total{reason=\"bad_credential\",spa=\"spa-t\"} 1.0");
+        for (String text : List.of(status, metrics)) {
+            assertThat(text).doesNotContain(TOKEN).doesNotContain("sha256:").doesNotContain("PRIVATE");
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithABadPolicyNamingFileAndLine() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "identities:\n  - id: a\n    tokenHash: nope\n    prefixes: [/a]\n");
+        assertThatThrownBy(() -> SpaServer.start(new SpaConfig("spa-b", "127.0.0.1:0", null, bad, key, 60, 1000)))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("bad.yaml: line 3: identities[0].tokenHash");
+    }
+}
