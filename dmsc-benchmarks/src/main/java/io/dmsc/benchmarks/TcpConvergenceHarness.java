@@ -41,7 +41,8 @@ public final class TcpConvergenceHarness {
         String text = Files.readString(file).replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:0");
         TopologyConfig topology = ConfigLoader.parseTopology(file.toString(), text);
         Map<String, Long> lastFibChangeNs = new ConcurrentHashMap<>();
-        try (Mesh mesh = Mesh.start(topology, Mesh.Links.TCP)) {
+        // With the gateways: Figure 2 requires authorization, and the SGs get their static prefixes granted.
+        try (Mesh mesh = Mesh.start(topology, Mesh.Links.TCP, io.dmsc.gateway.Gateway.factory())) {
             for (DmscNode n : mesh.nodes()) {
                 n.conductor().addFibListener(fib -> lastFibChangeNs.put(n.id(), System.nanoTime()));
             }

@@ -159,6 +159,16 @@ public final class TestPod implements AutoCloseable {
     }
 
     /**
+     * Withdraws a prefix at every endpoint of the pod (the answer is not waited for).
+     *
+     * @param prefix the prefix
+     */
+    public synchronized void withdraw(String prefix) {
+        attach.onNext(PodMessage.newBuilder().setWithdraw(io.dmsc.wire.proto.attach.v1.Withdraw.newBuilder()
+                .setRequestId(nextRequestId++).setPrefix(prefix)).build());
+    }
+
+    /**
      * @param timeout how long to wait
      * @param unit    its unit
      * @return the next AnnounceResult from the gateway (other messages are skipped), or null
