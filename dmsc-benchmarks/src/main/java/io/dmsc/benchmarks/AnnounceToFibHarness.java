@@ -3,9 +3,7 @@ package io.dmsc.benchmarks;
 import io.dmsc.gateway.Gateway;
 import io.dmsc.node.DmscNode;
 import io.dmsc.node.Mesh;
-import io.dmsc.node.config.AuthorizationConfig;
 import io.dmsc.node.config.ConfigLoader;
-import io.dmsc.node.config.NodeConfig;
 import io.dmsc.node.config.TopologyConfig;
 import io.dmsc.routing.FibEntry;
 import io.dmsc.testkit.EchoService;
@@ -106,7 +104,7 @@ public final class AnnounceToFibHarness {
         TopologyConfig required = ConfigLoader.parseTopology(file.toString(), text);
         String token = Files.readString(file.resolveSibling("tokens/pod-4.token")).trim();
         try (Subject a = new Subject("required (SPA)", required, token);
-             Subject b = new Subject("open (no SPA)", open(required), "")) {
+             Subject b = new Subject("open (no SPA)", required.withoutAuthorization(), "")) {
             // Warm-up: both meshes, JIT of every path.
             for (int i = 0; i < 100; i++) {
                 a.round(100_000 + i);
@@ -140,15 +138,5 @@ public final class AnnounceToFibHarness {
 
     private static double pct(List<Double> sorted, double q) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
-    }
-
-    /** The topology without SPAs, every node in mode open: the baseline. */
-    private static TopologyConfig open(TopologyConfig t) {
-        List<NodeConfig> nodes = new ArrayList<>();
-        for (NodeConfig n : t.nodes()) {
-            NodeConfig o = n.withAuthorization(AuthorizationConfig.OPEN);
-            nodes.add(o.gateway() == null ? o : o.withGateway(o.gateway().withSpa(null)));
-        }
-        return new TopologyConfig(t.file(), t.name(), nodes, t.links(), List.of());
     }
 }

@@ -36,7 +36,21 @@ public final class SpaAdmission implements PrefixAdmission {
                 .setEndpoint(r.endpoint())
                 .setEndpointIsOwn(r.endpointIsOwn())
                 .build();
-        return client.authorize(request).thenApply(SpaAdmission::decision);
+        return client.authorize(request).handle((response, failure) -> {
+            if (failure == null) {
+                return decision(response);
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof io.grpc.StatusRuntimeException e
+                    && e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+                // Final: asking again would get the same answer.
+                return Decision.deny(RejectReason.SPA_DENIED, "the prefix authority refused the request as malformed: "
+                        + e.getStatus().getDescription());
+            }
+            throw failure instanceof java.util.concurrent.CompletionException c ? c
+                    : new java.util.concurrent.CompletionException(failure);
+        });
     }
 
     static Decision decision(AuthorizeResponse a) {

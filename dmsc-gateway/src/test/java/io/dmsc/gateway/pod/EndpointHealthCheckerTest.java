@@ -133,7 +133,7 @@ class EndpointHealthCheckerTest {
         announce(pod, "/gone", "127.0.0.1:" + closedPort);
 
         // Published at once, withdrawn after the first failed check without waiting for a second.
-        assertThat(sg.published.get(0)).hasToString("[/gone]");
+        assertThat(sg.published.get(0)).extracting(e -> e.prefix().toString()).containsExactly("/gone");
         EndpointHealth down = nextHealth(pod);
         assertThat(down.getHealthy()).isFalse();
         assertThat(down.getDetail()).startsWith("UNAVAILABLE");

@@ -32,6 +32,21 @@ public record TopologyConfig(String file, String name, List<NodeConfig> nodes, L
     }
 
     /**
+     * The same mesh without prefix authorization: no SPAs, no SG asks one, every node in mode
+     * open. For tests and baselines that use pods and prefixes no policy lists.
+     *
+     * @return the open variant
+     */
+    public TopologyConfig withoutAuthorization() {
+        List<NodeConfig> open = new java.util.ArrayList<>();
+        for (NodeConfig n : nodes) {
+            NodeConfig o = n.withAuthorization(AuthorizationConfig.OPEN);
+            open.add(o.gateway() == null ? o : o.withGateway(o.gateway().withSpa(null)));
+        }
+        return new TopologyConfig(file, name, open, links, List.of());
+    }
+
+    /**
      * @param id an id
      * @return the SPA with that id, or null if it is not an SPA of this file
      */

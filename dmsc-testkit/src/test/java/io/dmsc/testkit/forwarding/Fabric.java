@@ -69,18 +69,9 @@ final class Fabric {
      * authorization required, is run by Figure2MeshTest, ForwardingSmokeTest and the dmsc-cli tests.
      */
     static TopologyConfig figure2() throws IOException {
-        return withoutSpa(ConfigLoader.parseTopology("../examples/figure2.yaml", figure2Text()));
+        return ConfigLoader.parseTopology("../examples/figure2.yaml", figure2Text()).withoutAuthorization();
     }
 
-    /** @return the topology with its SPAs removed and every node in authorization mode open */
-    static TopologyConfig withoutSpa(TopologyConfig t) {
-        List<io.dmsc.node.config.NodeConfig> nodes = new java.util.ArrayList<>();
-        for (io.dmsc.node.config.NodeConfig n : t.nodes()) {
-            io.dmsc.node.config.NodeConfig open = n.withAuthorization(io.dmsc.node.config.AuthorizationConfig.OPEN);
-            nodes.add(open.gateway() == null ? open : open.withGateway(open.gateway().withSpa(null)));
-        }
-        return new TopologyConfig(t.file(), t.name(), nodes, t.links(), List.of());
-    }
 
     static String figure2Text() throws IOException {
         return Files.readString(Path.of("../examples/figure2.yaml")).replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:0");
