@@ -34,6 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       signature, prefix and SG binding. Stateless, so every operation is a fresh verification;</li>
  *   <li>{@link #signatureOnly}: the Ed25519 check alone ({@link SpaKeys#verify}) on the
  *       already decoded signed bytes, to show how much of the above is the signature;</li>
+ *   <li>{@link #signatureOnlyJdk}: the same with the JDK's Ed25519, the baseline;</li>
  *   <li>{@link #authorizerCacheMiss}: {@link SignedPrefixAuthorizer#verify}, the node's port,
  *       with a one-entry cache and two alternating entries, so every call misses and verifies;</li>
  *   <li>{@link #authorizerCacheHit}: the same port with the default cache and one entry seen
@@ -140,6 +141,21 @@ public class AuthorizationVerifyBenchmark {
     @Benchmark
     public boolean signatureOnly() {
         return SpaKeys.verify(publicKey, signedBytes, signature);
+    }
+
+    /**
+     * The baseline of {@link #signatureOnly}: the same check with the JDK's own Ed25519
+     * ({@code java.security.Signature}), which {@link SpaKeys#verify} used before.
+     *
+     * @return whether it verified
+     * @throws java.security.GeneralSecurityException never for this key and signature
+     */
+    @Benchmark
+    public boolean signatureOnlyJdk() throws java.security.GeneralSecurityException {
+        java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+        s.initVerify(publicKey);
+        s.update(signedBytes);
+        return s.verify(signature);
     }
 
     /**
