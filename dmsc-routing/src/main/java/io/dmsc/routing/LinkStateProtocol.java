@@ -555,6 +555,11 @@ public final class LinkStateProtocol {
         }
         List<List<PrefixEntry>> fragments = fragment(ns, new ArrayList<>(localPrefixes.values()));
         int work = 0;
+        // Make before break: an entry that moves from one fragment to another must reach the
+        // other nodes in its new fragment before its old fragment arrives without it, or it
+        // would be briefly unrouted. Flooding keeps the order per link, so the fragments are
+        // originated receiver-first: a fragment that hands entries to others goes after them.
+        List<Integer> changed = new ArrayList<>();
         for (int f = 0; f < fragments.size(); f++) {
             List<NeighborEntry> fragmentNeighbors = f == 0 ? ns : List.of();
             boolean fragmentOverload = f == 0 && overload;
@@ -567,7 +572,10 @@ public final class LinkStateProtocol {
                     && current.pdu().overload() == fragmentOverload) {
                 continue;
             }
-            originateFragment(f, fragmentNeighbors, fragments.get(f), fragmentOverload, nowNs);
+            changed.add(f);
+        }
+        for (int f : receiversFirst(changed, fragments)) {
+            originateFragment(f, f == 0 ? ns : List.of(), fragments.get(f), f == 0 && overload, nowNs);
             work++;
         }
         for (Integer f : new ArrayList<>(ownFragments.keySet())) {
@@ -578,6 +586,53 @@ public final class LinkStateProtocol {
             }
         }
         return work;
+    }
+
+    /**
+     * Orders changed fragments so that every fragment comes after the fragments its lost
+     * entries moved to (a topological order; fragments that exchange entries both ways keep
+     * index order).
+     */
+    private List<Integer> receiversFirst(List<Integer> changed, List<List<PrefixEntry>> fragments) {
+        if (changed.size() < 2) {
+            return changed;
+        }
+        Map<ServicePrefix, Integer> newHome = new HashMap<>();
+        for (int f = 0; f < fragments.size(); f++) {
+            for (PrefixEntry e : fragments.get(f)) {
+                newHome.put(e.prefix(), f);
+            }
+        }
+        Map<Integer, java.util.Set<Integer>> mustFollow = new java.util.TreeMap<>();
+        for (int f : changed) {
+            java.util.Set<Integer> before = new java.util.TreeSet<>();
+            OwnFragment current = ownFragments.get(f);
+            if (current != null) {
+                for (PrefixEntry e : current.pdu().prefixes()) {
+                    Integer home = newHome.get(e.prefix());
+                    if (home != null && home != f && changed.contains(home)) {
+                        before.add(home);
+                    }
+                }
+            }
+            mustFollow.put(f, before);
+        }
+        List<Integer> order = new ArrayList<>();
+        while (!mustFollow.isEmpty()) {
+            Integer next = null;
+            for (Map.Entry<Integer, java.util.Set<Integer>> e : mustFollow.entrySet()) {
+                if (order.containsAll(e.getValue())) {
+                    next = e.getKey();
+                    break;
+                }
+            }
+            if (next == null) {
+                next = mustFollow.keySet().iterator().next(); // a cycle: break it at the lowest index
+            }
+            mustFollow.remove(next);
+            order.add(next);
+        }
+        return order;
     }
 
     private void originateFragment(int fragment, List<NeighborEntry> ns, List<PrefixEntry> prefixes,

@@ -196,6 +196,33 @@ class SpaServerTest {
     }
 
     @Test
+    void shouldLogOneLinePerDecisionAndNeverTheToken() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(PrefixAuthorityService.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Level before = logger.getLevel();
+        appender.start();
+        logger.addAppender(appender);
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            stub.authorize(request("pod-4", TOKEN, "/B/4"));
+            stub.authorize(request("pod-4", "wrong-" + TOKEN, "/B/4"));
+            stub.authorize(request("pod-4", TOKEN, "/Z"));
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(before);
+        }
+        List<String> lines = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).contains("granted /B/4 to pod pod-4 via sg-4");
+        assertThat(lines.get(1)).contains("denied /B/4 of pod pod-4").contains("BAD_CREDENTIAL");
+        assertThat(lines.get(2)).contains("denied /Z of pod pod-4").contains("PREFIX_NOT_ALLOWED");
+        assertThat(lines).allSatisfy(l -> assertThat(l).doesNotContain(TOKEN).doesNotContain("sha256:"));
+    }
+
+    @Test
     void shouldRefuseToStartWithABadPolicyNamingFileAndLine() throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "identities:\n  - id: a\n    tokenHash: nope\n    prefixes: [/a]\n");

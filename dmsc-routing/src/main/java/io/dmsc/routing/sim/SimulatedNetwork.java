@@ -40,6 +40,7 @@ public final class SimulatedNetwork {
     private double duplicateRate;
     private long reorderJitterNs;
     private final Map<String, Long> messagesSent = new TreeMap<>();
+    private java.util.function.BiConsumer<String, Fib> fibObserver = (node, fib) -> { };
 
     /** One simulated node. */
     private final class SimNode implements LinkStateOutput {
@@ -76,6 +77,7 @@ public final class SimulatedNetwork {
         @Override
         public void routesChanged(Fib fib) {
             lastFibChangeNs = nowNs;
+            fibObserver.accept(id, fib);
         }
     }
 
@@ -273,6 +275,16 @@ public final class SimulatedNetwork {
             n.scheduledNs = next;
             events.add(new Event(next, sequence++, n.id, null, null, 0, n.incarnation));
         }
+    }
+
+    /**
+     * Sees every FIB a node publishes, at the moment it is published (for checks of transient
+     * states that the end state hides).
+     *
+     * @param observer called with the node id and its new FIB
+     */
+    public void observeFibs(java.util.function.BiConsumer<String, Fib> observer) {
+        this.fibObserver = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     /**
