@@ -75,6 +75,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private volatile long lastDutyCycleNs = System.nanoTime();
     private volatile long errors;
     private long lastSlowCycleLogNs = Long.MIN_VALUE / 2;
+    /** Connections refused because their hello claimed a neighbour that has a live adjacency. Conductor thread. */
+    private long duplicateHellos;
 
     // Conductor thread only.
     private LinkStateProtocol protocol;
@@ -543,8 +545,19 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 s.channel.close();
                 return;
             }
-            s.neighbor = d.neighbor;
             LinkSession existing = active.get(id);
+            if (existing != null && existing != s && existing.upSinceNs != 0) {
+                // A live adjacency is never replaced by a second connection claiming the same id:
+                // a restarted neighbour's old connection closes (or times out) first.
+                duplicateHellos++;
+                LOG.warn("{}: closing link {} from {}: '{}' already has a live adjacency on {} (expected: one "
+                        + "connection per neighbour)", config.id(), s.channel, s.channel.remoteAddress(), id,
+                        existing.channel);
+                s.channel.close();
+                sessions.remove(s.channel.id());
+                return;
+            }
+            s.neighbor = d.neighbor;
             if (existing != null && existing != s) {
                 // Both ends dialed: keep the connection dialed by the lower node id, on both ends.
                 boolean sDialedByLower = s.channel.isOutbound() == (config.id().compareTo(id) < 0);
@@ -709,6 +722,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("fibUpdates", c.fibUpdates);
         m.put("malformedFrames", metrics.malformedFrames());
         m.put("conductorErrors", errors);
+        m.put("duplicateHellos", duplicateHellos);
         m.put("lastSpfDurationNs", c.lastSpfDurationNs);
         m.put("prefixAuthorizationChecks", protocol.authorizationChecks());
         for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {

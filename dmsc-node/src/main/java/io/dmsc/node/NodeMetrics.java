@@ -53,6 +53,8 @@ public final class NodeMetrics {
                 "lspsRetransmitted");
         protocolCounter("dmsc_lsps_originated", "Own LSP fragments originated", "lspsOriginated");
         protocolCounter("dmsc_lsps_purged", "Purges installed", "purgesInstalled");
+        protocolCounter("dmsc_hellos_duplicate", "Connections refused: their hello claimed a neighbour with a live "
+                + "adjacency", "duplicateHellos");
         protocolCounter("dmsc_lsps_rejected", "LSPs and summaries ignored for breaking a protocol rule",
                 "rejectedPdus");
         protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");

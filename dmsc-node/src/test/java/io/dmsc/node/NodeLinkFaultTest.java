@@ -136,6 +136,51 @@ class NodeLinkFaultTest {
                 assertThat(node.status().get().neighbors()).allMatch(n -> !n.state().equals("UP")));
     }
 
+    @Test
+    void shouldNeverReplaceALiveAdjacencyByASecondHelloWithTheSameId() throws Exception {
+        try (Socket real = connect(); Socket impostor = connect()) {
+            OutputStream out = real.getOutputStream();
+            out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
+            DataInputStream in = new DataInputStream(real.getInputStream());
+            int len = in.readInt();
+            in.readFully(new byte[len]);
+            java.util.concurrent.atomic.AtomicBoolean alive = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread keepAlive = new Thread(() -> {
+                try {
+                    while (alive.get()) {
+                        out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+                        out.flush();
+                        Thread.sleep(100);
+                        while (in.available() > 0) {
+                            in.skipBytes(in.available());
+                        }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the test ended
+                }
+            });
+            keepAlive.start();
+            try {
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                        assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
+                                && n.state().equals("UP")));
+                // A second connection claims to be "peer" (accepted side, so the dialed-by-lower
+                // rule alone would have let it replace the first).
+                impostor.getOutputStream().write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+                assertThat(closedByPeer(impostor)).as("the impostor's connection is closed").isTrue();
+                await().atMost(Duration.ofSeconds(5)).until(() ->
+                        node.status().get().counters().getOrDefault("duplicateHellos", 0L) == 1L);
+                Thread.sleep(500); // more than the hold time: the real adjacency stayed up all along
+                assertThat(node.status().get().neighbors()).filteredOn(n -> n.id().equals("peer"))
+                        .extracting(NodeStatus.Neighbor::state).containsExactly("UP");
+                assertThat(node.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
+            } finally {
+                alive.set(false);
+                keepAlive.join();
+            }
+        }
+    }
+
     private static boolean drainUntilClosed(DataInputStream in) {
         try {
             while (true) {
