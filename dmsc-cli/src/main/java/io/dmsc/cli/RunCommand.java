@@ -51,7 +51,14 @@ final class RunCommand implements Callable<Integer> {
         }
         EventLoopGroup group = EventLoops.newGroup(1, "dmsc-links");
         EventLoop loop = group.next();
-        DmscNode node = new DmscNode(config, new TcpLinkTransport(loop, config.maxFrameLength()), loop,
+        io.dmsc.node.security.LinkTls tls;
+        try {
+            tls = config.security().linkTls(config.id());
+        } catch (IllegalStateException e) {
+            group.shutdownGracefully();
+            throw new Dmsc.UserException("run: " + e.getMessage());
+        }
+        DmscNode node = new DmscNode(config, new TcpLinkTransport(loop, config.maxFrameLength(), tls), loop,
                 Gateway.factory());
         try {
             node.start();

@@ -78,11 +78,12 @@ final class ShowCommand implements Callable<Integer> {
         String title = s.nodeId() + " (" + s.role() + ")";
         switch (what) {
             case neighbors: {
-                Table t = new Table("Neighbor", "State", "Role", "Address", "Dir", "Metric", "Up for", "Pending");
+                Table t = new Table("Neighbor", "State", "Role", "Address", "Dir", "Metric", "Up for", "Pending",
+                        "Link");
                 for (NodeStatus.Neighbor n : s.neighbors()) {
                     t.row(n.id().isEmpty() ? "?" : n.id(), n.state(), n.role().isEmpty() ? "-" : n.role(), n.address(),
                             n.direction().isEmpty() ? "-" : n.direction(), n.metric(), duration(n.upForMs()),
-                            n.pendingLsps());
+                            n.pendingLsps(), n.security() == null || n.security().isEmpty() ? "-" : n.security());
                 }
                 return title + " neighbors: " + t.size() + "\n" + t.render();
             }

@@ -59,8 +59,17 @@ class MultiProcessMeshTest {
             m.appendReplacement(sb, "127.0.0.1:" + port);
         }
         m.appendTail(sb);
+        // One process per node cannot share the ephemeral CA of security: auto: make the files
+        // with the CLI, as an operator would.
+        Path ca = dir.resolve("ca");
+        assertThat(Dmsc.execute("ca", "init", "--dir", ca.toString(), "--mesh", "figure2")).isZero();
+        for (String id : List.of("sg-1", "sg-2", "sg-3", "sg-4", "sr-1", "sr-2", "sr-3")) {
+            assertThat(Dmsc.execute("ca", "issue", "--dir", ca.toString(), "--node", id)).isZero();
+        }
+        String secured = sb.toString().replace("security: auto", "security: {ca: ca/ca.crt, certDir: ca}");
+        assertThat(secured).contains("certDir: ca");
         Path file = dir.resolve("figure2.yaml");
-        Files.writeString(file, sb.toString());
+        Files.writeString(file, secured);
         // The policy, key and tokens the file names, relative to it.
         for (String sub : new String[] {"spa", "tokens"}) {
             Files.createDirectories(dir.resolve(sub));

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class ShowCommandTest {
     private static NodeStatus status() {
         return new NodeStatus("sr-1", "sr", "127.0.0.1:7011", 1000,
-                List.of(new NodeStatus.Neighbor("sg-1", "UP", "127.0.0.1:7001", "in", 10, 65_000, "sg", 0)),
+                List.of(new NodeStatus.Neighbor("sg-1", "UP", "127.0.0.1:7001", "in", 10, 65_000, "sg", 0,
+                        "tls sg-1")),
                 List.of(new NodeStatus.Lsp("sg-1-00", "sg-1", 0, "3", 1190, "sg", false, List.of("sr-1:10"),
                         List.of("/_dmsc/node/sg-1", "/demo/sg-1"), false)),
                 List.of(new NodeStatus.Route("/demo/sg-4", 20, List.of("sg-4"), List.of("sr-2", "sr-3"), false)),

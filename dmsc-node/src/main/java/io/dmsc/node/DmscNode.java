@@ -290,5 +290,13 @@ public final class DmscNode implements AutoCloseable {
                 t.onDialFailed(address, attachment, cause);
             }
         }
+
+        @Override
+        public void onTlsFailure(String remoteAddress, String reason, String detail) {
+            NodeConductor t = target;
+            if (t != null) {
+                t.onTlsFailure(remoteAddress, reason, detail);
+            }
+        }
     }
 }

@@ -51,10 +51,24 @@ public final class Mesh implements AutoCloseable {
         this.group = EventLoops.newGroup(links == Links.TCP ? Math.min(2, Runtime.getRuntime().availableProcessors())
                 : 1, "dmsc-data");
         this.memory = links == Links.IN_MEMORY ? new InMemoryLinkNetwork() : null;
+        io.dmsc.node.security.MeshCa ca = null;
         for (NodeConfig n : topology.nodes()) {
+            if (n.security().mode() == io.dmsc.node.config.SecurityConfig.Mode.AUTO && links == Links.TCP) {
+                if (ca == null) {
+                    String mesh = topology.name() == null || !io.dmsc.wire.NodeIds.isValid(topology.name()) ? "mesh"
+                            : topology.name();
+                    ca = io.dmsc.node.security.MeshCa.create(mesh, java.time.Duration.ofDays(1));
+                    LOG.info("security: auto: an ephemeral mesh CA for this run only (spiffe://{}), node certificates "
+                            + "in memory, mutual TLS on every link; for production make files with 'dmsc ca'", mesh);
+                }
+                n = n.withSecurity(n.security().withCredentials(ca.issue(
+                        io.dmsc.node.security.MeshIdentity.node(ca.mesh(), n.id()), java.time.Duration.ofDays(1))));
+            }
             configs.put(n.id(), n);
         }
     }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mesh.class);
 
     /**
      * Starts every node of a topology.
@@ -163,7 +177,8 @@ public final class Mesh implements AutoCloseable {
         String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
         NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
         io.netty.channel.EventLoop loop = group.next();
-        LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(loop, c.maxFrameLength())
+        LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(loop, c.maxFrameLength(),
+                c.security().linkTls(id))
                 : new InMemoryLinkTransport(memory, c.maxFrameLength());
         DmscNode node = new DmscNode(effective, transport, loop, extensions).start();
         bound.put(id, node.listenAddress());

@@ -3,6 +3,7 @@ package io.dmsc.node;
 import io.dmsc.node.config.NeighborConfig;
 import io.dmsc.node.config.NodeConfig;
 import io.dmsc.node.link.LinkChannel;
+import io.dmsc.node.link.LinkException;
 import io.dmsc.node.link.LinkHandler;
 import io.dmsc.node.link.LinkTransport;
 import io.dmsc.routing.Adjacency;
@@ -75,6 +76,16 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private volatile long lastDutyCycleNs = System.nanoTime();
     private volatile long errors;
     private long lastSlowCycleLogNs = Long.MIN_VALUE / 2;
+    /** Peer hosts and reasons of TLS failures already logged (bounded). Any thread. */
+    private final java.util.Set<String> tlsFailureLogged = java.util.Collections.newSetFromMap(
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 1024;
+                }
+            }));
+    /** Hellos on a TLS link claiming another id than the certificate's. Conductor thread. */
+    private long identityMismatches;
     /** Connections refused because their hello claimed a neighbour that has a live adjacency. Conductor thread. */
     private long duplicateHellos;
 
@@ -356,6 +367,16 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     @Override
+    public void onTlsFailure(String remoteAddress, String reason, String detail) {
+        metrics.tlsHandshakeFailed(reason);
+        String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
+        if (tlsFailureLogged.add(host + " " + reason)) {
+            LOG.warn("{}: TLS refused for {}: {}: {} (logged once per peer host and reason; counted in "
+                    + "dmsc_tls_handshake_failures_total)", config.id(), remoteAddress, reason, detail);
+        }
+    }
+
+    @Override
     public void onDialFailed(String address, Object attachment, Throwable cause) {
         enqueueLifecycle(() -> dialFailed((NeighborConfig) attachment, address, cause));
     }
@@ -532,6 +553,15 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
 
     private void hello(LinkSession s, HelloMessage hello, long nowNs) {
         String id = hello.nodeId();
+        String proven = s.channel.peerIdentity();
+        if (proven != null && !proven.equals(id)) {
+            identityMismatches++;
+            LOG.warn("{}: closing link {}: its hello claims '{}' but its certificate is for node '{}' (expected: "
+                    + "the same id)", config.id(), s.channel, id, proven);
+            s.channel.close();
+            sessions.remove(s.channel.id());
+            return;
+        }
         if (s.neighbor == null) {
             Dialer d = dialers.get(id);
             if (d == null) {
@@ -546,9 +576,11 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 return;
             }
             LinkSession existing = active.get(id);
-            if (existing != null && existing != s && existing.upSinceNs != 0) {
-                // A live adjacency is never replaced by a second connection claiming the same id:
-                // a restarted neighbour's old connection closes (or times out) first.
+            if (existing != null && existing != s && existing.upSinceNs != 0 && proven == null) {
+                // On plaintext links a live adjacency is never replaced by a second connection
+                // claiming the same id (anyone can claim it): a restarted neighbour's old connection
+                // closes (or times out) first. On TLS links both connections proved the same node,
+                // and the dialed-by-lower-id rule below picks the same one on both ends.
                 duplicateHellos++;
                 LOG.warn("{}: closing link {} from {}: '{}' already has a live adjacency on {} (expected: one "
                         + "connection per neighbour)", config.id(), s.channel, s.channel.remoteAddress(), id,
@@ -639,6 +671,11 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         if (s == null) {
             return;
         }
+        if (s.upSinceNs == 0 && channel.attachment() instanceof NeighborConfig n && !active.containsKey(n.id())) {
+            // A dialed connection that closed before its adjacency came up (refused by the peer's
+            // TLS, its neighbour list, or a crash): back off as for a failed dial, never spin.
+            dialFailed(n, n.address(), new LinkException("the connection closed before the adjacency came up", null));
+        }
         if (!s.adjacency.neighborId().isEmpty() && active.get(s.neighborId()) == s) {
             boolean wasUp = s.upSinceNs != 0;
             s.adjacency.onLinkClosed();
@@ -723,6 +760,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("malformedFrames", metrics.malformedFrames());
         m.put("conductorErrors", errors);
         m.put("duplicateHellos", duplicateHellos);
+        m.put("identityMismatches", identityMismatches);
         m.put("lastSpfDurationNs", c.lastSpfDurationNs);
         m.put("prefixAuthorizationChecks", protocol.authorizationChecks());
         for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {
@@ -740,13 +778,14 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                     s.channel.isOutbound() ? "out" : "in", s.neighbor == null ? 0 : s.neighbor.metric(),
                     s.upSinceNs == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(nowNs - s.upSinceNs),
                     s.adjacency.neighborRole() == null ? "" : s.adjacency.neighborRole().code(),
-                    s.neighborId().isEmpty() ? 0 : protocol.pendingOn(s.neighborId())));
+                    s.neighborId().isEmpty() ? 0 : protocol.pendingOn(s.neighborId()),
+                    s.channel.peerIdentity() == null ? "plaintext" : "tls " + s.channel.peerIdentity()));
         }
         for (Dialer d : dialers.values()) {
             if (!active.containsKey(d.neighbor.id())) {
                 ns.add(new NodeStatus.Neighbor(d.neighbor.id(), "DOWN",
                         d.neighbor.address() == null ? "(passive)" : d.neighbor.address(), d.dialing ? "dialing" : "",
-                        d.neighbor.metric(), 0, "", 0));
+                        d.neighbor.metric(), 0, "", 0, ""));
             }
         }
         ns.sort((a, b) -> a.id().compareTo(b.id()));

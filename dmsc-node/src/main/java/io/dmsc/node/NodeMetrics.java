@@ -20,6 +20,7 @@ public final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String nodeId;
     private final Map<String, Counter> malformed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tlsFailures = new ConcurrentHashMap<>();
     private final Counter adjacencyUp;
     private final Counter adjacencyDown;
     private final Counter linkDrops;
@@ -53,6 +54,8 @@ public final class NodeMetrics {
                 "lspsRetransmitted");
         protocolCounter("dmsc_lsps_originated", "Own LSP fragments originated", "lspsOriginated");
         protocolCounter("dmsc_lsps_purged", "Purges installed", "purgesInstalled");
+        protocolCounter("dmsc_hellos_identity_mismatch", "TLS links closed: the hello claimed another node id than "
+                + "the certificate", "identityMismatches");
         protocolCounter("dmsc_hellos_duplicate", "Connections refused: their hello claimed a neighbour with a live "
                 + "adjacency", "duplicateHellos");
         protocolCounter("dmsc_lsps_rejected", "LSPs and summaries ignored for breaking a protocol rule",
@@ -107,6 +110,26 @@ public final class NodeMetrics {
     /** @return the registry, for the data plane and the gateway to register their meters */
     public io.micrometer.core.instrument.MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Counts a failed TLS handshake.
+     *
+     * @param reason the reason tag
+     */
+    public void tlsHandshakeFailed(String reason) {
+        tlsFailures.computeIfAbsent(reason, r -> Counter.builder("dmsc_tls_handshake_failures")
+                .tag("reason", r).description("TLS handshakes of fabric links that failed, by reason")
+                .register(registry)).increment();
+    }
+
+    /**
+     * @param reason a reason tag
+     * @return failed handshakes with that reason so far
+     */
+    public long tlsHandshakeFailures(String reason) {
+        Counter c = tlsFailures.get(reason);
+        return c == null ? 0 : (long) c.count();
     }
 
     /** @return the Prometheus text exposition */

@@ -47,9 +47,10 @@ public record NodeStatus(String nodeId, String role, String listen, long uptimeM
      * @param upForMs     time since the adjacency came up, 0 if not up
      * @param role        neighbour's role
      * @param pendingLsps LSPs queued or unacknowledged towards it
+     * @param security    "tls ID" with the node id the peer proved by certificate, or "plaintext"
      */
     public record Neighbor(String id, String state, String address, String direction, int metric, long upForMs,
-                           String role, int pendingLsps) {
+                           String role, int pendingLsps, String security) {
     }
 
     /**

@@ -102,7 +102,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload", "authorization");
+                "overload", "authorization", "security");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -120,7 +120,8 @@ public final class ConfigLoader {
             neighbors.add(new NeighborConfig(nid, address, metric));
         }
         return build(root, List.of(root.child("timers")), neighbors, Map.of())
-                .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN));
+                .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN))
+                .withSecurity(nodeSecurity(root, id));
     }
 
     /**
@@ -146,7 +147,7 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security");
         ConfigNode spaDefaults = root.child("spa");
         if (spaDefaults.isPresent()) {
             spaDefaults.allowOnly(SPA_SETTING_KEYS);
@@ -237,7 +238,8 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
             nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
-                    spaAddresses).withAuthorization(authorization(n.child("authorization"), meshAuthorization)));
+                    spaAddresses).withAuthorization(authorization(n.child("authorization"), meshAuthorization))
+                    .withSecurity(topologySecurity(root, e.getKey())));
         }
         return new TopologyConfig(root.file(), name, nodes, links, spas);
     }
@@ -295,7 +297,8 @@ public final class ConfigLoader {
                     + (t.maxFrameLength - 64) + ")");
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
-                (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN);
+                (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN,
+                SecurityConfig.OFF);
     }
 
     /**
@@ -333,6 +336,69 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw a.error(null, e.getMessage());
         }
+    }
+
+    /**
+     * A topology's {@code security}: {@code off} (the default), {@code auto}, or
+     * {@code {ca: FILE, certDir: DIR}} with {@code DIR/ID.crt} and {@code DIR/ID.key} per node.
+     */
+    private static SecurityConfig topologySecurity(ConfigNode root, String nodeId) {
+        if (!root.has("security")) {
+            return SecurityConfig.OFF;
+        }
+        ConfigNode s = root.child("security");
+        if (!s.isObject()) {
+            String text = root.string("security", true);
+            return switch (text) {
+                case "off" -> SecurityConfig.OFF;
+                case "auto" -> SecurityConfig.AUTO;
+                default -> throw root.error("security", "'" + text + "' (expected: off, auto, or {ca: FILE, certDir: "
+                        + "DIR})");
+            };
+        }
+        s.allowOnly("ca", "certDir");
+        Path base = Path.of(s.file()).toAbsolutePath().getParent();
+        Path ca = base.resolve(s.string("ca", true)).normalize();
+        Path dir = base.resolve(s.string("certDir", true)).normalize();
+        return files(s, nodeId, ca, dir.resolve(nodeId + ".crt"), dir.resolve(nodeId + ".key"));
+    }
+
+    /** A node file's {@code security}: {@code off} or {@code {ca: FILE, cert: FILE, key: FILE}}. */
+    private static SecurityConfig nodeSecurity(ConfigNode root, String nodeId) {
+        if (!root.has("security")) {
+            return SecurityConfig.OFF;
+        }
+        ConfigNode s = root.child("security");
+        if (!s.isObject()) {
+            String text = root.string("security", true);
+            if (text.equals("off")) {
+                return SecurityConfig.OFF;
+            }
+            throw root.error("security", "'" + text + "' (expected: off, or {ca: FILE, cert: FILE, key: FILE}; auto "
+                    + "works only for a whole topology in one process)");
+        }
+        s.allowOnly("ca", "cert", "key");
+        Path base = Path.of(s.file()).toAbsolutePath().getParent();
+        return files(s, nodeId, base.resolve(s.string("ca", true)).normalize(),
+                base.resolve(s.string("cert", true)).normalize(), base.resolve(s.string("key", true)).normalize());
+    }
+
+    private static SecurityConfig files(ConfigNode s, String nodeId, Path ca, Path cert, Path key) {
+        io.dmsc.node.security.Credentials c;
+        try {
+            c = io.dmsc.node.security.Credentials.load(key, cert, ca);
+            io.dmsc.node.security.MeshIdentity id = c.identity();
+            if (id.kind() != io.dmsc.node.security.MeshIdentity.Kind.NODE || !id.id().equals(nodeId)) {
+                throw new IllegalArgumentException(cert + " is for " + id + " (expected: a node certificate for "
+                        + nodeId + ", made by dmsc ca issue --node " + nodeId + ")");
+            }
+            c.chain().get(0).checkValidity();
+        } catch (java.security.cert.CertificateException e) {
+            throw s.error(null, cert + ": " + e.getMessage() + " (expected: a certificate valid now; issue a new one)");
+        } catch (IllegalArgumentException e) {
+            throw s.error(null, e.getMessage());
+        }
+        return new SecurityConfig(SecurityConfig.Mode.FILES, ca, cert, key, c);
     }
 
     /** Keys of SPA settings: in a {@code role: spa} entry, an SPA file, or a topology's {@code spa} defaults. */

@@ -26,6 +26,10 @@ final class ConfigNode {
         return file;
     }
 
+    boolean isObject() {
+        return node != null && node.isObject();
+    }
+
     boolean isPresent() {
         return node != null && !node.isNull() && !node.isMissingNode();
     }

@@ -22,11 +22,13 @@ import java.util.List;
  * @param flowIdleTimeoutMs a flow entry without a frame for this long is removed
  * @param routing         link-state protocol settings
  * @param authorization   how advertised prefixes' authorizations are checked (signal type 3)
+ * @param security        transport security of the fabric links (mutual TLS, node identity)
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
-                         RoutingConfig routing, AuthorizationConfig authorization) {
+                         RoutingConfig routing, AuthorizationConfig authorization,
+                         SecurityConfig security) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -65,7 +67,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
     }
 
     /**
@@ -74,7 +76,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
     }
 
     /**
@@ -83,7 +85,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
     }
 
     /**
@@ -92,7 +94,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
     }
 
     /**
@@ -102,7 +104,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
     }
 
     /**
@@ -111,7 +113,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, value, authorization);
+                maxFrameLength, flowIdleTimeoutMs, value, authorization, security);
     }
 
     /**
@@ -120,7 +122,16 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAuthorization(AuthorizationConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, value);
+                maxFrameLength, flowIdleTimeoutMs, routing, value, security);
+    }
+
+    /**
+     * @param value transport security settings
+     * @return a copy with other security settings
+     */
+    public NodeConfig withSecurity(SecurityConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, value);
     }
 
     /**
@@ -134,6 +145,6 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public static NodeConfig of(String id, NodeRole role, String listen) {
         return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
                 io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
-                RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN);
+                RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN, SecurityConfig.OFF);
     }
 }

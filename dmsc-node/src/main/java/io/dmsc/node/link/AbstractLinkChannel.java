@@ -17,6 +17,7 @@ abstract class AbstractLinkChannel implements LinkChannel {
     private volatile long lastReceivedNs;
     /** Written by the data plane's thread, read by the conductor. */
     private volatile boolean readPaused;
+    private volatile String peerIdentity;
 
     /**
      * @param scheme     prefix of {@link #toString()}, e.g. "tcp"
@@ -60,12 +61,21 @@ abstract class AbstractLinkChannel implements LinkChannel {
     }
 
     @Override
+    public final String peerIdentity() {
+        return peerIdentity;
+    }
+
+    final void peerIdentity(String nodeId) {
+        peerIdentity = nodeId;
+    }
+
+    @Override
     public final long id() {
         return id;
     }
 
     @Override
     public String toString() {
-        return scheme + "#" + id + (outbound ? "->" : "<-") + remoteAddress();
+        return scheme + (peerIdentity == null ? "" : "+tls") + "#" + id + (outbound ? "->" : "<-") + remoteAddress();
     }
 }

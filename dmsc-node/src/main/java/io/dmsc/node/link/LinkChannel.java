@@ -63,4 +63,14 @@ public interface LinkChannel {
 
     /** @return a process-unique id, for logs */
     long id();
+
+    /**
+     * The node id the peer proved with its TLS certificate, or null on a link without TLS. A
+     * hello on a TLS link must claim exactly this id.
+     *
+     * @return the proven node id, or null
+     */
+    default String peerIdentity() {
+        return null;
+    }
 }

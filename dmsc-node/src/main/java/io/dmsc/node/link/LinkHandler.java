@@ -67,4 +67,16 @@ public interface LinkHandler {
      * @param cause      why
      */
     void onDialFailed(String address, Object attachment, Throwable cause);
+
+    /**
+     * A TLS handshake failed, or the peer's certificate is not a node of this mesh; the
+     * connection is closed. On the connection's event loop.
+     *
+     * @param remoteAddress the peer's address
+     * @param reason        plaintext, expired, not_yet_valid, untrusted, no_certificate, timeout,
+     *                      bad_identity or other
+     * @param detail        what happened
+     */
+    default void onTlsFailure(String remoteAddress, String reason, String detail) {
+    }
 }

@@ -34,16 +34,38 @@ public final class TcpLinkTransport implements LinkTransport {
     private final EventLoopGroup group;
     private final int maxFrameLength;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final io.dmsc.node.security.LinkTls tls;
     private volatile boolean closed;
 
     /**
+     * Plaintext links.
+     *
      * @param group          event loops to run on (shared with other transports of the JVM; not
      *                       shut down by {@link #close()})
      * @param maxFrameLength largest frame accepted, bytes after the length field
      */
     public TcpLinkTransport(EventLoopGroup group, int maxFrameLength) {
+        this(group, maxFrameLength, null);
+    }
+
+    /**
+     * Links with mutual TLS when {@code tls} is given: a link opens for the {@link LinkHandler}
+     * only after its handshake, with the peer's proven node id ({@link LinkChannel#peerIdentity}).
+     *
+     * @param group          event loops to run on (not shut down by {@link #close()})
+     * @param maxFrameLength largest frame accepted, bytes after the length field
+     * @param tls            this node's TLS, or null for plaintext; failed handshakes are
+     *                       reported to {@link LinkHandler#onTlsFailure}
+     */
+    public TcpLinkTransport(EventLoopGroup group, int maxFrameLength, io.dmsc.node.security.LinkTls tls) {
         this.group = group;
         this.maxFrameLength = maxFrameLength;
+        this.tls = tls;
+    }
+
+    /** @return true if links use TLS */
+    public boolean secured() {
+        return tls != null;
     }
 
     @Override
@@ -105,11 +127,14 @@ public final class TcpLinkTransport implements LinkTransport {
                 }
                 channels.add(ch);
                 TcpLinkChannel link = new TcpLinkChannel(ch, outbound, attachment);
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), outbound));
+                }
                 ch.pipeline()
                         .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("frameDecoder", new LinkFrameDecoder(maxFrameLength))
                         .addLast("frameEncoder", LinkFrameEncoder.INSTANCE)
-                        .addLast("link", new LinkInboundHandler(link, handler));
+                        .addLast("link", new LinkInboundHandler(link, handler, tls));
             }
         };
     }
@@ -124,20 +149,54 @@ public final class TcpLinkTransport implements LinkTransport {
     private static final class LinkInboundHandler extends ChannelInboundHandlerAdapter {
         private final TcpLinkChannel link;
         private final LinkHandler handler;
+        private final io.dmsc.node.security.LinkTls tls;
+        /** True once the handler was told the link is open (at once, or after the TLS handshake). */
+        private boolean opened;
 
-        LinkInboundHandler(TcpLinkChannel link, LinkHandler handler) {
+        LinkInboundHandler(TcpLinkChannel link, LinkHandler handler, io.dmsc.node.security.LinkTls tls) {
             this.link = link;
             this.handler = handler;
+            this.tls = tls;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            handler.onOpen(link);
+            if (tls == null) {
+                opened = true;
+                handler.onOpen(link);
+            }
             ctx.fireChannelActive();
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && tls != null && !opened) {
+                if (!done.isSuccess()) {
+                    handler.onTlsFailure(link.remoteAddress(), io.dmsc.node.security.LinkTls.reason(done.cause()),
+                            String.valueOf(done.cause().getMessage()));
+                    ctx.close();
+                    return;
+                }
+                io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                try {
+                    link.peerIdentity(tls.peerIdentity(ssl.engine().getSession()).id());
+                } catch (IllegalArgumentException e) {
+                    handler.onTlsFailure(link.remoteAddress(), "bad_identity", e.getMessage());
+                    ctx.close();
+                    return;
+                }
+                opened = true;
+                handler.onOpen(link);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!opened) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof ByteBuf frame) {
                 handler.onData(link, frame);
             } else if (msg instanceof LinkMessage m) {
@@ -160,14 +219,20 @@ public final class TcpLinkTransport implements LinkTransport {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            handler.onClosed(link);
+            if (opened) {
+                handler.onClosed(link);
+            } else if (link.attachment() != null) {
+                // A dial whose TLS handshake never completed: the dialer must learn it failed.
+                handler.onDialFailed(link.remoteAddress(), link.attachment(), new LinkException(
+                        "the connection closed before the TLS handshake completed", null));
+            }
             ctx.fireChannelInactive();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-            if (root instanceof MalformedFrameException) {
+            if (root instanceof MalformedFrameException && opened) {
                 handler.onMalformed(link, (MalformedFrameException) root);
             }
             ctx.close();

@@ -1,0 +1,55 @@
+package io.dmsc.node.security;
+
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A node's or pod's TLS material: its private key, its certificate chain (its own first) and
+ * the CA certificates it trusts (several during a CA rollover). Immutable.
+ *
+ * @param key     the private key (a secret: never logged, never in a toString)
+ * @param chain   the certificate chain, leaf first
+ * @param trusted the CA certificates whose issues are accepted
+ */
+public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted) {
+    /** Copies the lists. */
+    public Credentials {
+        Objects.requireNonNull(key, "key");
+        chain = List.copyOf(chain);
+        trusted = List.copyOf(trusted);
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("chain: empty (expected: the certificate, then its CA)");
+        }
+        if (trusted.isEmpty()) {
+            throw new IllegalArgumentException("trusted: empty (expected: at least one mesh CA certificate)");
+        }
+    }
+
+    /**
+     * Reads credentials from PEM files.
+     *
+     * @param keyFile   the private key (owner-readable only: checked)
+     * @param certFile  the certificate chain, leaf first
+     * @param trustFile the trusted CA certificates (one or more)
+     * @return the credentials
+     * @throws IllegalArgumentException naming the file and what is wrong
+     */
+    public static Credentials load(Path keyFile, Path certFile, Path trustFile) {
+        KeyFiles.checkOwnerOnly(keyFile);
+        return new Credentials(Pem.readPrivateKey(keyFile), Pem.readCertificates(certFile),
+                Pem.readCertificates(trustFile));
+    }
+
+    /** @return the identity of the leaf certificate */
+    public MeshIdentity identity() {
+        return MeshIdentity.of(chain.get(0));
+    }
+
+    @Override
+    public String toString() {
+        return "Credentials{" + chain.get(0).getSubjectX500Principal() + ", trusts " + trusted.size() + " CA(s)}";
+    }
+}

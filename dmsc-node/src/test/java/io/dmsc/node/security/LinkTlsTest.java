@@ -1,0 +1,126 @@
+package io.dmsc.node.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dmsc.node.DmscNode;
+import io.dmsc.node.NodeStatus;
+import io.dmsc.node.config.NeighborConfig;
+import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.link.TcpLinkTransport;
+import io.dmsc.wire.link.NodeRole;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Mutual TLS on fabric links between real nodes on loopback: the right peer comes up with its
+ * proven identity; plaintext, another CA, an expired certificate and a certificate for another
+ * node id are refused, counted, and leave the real adjacency alone.
+ */
+class LinkTlsTest {
+    private static final MeshCa CA = MeshCa.create("test", Duration.ofDays(1));
+
+    private EventLoopGroup group;
+    private DmscNode sr1;
+    private final List<DmscNode> peers = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        group = EventLoops.newGroup(1, "tls-test");
+        // sr-1 accepts sg-4 and sg-9 (neither dialed: they dial in).
+        NodeConfig c = NodeConfig.of("sr-1", NodeRole.SR, "127.0.0.1:0").withHelloTimers(100, 400)
+                .withNeighbors(List.of(new NeighborConfig("sg-4", null, 10), new NeighborConfig("sg-9", null, 10)));
+        sr1 = new DmscNode(c, new TcpLinkTransport(group, 65_536, tls("sr-1"))).start();
+    }
+
+    @AfterEach
+    void stop() {
+        peers.forEach(DmscNode::close);
+        sr1.close();
+        group.shutdownGracefully().awaitUninterruptibly();
+    }
+
+    private static LinkTls tls(String node) {
+        return new LinkTls(CA.issue(MeshIdentity.node("test", node), Duration.ofHours(1)));
+    }
+
+    /** A node {@code id} dialing sr-1 with the given link TLS (null: plaintext). */
+    private DmscNode dialer(String id, LinkTls tls) {
+        NodeConfig c = NodeConfig.of(id, NodeRole.SG, "127.0.0.1:0").withHelloTimers(100, 400)
+                .withNeighbors(List.of(new NeighborConfig("sr-1", sr1.listenAddress(), 10)));
+        DmscNode n = new DmscNode(c, new TcpLinkTransport(group, 65_536, tls)).start();
+        peers.add(n);
+        return n;
+    }
+
+    private NodeStatus.Neighbor neighbor(String id) throws Exception {
+        return sr1.status().get().neighbors().stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    /** The TLS failure counters of sr-1, for failure messages. */
+    private String tlsFailures() {
+        return String.join("; ", sr1.metrics().scrape().lines().filter(l -> l.startsWith("dmsc_tls_handshake_failures"))
+                .toList());
+    }
+
+    private long counter(String name) throws Exception {
+        return sr1.status().get().counters().getOrDefault(name, 0L);
+    }
+
+    @Test
+    void shouldBringUpALinkWithTheIdentityThePeerProved() throws Exception {
+        dialer("sg-4", tls("sg-4"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(neighbor("sg-4").state()).isEqualTo("UP");
+            assertThat(neighbor("sg-4").security()).isEqualTo("tls sg-4");
+        });
+        assertThat(sr1.fib().lookup("/_dmsc/node/sg-4")).isNotNull();
+    }
+
+    @Test
+    void shouldRefuseAPlaintextPeer() throws Exception {
+        dialer("sg-4", null);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(sr1.metrics().tlsHandshakeFailures("plaintext"))
+                .as(tlsFailures()).isPositive());
+        assertThat(neighbor("sg-4").state()).isNotEqualTo("UP");
+    }
+
+    @Test
+    void shouldRefuseAPeerOfAnotherCa() throws Exception {
+        MeshCa other = MeshCa.create("test", Duration.ofDays(1));
+        dialer("sg-4", new LinkTls(other.issue(MeshIdentity.node("test", "sg-4"), Duration.ofHours(1))));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(sr1.metrics().tlsHandshakeFailures("untrusted"))
+                .as(tlsFailures()).isPositive());
+        assertThat(neighbor("sg-4").state()).isNotEqualTo("UP");
+    }
+
+    @Test
+    void shouldRefuseAnExpiredCertificate() throws Exception {
+        Instant now = Instant.now();
+        dialer("sg-4", new LinkTls(CA.issue(MeshIdentity.node("test", "sg-4"), now.minusSeconds(7200),
+                now.minusSeconds(3600))));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(sr1.metrics().tlsHandshakeFailures("expired"))
+                .as(tlsFailures()).isPositive());
+        assertThat(neighbor("sg-4").state()).isNotEqualTo("UP");
+    }
+
+    @Test
+    void shouldRefuseAHelloForAnotherNodeThanTheCertificateAndKeepTheRealLink() throws Exception {
+        dialer("sg-4", tls("sg-4"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> neighbor("sg-4").state().equals("UP"));
+        // sg-9 holds a valid certificate of this mesh, for sg-9, and says hello as sg-4.
+        dialer("sg-4", tls("sg-9"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter("identityMismatches") > 0);
+        Thread.sleep(600); // more than the hold time
+        assertThat(neighbor("sg-4").state()).isEqualTo("UP");
+        assertThat(neighbor("sg-4").security()).isEqualTo("tls sg-4");
+        assertThat(sr1.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
+    }
+}
