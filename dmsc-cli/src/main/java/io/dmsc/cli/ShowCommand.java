@@ -88,10 +88,11 @@ final class ShowCommand implements Callable<Integer> {
                 return title + " neighbors: " + t.size() + "\n" + t.render();
             }
             case lsdb: {
-                Table t = new Table("LSP ID", "Seq", "Lifetime", "Role", "OL", "Neighbors", "Prefixes");
+                Table t = new Table("LSP ID", "Seq", "Lifetime", "Role", "OL", "Sig", "Neighbors", "Prefixes");
                 for (NodeStatus.Lsp l : s.lsdb()) {
                     t.row(l.lspId(), l.sequence(), l.purged() ? "purged" : l.lifetimeS() + "s", l.role(),
-                            l.overload() ? "OL" : "-", l.neighbors().isEmpty() ? "-" : String.join(" ", l.neighbors()),
+                            l.overload() ? "OL" : "-", l.signature() == null ? "-" : l.signature(),
+                            l.neighbors().isEmpty() ? "-" : String.join(" ", l.neighbors()),
                             l.prefixes().isEmpty() ? "-" : String.join(" ", l.prefixes()));
                 }
                 return title + " link-state database: " + t.size() + " LSPs, SPF back-off " + s.spfState() + "\n"

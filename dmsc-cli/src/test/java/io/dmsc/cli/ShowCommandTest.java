@@ -16,7 +16,7 @@ class ShowCommandTest {
                 List.of(new NodeStatus.Neighbor("sg-1", "UP", "127.0.0.1:7001", "in", 10, 65_000, "sg", 0,
                         "tls sg-1")),
                 List.of(new NodeStatus.Lsp("sg-1-00", "sg-1", 0, "3", 1190, "sg", false, List.of("sr-1:10"),
-                        List.of("/_dmsc/node/sg-1", "/demo/sg-1"), false)),
+                        List.of("/_dmsc/node/sg-1", "/demo/sg-1"), false, "signed")),
                 List.of(new NodeStatus.Route("/demo/sg-4", 20, List.of("sg-4"), List.of("sr-2", "sr-3"), false)),
                 List.of(new NodeStatus.Forwarding("/demo/sg-4", List.of("sr-2", "sr-3"), false, 20),
                         new NodeStatus.Forwarding("/_dmsc/node/sr-1", List.of(), true, 0)),
@@ -46,9 +46,9 @@ class ShowCommandTest {
     @Test
     void shouldPrintNeighborsLsdbAndRib() {
         assertThat(ShowCommand.render(ShowCommand.What.neighbors, status()))
-                .contains("sg-1      UP     sg    127.0.0.1:7001  in   10      00:01:05  0");
+                .contains("sg-1      UP     sg    127.0.0.1:7001  in   10      00:01:05  0        tls sg-1");
         assertThat(ShowCommand.render(ShowCommand.What.lsdb, status()))
-                .contains("sg-1-00  3    1190s     sg    -   sr-1:10    /_dmsc/node/sg-1 /demo/sg-1");
+                .contains("sg-1-00  3    1190s     sg    -   signed  sr-1:10    /_dmsc/node/sg-1 /demo/sg-1");
         assertThat(ShowCommand.render(ShowCommand.What.rib, status()))
                 .contains("/demo/sg-4  20    sg-4    sr-2,sr-3");
     }

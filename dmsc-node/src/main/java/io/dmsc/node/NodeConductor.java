@@ -71,6 +71,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final Queue<Runnable> lifecycle = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final PrefixAuthorizer authorizer;
+    /** Signs own LSPs and verifies received ones when the node has a certificate. */
+    private final io.dmsc.routing.LspAuthenticator lspAuthenticator;
     private volatile boolean running;
     private volatile Fib fib = Fib.EMPTY;
     private volatile long lastDutyCycleNs = System.nanoTime();
@@ -150,6 +152,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         this.authorizer = auth.mode() == AuthorizationConfig.Mode.OPEN ? PrefixAuthorizer.OPEN
                 : new SignedPrefixAuthorizer(TrustAnchors.load(auth.trustAnchors()), metrics.registry(),
                         System::currentTimeMillis, SignedPrefixAuthorizer.DEFAULT_CACHE_ENTRIES);
+        this.lspAuthenticator = config.security().credentials() == null ? io.dmsc.routing.LspAuthenticator.NONE
+                : new io.dmsc.node.security.SignedLspAuthenticator(config.security().credentials(), metrics.registry(),
+                        System::currentTimeMillis);
         List<PrefixEntry> prefixes = new ArrayList<>();
         for (ServicePrefix p : config.prefixes()) {
             prefixes.add(PrefixEntry.of(p, 0));
@@ -385,7 +390,12 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     // Conductor thread
 
     private void run() {
-        protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, System.nanoTime());
+        protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, lspAuthenticator,
+                System.nanoTime());
+        if (lspAuthenticator != io.dmsc.routing.LspAuthenticator.NONE) {
+            LOG.info("{}: LSPs signed as {} and verified against the mesh CA", config.id(),
+                    ((io.dmsc.node.security.SignedLspAuthenticator) lspAuthenticator).identity());
+        }
         if (config.authorization().mode() == AuthorizationConfig.Mode.OPEN) {
             LOG.warn("{}: prefix authorization is OPEN: every advertised prefix is installed without an SPA "
                     + "authorization (set authorization.trustAnchors to require them)", config.id());
@@ -763,6 +773,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("identityMismatches", identityMismatches);
         m.put("lastSpfDurationNs", c.lastSpfDurationNs);
         m.put("prefixAuthorizationChecks", protocol.authorizationChecks());
+        for (Map.Entry<io.dmsc.routing.LspAuthenticator.LspRejection, Long> r : protocol.lspRejections().entrySet()) {
+            m.put("lspsRejected." + r.getKey().label(), r.getValue());
+        }
         for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {
             m.put("prefixesRejected." + r.getKey().label(), r.getValue());
         }
@@ -802,7 +815,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             }
             lsps.add(new NodeStatus.Lsp(p.id().toString(), p.id().origin(), p.id().fragment(),
                     Long.toUnsignedString(p.sequence()), e.remainingLifetimeS(nowNs), p.role().code(), p.overload(),
-                    nbs, pfx, e.purged()));
+                    nbs, pfx, e.purged(), p.signature() == null ? "unsigned" : "signed"));
         }
         List<NodeStatus.Route> routes = new ArrayList<>();
         for (RibEntry r : protocol.rib()) {

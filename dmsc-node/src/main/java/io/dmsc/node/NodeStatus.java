@@ -66,9 +66,11 @@ public record NodeStatus(String nodeId, String role, String listen, long uptimeM
      * @param neighbors  neighbours listed
      * @param prefixes   prefixes listed
      * @param purged     true for a purged header
+     * @param signature  "signed" (verified when it was installed) or "unsigned"
      */
     public record Lsp(String lspId, String origin, int fragment, String sequence, int lifetimeS, String role,
-                      boolean overload, List<String> neighbors, List<String> prefixes, boolean purged) {
+                      boolean overload, List<String> neighbors, List<String> prefixes, boolean purged,
+                      String signature) {
     }
 
     /**

@@ -65,6 +65,9 @@ public final class LinkStateProtocol {
 
     private final Map<String, SpfTopology.NodeLinks> topologyNodes = new HashMap<>();
     private final PrefixTable prefixTable;
+    private final LspAuthenticator authenticator;
+    private final Map<LspAuthenticator.LspRejection, Long> lspRejections =
+            new java.util.EnumMap<>(LspAuthenticator.LspRejection.class);
     private final Map<ServicePrefix, RibEntry> rib = new HashMap<>();
 
     private boolean overload;
@@ -129,6 +132,20 @@ public final class LinkStateProtocol {
      */
     public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock,
                              PrefixAuthorizer authorizer, long nowNs) {
+        this(config, output, durationClock, authorizer, LspAuthenticator.NONE, nowNs);
+    }
+
+    /**
+     * @param config        settings
+     * @param output        where messages and new FIBs go
+     * @param durationClock measures calculation durations only (never drives protocol timers)
+     * @param authorizer    decides which advertised prefixes may enter the RIB (signal type 3)
+     * @param authenticator signs own LSPs and verifies received ones (node identity)
+     * @param nowNs         current time (the first {@link #doWork} originates this node's LSP)
+     */
+    public LinkStateProtocol(RoutingConfig config, LinkStateOutput output, LongSupplier durationClock,
+                             PrefixAuthorizer authorizer, LspAuthenticator authenticator, long nowNs) {
+        this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.config = Objects.requireNonNull(config, "config");
         this.prefixTable = new PrefixTable(authorizer);
         this.lastNowNs = nowNs;
@@ -253,8 +270,26 @@ public final class LinkStateProtocol {
 
     private void receiveLsp(String from, NeighborState n, LinkStatePdu p, long nowNs) {
         counters.lspsReceived++;
+        LspAuthenticator.LspRejection rejection = authenticator.verify(p, nowNs);
+        if (rejection != null) {
+            // Not installed, not flooded, not acknowledged: a forged LSP changes nothing here,
+            // whichever neighbour relays it and whatever its sequence number.
+            lspRejections.merge(rejection, 1L, Long::sum);
+            counters.rejectedPdus++;
+            return;
+        }
         LspId id = p.id();
         LsdbEntry held = lsdb.get(id);
+        if (p.isPurge() && held != null && !held.purged()) {
+            String signer = authenticator.signer(p);
+            if (signer != null && !signer.equals(id.origin())
+                    && held.remainingLifetimeS(nowNs) > config.zeroAgeLifetimeS()) {
+                // Another node may purge an LSP only once it aged out; a live one only its origin.
+                lspRejections.merge(LspAuthenticator.LspRejection.WRONG_SIGNER, 1L, Long::sum);
+                counters.rejectedPdus++;
+                return;
+            }
+        }
         // The checksum only matters at equal sequence numbers: do not compute it otherwise.
         int checksum = held != null && held.pdu().sequence() == p.sequence() ? p.checksum() : 0;
         Lsdb.Freshness f = Lsdb.compare(p.sequence(), p.remainingLifetimeS(), checksum, held, nowNs);
@@ -406,7 +441,10 @@ public final class LinkStateProtocol {
         LinkStatePdu before = live(old, nowNs);
         LsdbEntry entry;
         if (p.isPurge()) {
-            entry = new LsdbEntry(p.asPurge(), nowNs + config.zeroAgeLifetimeS() * NS_PER_S, true, nowNs);
+            // A purge without content keeps its signature; content is dropped (and with it a
+            // signature that covered it).
+            LinkStatePdu purge = p.neighbors().isEmpty() && p.prefixes().isEmpty() && !p.overload() ? p : p.asPurge();
+            entry = new LsdbEntry(purge, nowNs + config.zeroAgeLifetimeS() * NS_PER_S, true, nowNs);
             counters.purgesInstalled++;
         } else {
             entry = new LsdbEntry(p, nowNs + p.remainingLifetimeS() * NS_PER_S, false, nowNs);
@@ -421,7 +459,7 @@ public final class LinkStateProtocol {
         if (held == null || held.purged()) {
             return;
         }
-        install(held.pdu().asPurge(), nowNs);
+        install(authenticator.sign(held.pdu().asPurge()), nowNs);
         floodExcept(id, null, nowNs);
     }
 
@@ -646,8 +684,8 @@ public final class LinkStateProtocol {
             counters.sequenceExhausted++;
             return;
         }
-        LinkStatePdu pdu = new LinkStatePdu(id, seq, config.lspLifetimeS(), fragmentOverload, config.role(), ns,
-                prefixes);
+        LinkStatePdu pdu = authenticator.sign(new LinkStatePdu(id, seq, config.lspLifetimeS(), fragmentOverload,
+                config.role(), ns, prefixes));
         install(pdu, nowNs);
         ownFragments.put(fragment, new OwnFragment(pdu, nowNs + config.lspRefreshS() * NS_PER_S));
         floodExcept(id, null, nowNs);
@@ -656,7 +694,7 @@ public final class LinkStateProtocol {
 
     /** Splits neighbours and prefixes into fragments within the configured byte budget. */
     private List<List<PrefixEntry>> fragment(List<NeighborEntry> ns, List<PrefixEntry> prefixes) {
-        int overhead = 32 + self.length();
+        int overhead = 32 + self.length() + authenticator.overheadBytes();
         int budget = config.maxLspBytes() - overhead;
         for (NeighborEntry n : ns) {
             budget -= n.nodeId().length() + 8;
@@ -870,6 +908,11 @@ public final class LinkStateProtocol {
     /** @return advertisements not installed, by reason (live; owner thread only) */
     public Map<PrefixRejection, Long> prefixRejections() {
         return prefixTable.rejections();
+    }
+
+    /** @return received LSPs not installed because their signature failed, by reason (live; owner thread only) */
+    public Map<LspAuthenticator.LspRejection, Long> lspRejections() {
+        return java.util.Collections.unmodifiableMap(lspRejections);
     }
 
     /** @return the LSDB (live view; owner thread only) */

@@ -187,8 +187,10 @@ public final class LinkFrameCodec {
                 prefixes.add(new PrefixEntry(ServicePrefix.parse(e.getPrefix()), e.getCost(),
                         e.getAuthorization().toByteArray()));
             }
+            LspSignature signature = p.getSignature().isEmpty() && p.getSignerCertificate().isEmpty() ? null
+                    : new LspSignature(p.getSignerCertificate().toByteArray(), p.getSignature().toByteArray());
             return new LinkStatePdu(fromProto(p.getId()), p.getSequence(), p.getRemainingLifetimeS(),
-                    p.getOverload(), NodeRole.fromCode(p.getRole()), neighbors, prefixes);
+                    p.getOverload(), NodeRole.fromCode(p.getRole()), neighbors, prefixes, signature);
         } catch (IllegalArgumentException e) {
             return new RejectedPdu(FrameType.LSP, "LSP " + p.getId().getOrigin() + "-" + p.getId().getFragment()
                     + " seq " + Long.toUnsignedString(p.getSequence()) + ": " + e.getMessage());
@@ -252,6 +254,10 @@ public final class LinkFrameCodec {
             b.addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder()
                     .setPrefix(e.prefix().toString()).setCost(e.cost())
                     .setAuthorization(ByteString.copyFrom(e.authorization())));
+        }
+        if (p.signature() != null) {
+            b.setSignerCertificate(ByteString.copyFrom(p.signature().certificate()))
+                    .setSignature(ByteString.copyFrom(p.signature().signature()));
         }
         return b.build();
     }

@@ -16,9 +16,13 @@ import java.util.zip.CRC32C;
  * @param role               SG or SR
  * @param neighbors          two-way adjacencies of the origin
  * @param prefixes           service prefixes the origin reaches
+ * @param signature          the origin's signature (the purger's, for a purge), or null when unsigned
  */
 public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, boolean overload, NodeRole role,
-                           List<NeighborEntry> neighbors, List<PrefixEntry> prefixes) implements LinkMessage {
+                           List<NeighborEntry> neighbors, List<PrefixEntry> prefixes, LspSignature signature)
+        implements LinkMessage {
+    /** Domain label of the signed bytes. */
+    public static final String SIGNATURE_DOMAIN = "dmsc-lsp-v1";
     /** Largest remaining lifetime, as IS-IS (16 bits of seconds). */
     public static final int MAX_LIFETIME_S = 65_535;
 
@@ -39,6 +43,62 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
         }
         neighbors = List.copyOf(neighbors);
         prefixes = List.copyOf(prefixes);
+    }
+
+    /** An unsigned LSP. */
+    public LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, boolean overload, NodeRole role,
+                        List<NeighborEntry> neighbors, List<PrefixEntry> prefixes) {
+        this(id, sequence, remainingLifetimeS, overload, role, neighbors, prefixes, null);
+    }
+
+    /**
+     * What a signature covers: the domain label, the id, the sequence number, whether it is a
+     * purge, and the content. Not the remaining lifetime, which every hop decrements (as the
+     * IS-IS checksum leaves it out).
+     *
+     * @return the bytes to sign or verify
+     */
+    public byte[] signedBytes() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 64 * prefixes.size());
+        java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+        try {
+            d.write((SIGNATURE_DOMAIN + '\0').getBytes(StandardCharsets.US_ASCII));
+            writeText(d, id.origin());
+            d.writeShort(id.fragment());
+            d.writeLong(sequence);
+            d.writeBoolean(isPurge());
+            writeText(d, role.code());
+            d.writeBoolean(overload);
+            d.writeInt(neighbors.size());
+            for (NeighborEntry n : neighbors) {
+                writeText(d, n.nodeId());
+                d.writeInt(n.metric());
+            }
+            d.writeInt(prefixes.size());
+            for (PrefixEntry p : prefixes) {
+                writeText(d, p.prefix().toString());
+                d.writeInt(p.cost());
+                d.writeInt(p.authorizationLength());
+                d.write(p.authorization());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e); // in-memory stream
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeText(java.io.DataOutputStream d, String text) throws java.io.IOException {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        d.writeShort(b.length);
+        d.write(b);
+    }
+
+    /**
+     * @param value a signature, or null
+     * @return a copy carrying it
+     */
+    public LinkStatePdu withSignature(LspSignature value) {
+        return new LinkStatePdu(id, sequence, remainingLifetimeS, overload, role, neighbors, prefixes, value);
     }
 
     /** @return true if this is a purge (remaining lifetime 0) */
@@ -97,13 +157,14 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
      * @return a copy with another remaining lifetime
      */
     public LinkStatePdu withLifetime(int lifetimeS) {
-        return new LinkStatePdu(id, sequence, lifetimeS, overload, role, neighbors, prefixes);
+        // The lifetime is not signed: the signature stays valid.
+        return new LinkStatePdu(id, sequence, lifetimeS, overload, role, neighbors, prefixes, signature);
     }
 
     /**
-     * A purge keeps the header only, as IS-IS purges do.
+     * A purge keeps the header only, as IS-IS purges do. Unsigned: the purging node signs it.
      *
-     * @return a copy with lifetime 0 and no content
+     * @return a copy with lifetime 0, no content and no signature
      */
     public LinkStatePdu asPurge() {
         return new LinkStatePdu(id, sequence, 0, false, role, List.of(), List.of());
