@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Makes the mesh CA and one certificate per node of examples/secure/figure2.yaml, in
+# examples/secure/ca/ (keys owner-readable only; the directory is not committed).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DMSC="$HERE/../../dmsc"
+if [ -e "$HERE/ca/ca.key" ]; then
+  echo "$HERE/ca exists already: remove it to make a new CA" >&2
+  exit 1
+fi
+"$DMSC" ca init --dir "$HERE/ca" --mesh figure2
+for node in sg-1 sg-2 sg-3 sg-4 sr-1 sr-2 sr-3; do
+  "$DMSC" ca issue --dir "$HERE/ca" --node "$node"
+done
