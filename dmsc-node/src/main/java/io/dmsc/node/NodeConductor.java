@@ -86,6 +86,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                     return size() > 1024;
                 }
             }));
+    /** Sequence-number wraps already logged. Conductor thread. */
+    private long loggedSequenceWraps;
     /** Hellos on a TLS link claiming another id than the certificate's. Conductor thread. */
     private long identityMismatches;
     /** Connections refused because their hello claimed a neighbour that has a live adjacency. Conductor thread. */
@@ -758,6 +760,13 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("lspsExpired", c.lspsExpired);
         m.put("purgesInstalled", c.purgesInstalled);
         m.put("ownLspsRecovered", c.ownLspsRecovered);
+        m.put("sequenceWraps", c.sequenceExhausted);
+        if (c.sequenceExhausted > loggedSequenceWraps) {
+            loggedSequenceWraps = c.sequenceExhausted;
+            LOG.error("{}: an own LSP reached sequence number 2^64-1; purged, and not originated again for "
+                    + "lspLifetimeS + zeroAgeLifetimeS ({} s), then from 1 (ISO 10589 7.3.16.1)", config.id(),
+                    config.routing().lspLifetimeS() + config.routing().zeroAgeLifetimeS());
+        }
         m.put("psnpsSent", c.psnpsSent);
         m.put("psnpsReceived", c.psnpsReceived);
         m.put("csnpsSent", c.csnpsSent);

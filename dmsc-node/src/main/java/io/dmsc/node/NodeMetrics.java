@@ -54,6 +54,8 @@ public final class NodeMetrics {
                 "lspsRetransmitted");
         protocolCounter("dmsc_lsps_originated", "Own LSP fragments originated", "lspsOriginated");
         protocolCounter("dmsc_lsps_purged", "Purges installed", "purgesInstalled");
+        protocolCounter("dmsc_lsp_sequence_wraps", "Own LSP fragments that reached sequence number 2^64-1 "
+                + "(purged, re-originated from 1 after MaxAge + ZeroAgeLifetime)", "sequenceWraps");
         protocolCounter("dmsc_hellos_identity_mismatch", "TLS links closed: the hello claimed another node id than "
                 + "the certificate", "identityMismatches");
         protocolCounter("dmsc_hellos_duplicate", "Connections refused: their hello claimed a neighbour with a live "

@@ -72,6 +72,11 @@ public final class LinkStateProtocol {
 
     private boolean overload;
     private boolean originationPending = true;
+    /**
+     * Own fragments whose sequence number reached 2^64-1, and when they may be originated again
+     * (from 1): ISO 10589 section 7.3.16.1, MaxAge + ZeroAgeLifetime after the purge.
+     */
+    private final Map<Integer, Long> sequenceWrapUntilNs = new HashMap<>();
     private long lastOriginationNs = Long.MIN_VALUE / 2;
     private SpfResult spf;
     private Fib fib = Fib.EMPTY;
@@ -499,6 +504,11 @@ public final class LinkStateProtocol {
         work += age(nowNs);
         work += prefixTable.advance(nowNs);
         work += refresh(nowNs);
+        for (long until : sequenceWrapUntilNs.values()) {
+            if (nowNs - until >= 0) {
+                originationPending = true; // a wrapped fragment may start again from 1
+            }
+        }
         if (originationPending && nowNs - lastOriginationNs >= MIN_ORIGINATION_INTERVAL_NS) {
             originationPending = false;
             int originated = originate(nowNs);
@@ -536,6 +546,9 @@ public final class LinkStateProtocol {
         }
         for (OwnFragment f : ownFragments.values()) {
             next = Math.min(next, f.refreshDueNs());
+        }
+        for (long until : sequenceWrapUntilNs.values()) {
+            next = Math.min(next, Math.max(nowNs, until));
         }
         for (NeighborState n : neighbors.values()) {
             next = Math.min(next, n.srmDueNs);
@@ -676,12 +689,31 @@ public final class LinkStateProtocol {
     private void originateFragment(int fragment, List<NeighborEntry> ns, List<PrefixEntry> prefixes,
                                    boolean fragmentOverload, long nowNs) {
         LspId id = new LspId(self, fragment);
+        Long waitUntil = sequenceWrapUntilNs.get(fragment);
+        if (waitUntil != null) {
+            if (nowNs - waitUntil < 0) {
+                return; // still waiting out the old sequence numbers
+            }
+            sequenceWrapUntilNs.remove(fragment);
+            if (lsdb.get(id) != null && lsdb.get(id).pdu().sequence() == -1L) {
+                lsdb.remove(id); // the purged header at 2^64-1: start again from 1
+            }
+        }
         LsdbEntry held = lsdb.get(id);
         long seq = held == null ? 1 : held.pdu().sequence() + 1;
         if (seq == 0) {
-            // 2^64 originations: IS-IS would wait MaxAge + ZeroAgeLifetime; we cannot get here
-            // in practice and refuse to wrap.
+            // The sequence number is at 2^64-1 (a copy that came back from before a restart, or
+            // forged on a mesh without signatures). ISO 10589 section 7.3.16.1: purge it, originate
+            // nothing for MaxAge + ZeroAgeLifetime, then start again from 1.
             counters.sequenceExhausted++;
+            sequenceWrapUntilNs.put(fragment, nowNs + (long) (config.lspLifetimeS() + config.zeroAgeLifetimeS())
+                    * NS_PER_S);
+            ownFragments.remove(fragment);
+            if (!held.purged()) {
+                install(authenticator.sign(held.pdu().asPurge()), nowNs);
+                floodExcept(id, null, nowNs);
+            }
+            originationPending = true;
             return;
         }
         LinkStatePdu pdu = authenticator.sign(new LinkStatePdu(id, seq, config.lspLifetimeS(), fragmentOverload,

@@ -711,4 +711,32 @@ class LinkStateProtocolTest {
         assertThat(protocol.lsdb().get(new LspId(ME, 0)).purged()).isFalse();
         assertThat(protocol.lsdb().get(new LspId(ME, 0)).remainingLifetimeS(now)).isGreaterThan(5);
     }
+
+    @Test
+    void shouldRecoverFromItsOwnSequenceNumberAtTheMaximumAsIso10589Says() {
+        RoutingConfig config = RoutingConfig.defaults(ME, NodeRole.SR).withRetransmitIntervalMs(1000)
+                .withLspTimers(120, 60);
+        start(config);
+        protocol.adjacencyUp("n1", 10, now);
+        runFor(100);
+        // A copy of our own LSP at sequence 2^64-1 arrives (from before a restart, or forged where
+        // LSPs are not signed): jumping past it would wrap.
+        receive("n1", lsp(ME, 0, -1L, List.of("n1")));
+        runFor(100);
+        assertThat(protocol.counters().sequenceExhausted).isEqualTo(1);
+        LsdbEntry own = protocol.lsdb().get(new LspId(ME, 0));
+        assertThat(own.purged()).as("purged at 2^64-1").isTrue();
+        assertThat(own.pdu().sequence()).isEqualTo(-1L);
+        assertThat(lspsSentTo("n1")).anyMatch(p -> p.id().origin().equals(ME) && p.isPurge() && p.sequence() == -1L);
+
+        // Nothing is originated for MaxAge + ZeroAgeLifetime...
+        sent.clear();
+        runFor(TimeUnit.SECONDS.toMillis(config.lspLifetimeS() + config.zeroAgeLifetimeS()) - 2000);
+        assertThat(lspsSentTo("n1")).noneMatch(p -> p.id().origin().equals(ME) && !p.isPurge());
+        // ...then the LSP starts again from sequence number 1.
+        runFor(3000);
+        assertThat(lspsSentTo("n1")).anyMatch(p -> p.id().origin().equals(ME) && !p.isPurge() && p.sequence() == 1);
+        assertThat(protocol.lsdb().get(new LspId(ME, 0)).pdu().sequence()).isEqualTo(1);
+        assertThat(protocol.lsdb().get(new LspId(ME, 0)).purged()).isFalse();
+    }
 }
