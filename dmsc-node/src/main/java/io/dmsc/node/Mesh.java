@@ -53,13 +53,14 @@ public final class Mesh implements AutoCloseable {
         this.memory = links == Links.IN_MEMORY ? new InMemoryLinkNetwork() : null;
         io.dmsc.node.security.MeshCa ca = null;
         for (NodeConfig n : topology.nodes()) {
-            if (n.security().mode() == io.dmsc.node.config.SecurityConfig.Mode.AUTO && links == Links.TCP) {
+            if (n.security().mode() == io.dmsc.node.config.SecurityConfig.Mode.AUTO) {
                 if (ca == null) {
                     String mesh = topology.name() == null || !io.dmsc.wire.NodeIds.isValid(topology.name()) ? "mesh"
                             : topology.name();
                     ca = io.dmsc.node.security.MeshCa.create(mesh, java.time.Duration.ofDays(1));
                     LOG.info("security: auto: an ephemeral mesh CA for this run only (spiffe://{}), node certificates "
-                            + "in memory, mutual TLS on every link; for production make files with 'dmsc ca'", mesh);
+                            + "in memory, signed LSPs{}; for production make files with 'dmsc ca'", mesh,
+                            links == Links.TCP ? " and mutual TLS on every link" : "");
                 }
                 n = n.withSecurity(n.security().withCredentials(ca.issue(
                         io.dmsc.node.security.MeshIdentity.node(ca.mesh(), n.id()), java.time.Duration.ofDays(1))));
@@ -177,6 +178,7 @@ public final class Mesh implements AutoCloseable {
         String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
         NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
         io.netty.channel.EventLoop loop = group.next();
+        // In memory there is no TLS, but nodes with certificates still sign and verify their LSPs.
         LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(loop, c.maxFrameLength(),
                 c.security().linkTls(id))
                 : new InMemoryLinkTransport(memory, c.maxFrameLength());

@@ -350,7 +350,7 @@ public final class ConfigLoader {
         if (!s.isObject()) {
             String text = root.string("security", true);
             return switch (text) {
-                case "off" -> SecurityConfig.OFF;
+                case "off", "false" -> SecurityConfig.OFF; // YAML reads a bare off as false
                 case "auto" -> SecurityConfig.AUTO;
                 default -> throw root.error("security", "'" + text + "' (expected: off, auto, or {ca: FILE, certDir: "
                         + "DIR})");
@@ -371,7 +371,7 @@ public final class ConfigLoader {
         ConfigNode s = root.child("security");
         if (!s.isObject()) {
             String text = root.string("security", true);
-            if (text.equals("off")) {
+            if (text.equals("off") || text.equals("false")) { // YAML reads a bare off as false
                 return SecurityConfig.OFF;
             }
             throw root.error("security", "'" + text + "' (expected: off, or {ca: FILE, cert: FILE, key: FILE}; auto "

@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Signed LSPs: every fragment a node originates, and every purge it makes, carries its
- * signature (ECDSA P-256 with its node key) and its node certificate; a received LSP is
+ * signature (Ed25519 with its node key) and its node certificate; a received LSP is
  * installed only if the certificate was issued by a trusted mesh CA, is valid now, names the
  * LSP's origin (for a purge: any node of the mesh), and the signature verifies. Certificates
  * and verified signatures are cached, so a refresh flooded back or a duplicate costs a hash.
@@ -32,12 +32,12 @@ import java.util.function.LongSupplier;
  * {@code dmsc_lsp_signature_failures_total{reason}}.
  */
 public final class SignedLspAuthenticator implements LspAuthenticator {
-    private static final String ALGORITHM = "SHA256withECDSA";
+    private static final String ALGORITHM = "Ed25519";
     /** Cached certificate checks. */
     private static final int CERTIFICATE_CACHE = 1024;
     /** Cached signature checks. */
     private static final int SIGNATURE_CACHE = 65_536;
-    /** Room kept in each fragment: a P-256 certificate (about 600 bytes) and signature (72). */
+    /** Room kept in each fragment: a node certificate (about 600 bytes) and signature (64). */
     private static final int OVERHEAD = 1200;
 
     private final Credentials self;
@@ -130,14 +130,7 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
             cacheHits.increment();
         } else {
             verifications.increment();
-            try {
-                Signature s = Signature.getInstance(ALGORITHM);
-                s.initVerify(signer.cert.getPublicKey());
-                s.update(signed);
-                ok = s.verify(sig.signature());
-            } catch (GeneralSecurityException e) {
-                ok = false;
-            }
+            ok = io.dmsc.wire.auth.SpaKeys.verify(signer.cert.getPublicKey(), signed, sig.signature());
             signatures.put(key, ok);
         }
         return ok ? null : LspRejection.BAD_SIGNATURE;
