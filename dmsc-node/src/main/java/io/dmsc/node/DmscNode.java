@@ -40,6 +40,10 @@ public final class DmscNode implements AutoCloseable {
     private String listenAddress;
     private NodeConfig effective;
 
+    /** How often certificate files are checked for changes. */
+    static final long CREDENTIALS_CHECK_MS = 2000;
+    private io.dmsc.node.security.CredentialsWatcher credentialsWatcher;
+
     /**
      * A node with its own single data-plane thread and no extensions.
      *
@@ -97,6 +101,16 @@ public final class DmscNode implements AutoCloseable {
             }
             if (config.admin() != null) {
                 admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus);
+            }
+            io.dmsc.node.config.SecurityConfig sec = config.security();
+            if (sec.mode() == io.dmsc.node.config.SecurityConfig.Mode.FILES) {
+                credentialsWatcher = new io.dmsc.node.security.CredentialsWatcher(config.id(), sec.caFile(),
+                        sec.certFile(), sec.keyFile(), CREDENTIALS_CHECK_MS, c -> {
+                            if (transport instanceof io.dmsc.node.link.TcpLinkTransport t && t.secured()) {
+                                t.setTls(new io.dmsc.node.security.LinkTls(c));
+                            }
+                            conductor.credentialsRotated(c);
+                        });
             }
         } catch (RuntimeException e) {
             close();
@@ -205,6 +219,9 @@ public final class DmscNode implements AutoCloseable {
             }
         }
         extensions.clear();
+        if (credentialsWatcher != null) {
+            credentialsWatcher.close();
+        }
         if (admin != null) {
             admin.close();
         }

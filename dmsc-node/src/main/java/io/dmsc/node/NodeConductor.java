@@ -225,6 +225,26 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     /**
+     * New node credentials (a rotated certificate): LSPs are signed with them from now on and
+     * every own fragment is originated again so that the mesh sees the new certificate.
+     *
+     * @param next the node's new credentials
+     */
+    public void credentialsRotated(io.dmsc.node.security.Credentials next) {
+        enqueueLifecycle(() -> {
+            if (lspAuthenticator instanceof io.dmsc.node.security.SignedLspAuthenticator a) {
+                try {
+                    a.update(next);
+                } catch (IllegalArgumentException e) {
+                    LOG.error("{}: rotated credentials not used: {}", config.id(), e.getMessage());
+                    return;
+                }
+                protocol.reoriginate(System.nanoTime());
+            }
+        });
+    }
+
+    /**
      * The prefixes this node advertises, with their authorizations, as last set.
      *
      * @return them, read on the conductor thread

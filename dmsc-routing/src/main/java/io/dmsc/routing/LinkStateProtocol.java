@@ -942,6 +942,17 @@ public final class LinkStateProtocol {
         return prefixTable.rejections();
     }
 
+    /**
+     * Originates every own fragment again with the next sequence number (new signing
+     * credentials), at the next duty cycle.
+     *
+     * @param nowNs current time
+     */
+    public void reoriginate(long nowNs) {
+        ownFragments.clear();
+        originationPending = true;
+    }
+
     /** @return received LSPs not installed because their signature failed, by reason (live; owner thread only) */
     public Map<LspAuthenticator.LspRejection, Long> lspRejections() {
         return java.util.Collections.unmodifiableMap(lspRejections);

@@ -34,7 +34,8 @@ public final class TcpLinkTransport implements LinkTransport {
     private final EventLoopGroup group;
     private final int maxFrameLength;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final io.dmsc.node.security.LinkTls tls;
+    /** Read for every new connection; replaced when certificates rotate. */
+    private volatile io.dmsc.node.security.LinkTls tls;
     private volatile boolean closed;
 
     /**
@@ -66,6 +67,20 @@ public final class TcpLinkTransport implements LinkTransport {
     /** @return true if links use TLS */
     public boolean secured() {
         return tls != null;
+    }
+
+    /**
+     * Uses new TLS material (rotated certificates) for every connection from now on; established
+     * links keep theirs until they reconnect.
+     *
+     * @param value the new TLS of this node
+     * @throws IllegalStateException if the transport was built without TLS
+     */
+    public void setTls(io.dmsc.node.security.LinkTls value) {
+        if (tls == null) {
+            throw new IllegalStateException("links are plaintext (expected: a transport built with TLS)");
+        }
+        tls = java.util.Objects.requireNonNull(value, "value");
     }
 
     @Override
@@ -127,14 +142,15 @@ public final class TcpLinkTransport implements LinkTransport {
                 }
                 channels.add(ch);
                 TcpLinkChannel link = new TcpLinkChannel(ch, outbound, attachment);
-                if (tls != null) {
-                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), outbound));
+                io.dmsc.node.security.LinkTls current = tls;
+                if (current != null) {
+                    ch.pipeline().addLast("tls", current.newHandler(ch.alloc(), outbound));
                 }
                 ch.pipeline()
                         .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("frameDecoder", new LinkFrameDecoder(maxFrameLength))
                         .addLast("frameEncoder", LinkFrameEncoder.INSTANCE)
-                        .addLast("link", new LinkInboundHandler(link, handler, tls));
+                        .addLast("link", new LinkInboundHandler(link, handler, current));
             }
         };
     }

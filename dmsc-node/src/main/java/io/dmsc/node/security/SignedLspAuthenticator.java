@@ -40,10 +40,10 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
     /** Room kept in each fragment: a node certificate (about 600 bytes) and signature (64). */
     private static final int OVERHEAD = 1200;
 
-    private final Credentials self;
+    private Credentials self;
     private final MeshIdentity identity;
-    private final byte[] certificate;
-    private final List<X509Certificate> trusted;
+    private byte[] certificate;
+    private List<X509Certificate> trusted;
     private final LongSupplier wallClockMs;
     private final Map<ByteBuffer, Object> certificates = lru(CERTIFICATE_CACHE);
     private final Map<ByteBuffer, Boolean> signatures = lru(SIGNATURE_CACHE);
@@ -74,6 +74,29 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
             failures.put(r, Counter.builder("dmsc_lsp_signature_failures").tag("reason", r.label())
                     .description("Received LSPs not installed: their signature failed, by reason").register(registry));
         }
+    }
+
+    /**
+     * Rotated credentials: the new key and certificate sign from now on, the new trusted CAs
+     * verify. Conductor thread.
+     *
+     * @param next the node's new credentials (the same node identity)
+     * @throws IllegalArgumentException if they are for another node
+     */
+    public void update(Credentials next) {
+        if (!next.identity().equals(identity)) {
+            throw new IllegalArgumentException("rotated certificate is for " + next.identity() + " (expected: "
+                    + identity + ")");
+        }
+        try {
+            certificate = next.chain().get(0).getEncoded();
+        } catch (CertificateException e) {
+            throw new IllegalArgumentException("cannot encode the node certificate: " + e.getMessage(), e);
+        }
+        self = next;
+        trusted = next.trusted();
+        certificates.clear(); // trust may have changed
+        signatures.clear();
     }
 
     private static <V> Map<ByteBuffer, V> lru(int max) {
