@@ -62,6 +62,12 @@ class CaCommandTest {
                 .hasMessageContaining("chmod 600");
 
         Dmsc.execute("ca", "issue", "--dir", ca.toString(), "--node", "sr-2");
+        // sr-1's certificate with sr-2's key (a half-finished rotation).
+        Files.copy(ca.resolve("sr-2.key"), ca.resolve("sr-1.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(ca.resolve("sr-1.key"), PosixFilePermissions.fromString("rw-------"));
+        assertThatThrownBy(() -> ConfigLoader.loadNode(f)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not the private key of");
+
         Files.copy(ca.resolve("sr-2.crt"), ca.resolve("sr-1.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(ca.resolve("sr-2.key"), ca.resolve("sr-1.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(ca.resolve("sr-1.key"), PosixFilePermissions.fromString("rw-------"));

@@ -39,8 +39,35 @@ public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509
      */
     public static Credentials load(Path keyFile, Path certFile, Path trustFile) {
         KeyFiles.checkOwnerOnly(keyFile);
-        return new Credentials(Pem.readPrivateKey(keyFile), Pem.readCertificates(certFile),
+        Credentials c = new Credentials(Pem.readPrivateKey(keyFile), Pem.readCertificates(certFile),
                 Pem.readCertificates(trustFile));
+        if (!c.keyMatchesCertificate()) {
+            throw new IllegalArgumentException(keyFile + " is not the private key of " + certFile
+                    + " (expected: the key written with that certificate by dmsc ca issue)");
+        }
+        return c;
+    }
+
+    /** @return true if the private key belongs to the leaf certificate's public key */
+    public boolean keyMatchesCertificate() {
+        String alg = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> "Ed25519";
+        };
+        byte[] probe = "dmsc key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            java.security.Signature s = java.security.Signature.getInstance(alg);
+            s.initSign(key);
+            s.update(probe);
+            byte[] sig = s.sign();
+            java.security.Signature v = java.security.Signature.getInstance(alg);
+            v.initVerify(chain.get(0).getPublicKey());
+            v.update(probe);
+            return v.verify(sig);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /** @return the identity of the leaf certificate */
