@@ -123,4 +123,39 @@ class LinkTlsTest {
         assertThat(neighbor("sg-4").security()).isEqualTo("tls sg-4");
         assertThat(sr1.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
     }
+
+    @Test
+    void shouldNotLetAFloodOfPlaintextHellosTouchTheRealLink() throws Exception {
+        dialer("sg-4", tls("sg-4"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> neighbor("sg-4").state().equals("UP"));
+        io.dmsc.node.link.HostPort hp = io.dmsc.node.link.HostPort.parse(sr1.listenAddress());
+        byte[] hello = frame(new io.dmsc.wire.link.HelloMessage(1, "sg-4", 400, "sr-1", NodeRole.SG));
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        int sent = 0;
+        while (System.nanoTime() < end) {
+            // Each connection claims sg-4 in plaintext, as a spoofer without a certificate would.
+            try (java.net.Socket s = new java.net.Socket(hp.host(), hp.port())) {
+                for (int i = 0; i < 20; i++) {
+                    s.getOutputStream().write(hello);
+                }
+                sent++;
+            } catch (java.io.IOException e) {
+                // the node closed it: the expected outcome
+            }
+            Thread.sleep(5);
+        }
+        assertThat(sent).as("connections the flood opened").isGreaterThan(50);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sr1.metrics().tlsHandshakeFailures("plaintext") > 50);
+        assertThat(neighbor("sg-4").state()).isEqualTo("UP");
+        assertThat(sr1.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
+        assertThat(sr1.fib().lookup("/_dmsc/node/sg-4")).isNotNull();
+    }
+
+    private static byte[] frame(io.dmsc.wire.link.LinkMessage m) {
+        io.netty.buffer.ByteBuf b = io.dmsc.wire.link.LinkFrameCodec.encode(m, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        b.release();
+        return out;
+    }
 }
