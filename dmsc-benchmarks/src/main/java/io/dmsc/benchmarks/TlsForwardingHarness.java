@@ -1,0 +1,187 @@
+package io.dmsc.benchmarks;
+
+import com.google.protobuf.ByteString;
+import io.dmsc.node.security.MeshCa;
+import io.dmsc.node.security.MeshIdentity;
+import io.dmsc.node.security.Pem;
+import io.dmsc.testkit.EchoService;
+import io.dmsc.testkit.TestPod;
+import io.dmsc.testkit.proto.v1.EchoGrpc;
+import io.dmsc.testkit.proto.v1.EchoRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What TLS links cost at the SR, in separate processes: two meshes sg-a → sr-1 → sg-b, each
+ * node its own {@code dmsc run} JVM, one with plaintext links and one with mutual TLS from
+ * certificate files made with {@link MeshCa}; one Echo pod per mesh and one client in this JVM.
+ * After a warm-up of both, blocks of unary calls alternate in ABBA order; the SR's CPU time
+ * (utime + stime from {@code /proc/PID/stat}) over each block, divided by its calls, gives the
+ * CPU per call at the SR. Latency is per call, one call at a time.
+ *
+ * <p>Run: {@code java -cp dmsc-benchmarks/target/benchmarks.jar io.dmsc.benchmarks.TlsForwardingHarness
+ * [calls per block, default 3000] [blocks, default 8]}, after
+ * {@code mvn -q -B -ntp -pl dmsc-cli -am package -DskipTests} (uses {@code dmsc-cli/target/dmsc.jar}).
+ */
+public final class TlsForwardingHarness {
+    private static final String[] NODES = {"sg-a", "sr-1", "sg-b"};
+
+    private TlsForwardingHarness() {
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One mesh of three processes, its pod and a client stub into sg-a. */
+    private static final class Chain implements AutoCloseable {
+        final String name;
+        final Map<String, MeshProcess> processes = new LinkedHashMap<>();
+        final TestPod pod;
+        final ManagedChannel channel;
+        final EchoGrpc.EchoBlockingStub stub;
+        final List<Double> latencyUs = new ArrayList<>();
+        long srTicks;
+        long calls;
+
+        Chain(String name, Path dir, String security) throws Exception {
+            this.name = name;
+            int[] p = new int[5];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = freePort();
+            }
+            String yaml = "name: " + name + "\nsecurity: " + security + "\nnodes:\n"
+                    + "  - {id: sg-a, role: sg, listen: 127.0.0.1:" + p[0] + ", pod: 127.0.0.1:" + p[3] + "}\n"
+                    + "  - {id: sr-1, role: sr, listen: 127.0.0.1:" + p[1] + "}\n"
+                    + "  - {id: sg-b, role: sg, listen: 127.0.0.1:" + p[2] + ", pod: 127.0.0.1:" + p[4] + "}\n"
+                    + "links:\n  - {a: sg-a, b: sr-1}\n  - {a: sr-1, b: sg-b}\n";
+            Path topology = dir.resolve(name + ".yaml");
+            Files.writeString(topology, yaml);
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            Path jar = Path.of("dmsc-cli/target/dmsc.jar");
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " missing (build it: mvn -q -B -ntp -pl dmsc-cli -am package "
+                        + "-DskipTests)");
+            }
+            Path logs = Files.createDirectories(dir.resolve(name + "-logs"));
+            for (String id : NODES) {
+                processes.put(id, MeshProcess.start(java, List.of("-Xmx256m"), jar, topology, id, logs));
+            }
+            String sgB = "127.0.0.1:" + p[4];
+            TestPod started = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (started == null) {
+                try {
+                    started = TestPod.start(sgB, "pod-b", "/B", new EchoService("b"));
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(name + ": sg-b's pod port did not come up; logs in " + logs, e);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            pod = started;
+            channel = NettyChannelBuilder.forTarget("127.0.0.1:" + p[3]).usePlaintext().directExecutor().build();
+            Metadata md = new Metadata();
+            md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B");
+            stub = EchoGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+            while (true) {
+                try {
+                    stub.withDeadlineAfter(2, TimeUnit.SECONDS).unary(request());
+                    break;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(name + ": no call reached the pod; logs in " + logs, e);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+
+        private static EchoRequest request() {
+            return EchoRequest.newBuilder().setPayload(ByteString.copyFrom(new byte[1024])).build();
+        }
+
+        void run(int n, boolean record) {
+            EchoRequest req = request();
+            long ticks0 = MeshProcess.cpuTicks(processes.get("sr-1").pid());
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                stub.withDeadlineAfter(5, TimeUnit.SECONDS).unary(req);
+                if (record) {
+                    latencyUs.add((System.nanoTime() - t0) / 1e3);
+                }
+            }
+            if (record) {
+                srTicks += MeshProcess.cpuTicks(processes.get("sr-1").pid()) - ticks0;
+                calls += n;
+            }
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
+            pod.close();
+            for (MeshProcess p : processes.values()) {
+                p.close();
+            }
+        }
+    }
+
+    private static double pct(List<Double> v, double q) {
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        return s.get(Math.min(s.size() - 1, (int) Math.floor(q * s.size())));
+    }
+
+    /**
+     * @param args calls per block (default 3000), blocks (default 8)
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        int perBlock = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        Path dir = Files.createTempDirectory("dmsc-tls-bench");
+        MeshCa ca = MeshCa.create("bench", Duration.ofDays(1));
+        Path caDir = dir.resolve("ca");
+        ca.write(caDir);
+        for (String id : NODES) {
+            Pem.write(caDir, id, ca.issue(MeshIdentity.node("bench", id), Duration.ofDays(1)));
+        }
+        long tickNs = TimeUnit.SECONDS.toNanos(1) / 100; // CLK_TCK on Linux
+        try (Chain plain = new Chain("plain", dir, "off");
+             Chain tls = new Chain("tls", dir, "{ca: ca/ca.crt, certDir: ca}")) {
+            for (int i = 0; i < 3; i++) {
+                plain.run(perBlock, false);
+                tls.run(perBlock, false);
+            }
+            for (int b = 0; b < blocks; b++) {
+                boolean plainFirst = b % 2 == 0;
+                (plainFirst ? plain : tls).run(perBlock, true);
+                (plainFirst ? tls : plain).run(perBlock, true);
+            }
+            System.out.println("| links | calls | p50 µs | p90 µs | p99 µs | SR CPU per call µs |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (Chain c : List.of(plain, tls)) {
+                System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f |%n", c.name, c.calls, pct(c.latencyUs, 0.5),
+                        pct(c.latencyUs, 0.9), pct(c.latencyUs, 0.99), c.srTicks * (double) tickNs / 1e3 / c.calls);
+            }
+            System.out.printf("SR CPU: TLS / plain = %.2f (tick %d µs; %d calls per side)%n",
+                    (double) tls.srTicks / plain.srTicks, tickNs / 1000, plain.calls);
+        }
+    }
+}
