@@ -415,8 +415,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, lspAuthenticator,
                 System.nanoTime());
         if (lspAuthenticator != io.dmsc.routing.LspAuthenticator.NONE) {
-            LOG.info("{}: LSPs signed as {} and verified against the mesh CA", config.id(),
-                    ((io.dmsc.node.security.SignedLspAuthenticator) lspAuthenticator).identity());
+            LOG.info("{}: LSPs signed as {} and verified against the mesh CA; link TLS by {}", config.id(),
+                    ((io.dmsc.node.security.SignedLspAuthenticator) lspAuthenticator).identity(),
+                    io.dmsc.node.security.LinkTls.provider());
         }
         if (config.authorization().mode() == AuthorizationConfig.Mode.OPEN) {
             LOG.warn("{}: prefix authorization is OPEN: every advertised prefix is installed without an SPA "

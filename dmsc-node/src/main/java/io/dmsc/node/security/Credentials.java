@@ -10,11 +10,14 @@ import java.util.Objects;
  * A node's or pod's TLS material: its private key, its certificate chain (its own first) and
  * the CA certificates it trusts (several during a CA rollover). Immutable.
  *
- * @param key     the private key (a secret: never logged, never in a toString)
+ * @param key     the TLS private key (a secret: never logged, never in a toString)
+ * @param lspKey  the Ed25519 key LSPs are signed with (its public half is in the certificate's
+ *                {@link MeshCa#LSP_KEY_EXTENSION}), or null for a pod
  * @param chain   the certificate chain, leaf first
  * @param trusted the CA certificates whose issues are accepted
  */
-public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted) {
+public record Credentials(PrivateKey key, PrivateKey lspKey, List<X509Certificate> chain,
+                          List<X509Certificate> trusted) {
     /** Copies the lists. */
     public Credentials {
         Objects.requireNonNull(key, "key");
@@ -39,8 +42,9 @@ public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509
      */
     public static Credentials load(Path keyFile, Path certFile, Path trustFile) {
         KeyFiles.checkOwnerOnly(keyFile);
-        Credentials c = new Credentials(Pem.readPrivateKey(keyFile), Pem.readCertificates(certFile),
-                Pem.readCertificates(trustFile));
+        List<PrivateKey> keys = Pem.readPrivateKeys(keyFile);
+        Credentials c = new Credentials(keys.get(0), keys.size() > 1 ? keys.get(1) : null,
+                Pem.readCertificates(certFile), Pem.readCertificates(trustFile));
         if (!c.keyMatchesCertificate()) {
             throw new IllegalArgumentException(keyFile + " is not the private key of " + certFile
                     + " (expected: the key written with that certificate by dmsc ca issue)");
@@ -64,9 +68,38 @@ public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509
             java.security.Signature v = java.security.Signature.getInstance(alg);
             v.initVerify(chain.get(0).getPublicKey());
             v.update(probe);
-            return v.verify(sig);
+            if (!v.verify(sig)) {
+                return false;
+            }
+            if (lspKey == null) {
+                return true;
+            }
+            byte[] raw = lspPublicKey(chain.get(0));
+            java.security.Signature l = java.security.Signature.getInstance("Ed25519");
+            l.initSign(lspKey);
+            l.update(probe);
+            return raw != null && io.dmsc.wire.auth.SpaKeys.verifyRaw(raw, probe, l.sign());
         } catch (java.security.GeneralSecurityException e) {
             return false;
+        }
+    }
+
+    /**
+     * @param cert a node certificate
+     * @return its raw Ed25519 LSP public key, or null if it has none
+     */
+    public static byte[] lspPublicKey(X509Certificate cert) {
+        byte[] ext = cert.getExtensionValue(MeshCa.LSP_KEY_EXTENSION);
+        if (ext == null) {
+            return null;
+        }
+        try {
+            // getExtensionValue wraps the extension's OCTET STRING in another OCTET STRING.
+            byte[] inner = org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets();
+            byte[] raw = org.bouncycastle.asn1.ASN1OctetString.getInstance(inner).getOctets();
+            return raw.length == 32 ? raw : null;
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

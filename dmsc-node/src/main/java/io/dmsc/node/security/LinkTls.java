@@ -20,6 +20,15 @@ import javax.net.ssl.SSLSession;
  * hello must claim. Built from {@link Credentials}; immutable and thread-safe.
  */
 public final class LinkTls {
+    /** BoringSSL (netty-tcnative) where it loads, else the JDK's TLS. */
+    static final SslProvider PROVIDER = io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL
+            : SslProvider.JDK;
+
+    /** @return the TLS implementation in use, for logs */
+    public static String provider() {
+        return PROVIDER == SslProvider.OPENSSL ? io.netty.handler.ssl.OpenSsl.versionString() : "JDK";
+    }
+
     /** Longest a TLS handshake may take before the link is closed. */
     public static final long HANDSHAKE_TIMEOUT_MS = 5000;
 
@@ -43,7 +52,7 @@ public final class LinkTls {
         X509Certificate[] trusted = credentials.trusted().toArray(X509Certificate[]::new);
         try {
             server = SslContextBuilder.forServer(credentials.key(), chain)
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(PROVIDER)
                     .protocols("TLSv1.3")
                     .trustManager(trusted)
                     .clientAuth(ClientAuth.REQUIRE)
@@ -52,7 +61,7 @@ public final class LinkTls {
             // which the conductor matches against the dialed neighbour and the peer's hello.
             client = SslContextBuilder.forClient()
                     .endpointIdentificationAlgorithm(null)
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(PROVIDER)
                     .protocols("TLSv1.3")
                     .keyManager(credentials.key(), chain)
                     .trustManager(trusted)

@@ -51,6 +51,11 @@ public final class MeshCa {
     /** Default validity of an issued certificate: short-lived, re-issued rather than revoked. */
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(30);
     private static final String SIGNATURE = "SHA256withECDSA";
+    /**
+     * Extension of a node certificate holding the raw 32-byte Ed25519 public key the node signs
+     * its LSPs with (an OCTET STRING). A private OID under the UUID arc.
+     */
+    public static final String LSP_KEY_EXTENSION = "2.25.8608274170292911324500060334259813210";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String mesh;
@@ -115,10 +120,12 @@ public final class MeshCa {
             throw new IllegalArgumentException("identity " + identity + " is not of mesh '" + mesh
                     + "' (expected: spiffe://" + mesh + "/...)");
         }
-        // Ed25519 leaf keys: TLS 1.3 signs with them, and so does every LSP a node originates;
-        // every other node verifies those, so verification speed is what counts (BouncyCastle's
-        // RFC 8032 verifier, about 60 µs here).
-        KeyPair k = newLeafKey();
+        // Two keys: ECDSA P-256 for TLS (every TLS implementation takes it, BoringSSL included),
+        // and Ed25519 for LSP signatures, which every node verifies (BouncyCastle's RFC 8032
+        // verifier, about 60 µs here); the certificate binds both.
+        KeyPair k = newKey();
+        KeyPair lsp = newLeafKey();
+        byte[] lspRaw = io.dmsc.wire.auth.SpaKeys.rawPublicKey(lsp.getPublic());
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
@@ -132,8 +139,10 @@ public final class MeshCa {
                     .addExtension(Extension.authorityKeyIdentifier, false,
                             ext.createAuthorityKeyIdentifier(certificate))
                     .addExtension(Extension.subjectAlternativeName, true, new GeneralNames(
-                            new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())));
-            return new Credentials(k.getPrivate(), List.of(sign(b, key.getPrivate()), certificate),
+                            new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())))
+                    .addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier(LSP_KEY_EXTENSION), false,
+                            new org.bouncycastle.asn1.DEROctetString(lspRaw));
+            return new Credentials(k.getPrivate(), lsp.getPrivate(), List.of(sign(b, key.getPrivate()), certificate),
                     List.of(certificate));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot issue a certificate for " + identity + ": " + e.getMessage(), e);

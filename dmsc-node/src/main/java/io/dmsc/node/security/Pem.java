@@ -71,7 +71,7 @@ public final class Pem {
      */
     public static void write(Path dir, String name, Credentials c) throws IOException {
         Files.createDirectories(dir);
-        writeSecret(dir.resolve(name + ".key"), privateKey(c.key()));
+        writeSecret(dir.resolve(name + ".key"), privateKey(c.key()) + (c.lspKey() == null ? "" : privateKey(c.lspKey())));
         StringBuilder chain = new StringBuilder();
         for (X509Certificate x : c.chain()) {
             chain.append(certificate(x));
@@ -113,7 +113,22 @@ public final class Pem {
      * @return the key
      */
     public static PrivateKey readPrivateKey(Path file) {
-        byte[] der = blocks(file, "PRIVATE KEY").get(0);
+        return readPrivateKeys(file).get(0);
+    }
+
+    /**
+     * @param file a PEM file with one or more PKCS#8 PRIVATE KEY blocks
+     * @return the keys, in file order
+     */
+    public static List<PrivateKey> readPrivateKeys(Path file) {
+        List<PrivateKey> out = new ArrayList<>();
+        for (byte[] der : blocks(file, "PRIVATE KEY")) {
+            out.add(decodeKey(file, der));
+        }
+        return out;
+    }
+
+    private static PrivateKey decodeKey(Path file, byte[] der) {
         for (String alg : new String[] {"EC", "Ed25519", "RSA"}) {
             try {
                 return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));

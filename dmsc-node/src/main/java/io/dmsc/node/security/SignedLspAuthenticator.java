@@ -58,6 +58,10 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
      */
     public SignedLspAuthenticator(Credentials self, MeterRegistry registry, LongSupplier wallClockMs) {
         this.self = Objects.requireNonNull(self, "self");
+        if (self.lspKey() == null) {
+            throw new IllegalArgumentException("credentials of " + self.identity() + " have no LSP signing key "
+                    + "(expected: a node certificate and key written by dmsc ca issue --node)");
+        }
         this.identity = self.identity();
         this.trusted = self.trusted();
         this.wallClockMs = wallClockMs;
@@ -114,7 +118,7 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
     public LinkStatePdu sign(LinkStatePdu pdu) {
         try {
             Signature s = Signature.getInstance(ALGORITHM);
-            s.initSign(self.key());
+            s.initSign(self.lspKey());
             s.update(pdu.signedBytes());
             return pdu.withSignature(new LspSignature(certificate, s.sign()));
         } catch (GeneralSecurityException e) {
@@ -153,14 +157,14 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
             cacheHits.increment();
         } else {
             verifications.increment();
-            ok = io.dmsc.wire.auth.SpaKeys.verify(signer.cert.getPublicKey(), signed, sig.signature());
+            ok = io.dmsc.wire.auth.SpaKeys.verifyRaw(signer.lspKey, signed, sig.signature());
             signatures.put(key, ok);
         }
         return ok ? null : LspRejection.BAD_SIGNATURE;
     }
 
     /** A trusted node certificate and the node it names. */
-    private record Signer(X509Certificate cert, String nodeId) {
+    private record Signer(X509Certificate cert, String nodeId, byte[] lspKey) {
         boolean valid(long nowMs) {
             return nowMs >= cert.getNotBefore().getTime() && nowMs <= cert.getNotAfter().getTime();
         }
@@ -188,8 +192,10 @@ public final class SignedLspAuthenticator implements LspAuthenticator {
                     continue;
                 }
                 MeshIdentity id = MeshIdentity.of(cert);
-                result = id.kind() == MeshIdentity.Kind.NODE && id.mesh().equals(identity.mesh())
-                        ? new Signer(cert, id.id()) : "not a node of mesh " + identity.mesh();
+                byte[] lspKey = Credentials.lspPublicKey(cert);
+                result = id.kind() != MeshIdentity.Kind.NODE || !id.mesh().equals(identity.mesh())
+                        ? "not a node of mesh " + identity.mesh()
+                        : lspKey == null ? "no LSP signing key in the certificate" : new Signer(cert, id.id(), lspKey);
                 break;
             }
         } catch (CertificateException | IllegalArgumentException | ClassCastException e) {
