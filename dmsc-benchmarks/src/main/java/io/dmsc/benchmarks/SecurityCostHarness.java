@@ -218,11 +218,15 @@ public final class SecurityCostHarness {
     }
 
     private static void pump(SSLEngine e, ByteBuffer src, ByteBuffer dst) throws SSLException {
-        while (e.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-            e.wrap(src, dst);
+        // One wrap even when the engine does not ask for it: BoringSSL's engine may report
+        // NOT_HANDSHAKING while its last flight (Finished) still waits to be wrapped.
+        do {
+            SSLEngineResult r = e.wrap(src, dst);
             runTasks(e);
-        }
-        runTasks(e);
+            if (r.bytesProduced() == 0 && e.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+                break;
+            }
+        } while (true);
     }
 
     private static void runTasks(SSLEngine e) {
