@@ -12,7 +12,6 @@ import io.dmsc.wire.ServicePrefix;
 import io.dmsc.wire.proto.attach.v1.GatewayMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ public final class AnnounceToFibHarness {
         final TestPod pod;
         final Map<String, Long> routedAtNs = new ConcurrentHashMap<>();
         volatile ServicePrefix watched;
-        final List<Double> samplesMs = new ArrayList<>();
+        final LatencySamples samples = new LatencySamples();
 
         Subject(String name, TopologyConfig topology, String token) {
             this.name = name;
@@ -60,8 +59,8 @@ public final class AnnounceToFibHarness {
                     List.of("/B/4"), new EchoService("pod-4").definition());
         }
 
-        /** Announces a new prefix, waits until every node routes it, withdraws it; returns ms. */
-        double round(int n) throws InterruptedException {
+        /** Announces a new prefix, waits until every node routes it, withdraws it; returns ns. */
+        long round(int n) throws InterruptedException {
             ServicePrefix p = ServicePrefix.parse("/A/4/r" + n);
             routedAtNs.clear();
             watched = p;
@@ -83,7 +82,7 @@ public final class AnnounceToFibHarness {
             watched = null;
             pod.withdraw(p.toString());
             Thread.sleep(30); // let the withdrawal settle before the next round
-            return (last - t0) / 1e6;
+            return last - t0;
         }
 
         @Override
@@ -116,27 +115,23 @@ public final class AnnounceToFibHarness {
                 Subject first = aFirst ? a : b;
                 Subject second = aFirst ? b : a;
                 for (int i = 0; i < 5; i++) {
-                    first.samplesMs.add(first.round(n++));
+                    first.samples.add(first.round(n++));
                 }
                 for (int i = 0; i < 10; i++) {
-                    second.samplesMs.add(second.round(n++));
+                    second.samples.add(second.round(n++));
                 }
                 for (int i = 0; i < 5; i++) {
-                    first.samplesMs.add(first.round(n++));
+                    first.samples.add(first.round(n++));
                 }
             }
             System.out.println("| mesh | rounds | p50 ms | p90 ms | p99 ms | max ms |");
             System.out.println("|---|---|---|---|---|---|");
             for (Subject s : List.of(a, b)) {
-                List<Double> v = new ArrayList<>(s.samplesMs);
-                Collections.sort(v);
-                System.out.printf("| %s | %d | %.1f | %.1f | %.1f | %.1f |%n", s.name, v.size(), pct(v, 0.5),
-                        pct(v, 0.9), pct(v, 0.99), v.get(v.size() - 1));
+                LatencySamples v = s.samples;
+                System.out.printf("| %s | %d | %.1f | %.1f | %.1f | %.1f |%n", s.name, v.count(), v.quantileNs(0.5) / 1e6,
+                        v.quantileNs(0.9) / 1e6, v.quantileNs(0.99) / 1e6, v.maxNs() / 1e6);
             }
         }
     }
 
-    private static double pct(List<Double> sorted, double q) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
-    }
 }

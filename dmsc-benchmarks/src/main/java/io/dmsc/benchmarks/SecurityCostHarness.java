@@ -22,7 +22,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
@@ -64,7 +63,7 @@ public final class SecurityCostHarness {
         final TestPod pod;
         final ManagedChannel channel;
         final EchoGrpc.EchoBlockingStub stub;
-        final List<Double> latencyUs = new ArrayList<>();
+        final LatencySamples latency = new LatencySamples();
         long calls;
         long cpuNs;
 
@@ -95,7 +94,7 @@ public final class SecurityCostHarness {
                 long t0 = System.nanoTime();
                 stub.withDeadlineAfter(5, TimeUnit.SECONDS).unary(req);
                 if (record) {
-                    latencyUs.add((System.nanoTime() - t0) / 1e3);
+                    latency.add(System.nanoTime() - t0);
                 }
             }
             if (record) {
@@ -115,12 +114,6 @@ public final class SecurityCostHarness {
     private static long processCpuNs() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
-    }
-
-    private static double pct(List<Double> v, double q) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        return s.get(Math.min(s.size() - 1, (int) Math.floor(q * s.size())));
     }
 
     /**
@@ -145,8 +138,8 @@ public final class SecurityCostHarness {
             System.out.println("| links | calls | p50 µs | p90 µs | p99 µs | CPU per call µs (whole JVM) |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
             for (Chain c : List.of(plain, tls)) {
-                System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f |%n", c.name, c.calls, pct(c.latencyUs, 0.5),
-                        pct(c.latencyUs, 0.9), pct(c.latencyUs, 0.99), c.cpuNs / 1e3 / c.calls);
+                System.out.printf("| %s | %d | %d | %d | %d | %.1f |%n", c.name, c.calls, c.latency.quantileNs(0.5) / 1000,
+                        c.latency.quantileNs(0.9) / 1000, c.latency.quantileNs(0.99) / 1000, c.cpuNs / 1e3 / c.calls);
             }
         }
 
@@ -257,22 +250,27 @@ public final class SecurityCostHarness {
     /** Cold start of an in-memory mesh, signed against unsigned, alternating (A B B A). */
     private static void coldStart(int nodes) throws InterruptedException {
         int sgs = (nodes + 4) / 5;
-        List<Double> signed = new ArrayList<>();
-        List<Double> unsigned = new ArrayList<>();
+        LatencySamples signed = new LatencySamples();
+        LatencySamples unsigned = new LatencySamples();
+        List<String> each = new ArrayList<>();
         boolean[] order = {false, true, true, false, false, true};
         coldRun(nodes, sgs, false); // warm-up
         coldRun(nodes, sgs, true);
         for (boolean s : order) {
-            (s ? signed : unsigned).add(coldRun(nodes, sgs, s));
+            long ns = coldRun(nodes, sgs, s);
+            (s ? signed : unsigned).add(ns);
+            each.add((s ? "signed " : "unsigned ") + ns / 1_000_000 + " ms");
         }
         System.out.printf("%n| %d-node in-memory mesh, cold start to every FIB complete | runs | median ms | each ms |%n"
                 + "|---|---:|---:|---|%n", nodes);
-        System.out.printf("| unsigned LSPs | %d | %.0f | %s |%n", unsigned.size(), pct(unsigned, 0.5), unsigned);
-        System.out.printf("| signed LSPs (Ed25519, verified at every node) | %d | %.0f | %s |%n", signed.size(),
-                pct(signed, 0.5), signed);
+        System.out.printf("| unsigned LSPs | %d | %d | %s |%n", unsigned.count(), unsigned.quantileNs(0.5) / 1_000_000,
+                each.stream().filter(e -> e.startsWith("unsigned")).toList());
+        System.out.printf("| signed LSPs (Ed25519, verified at every node) | %d | %d | %s |%n", signed.count(),
+                signed.quantileNs(0.5) / 1_000_000, each.stream().filter(e -> e.startsWith("signed")).toList());
     }
 
-    private static double coldRun(int nodes, int sgs, boolean signed) throws InterruptedException {
+    /** @return nanoseconds until every FIB was complete */
+    private static long coldRun(int nodes, int sgs, boolean signed) throws InterruptedException {
         TopologyConfig t = ConfigLoader.parseTopology("cold.yaml", mesh(nodes, signed));
         long t0 = System.nanoTime();
         try (Mesh m = Mesh.start(t, Mesh.Links.IN_MEMORY)) {
@@ -294,7 +292,7 @@ public final class SecurityCostHarness {
                     nextReport += TimeUnit.SECONDS.toNanos(10);
                 }
                 if (complete) {
-                    return (System.nanoTime() - t0) / 1e6;
+                    return System.nanoTime() - t0;
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("cold start of " + nodes + " nodes did not complete in 180 s");

@@ -16,8 +16,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +52,7 @@ public final class TlsForwardingHarness {
         final TestPod pod;
         final ManagedChannel channel;
         final EchoGrpc.EchoBlockingStub stub;
-        final List<Double> latencyUs = new ArrayList<>();
+        final LatencySamples latency = new LatencySamples();
         long srTicks;
         long calls;
 
@@ -123,7 +121,7 @@ public final class TlsForwardingHarness {
                 long t0 = System.nanoTime();
                 stub.withDeadlineAfter(5, TimeUnit.SECONDS).unary(req);
                 if (record) {
-                    latencyUs.add((System.nanoTime() - t0) / 1e3);
+                    latency.add(System.nanoTime() - t0);
                 }
             }
             if (record) {
@@ -140,12 +138,6 @@ public final class TlsForwardingHarness {
                 p.close();
             }
         }
-    }
-
-    private static double pct(List<Double> v, double q) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        return s.get(Math.min(s.size() - 1, (int) Math.floor(q * s.size())));
     }
 
     /**
@@ -177,8 +169,9 @@ public final class TlsForwardingHarness {
             System.out.println("| links | calls | p50 µs | p90 µs | p99 µs | SR CPU per call µs |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
             for (Chain c : List.of(plain, tls)) {
-                System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f |%n", c.name, c.calls, pct(c.latencyUs, 0.5),
-                        pct(c.latencyUs, 0.9), pct(c.latencyUs, 0.99), c.srTicks * (double) tickNs / 1e3 / c.calls);
+                System.out.printf("| %s | %d | %d | %d | %d | %.1f |%n", c.name, c.calls, c.latency.quantileNs(0.5) / 1000,
+                        c.latency.quantileNs(0.9) / 1000, c.latency.quantileNs(0.99) / 1000,
+                        c.srTicks * (double) tickNs / 1e3 / c.calls);
             }
             System.out.printf("SR CPU: TLS / plain = %.2f (tick %d µs; %d calls per side)%n",
                     (double) tls.srTicks / plain.srTicks, tickNs / 1000, plain.calls);

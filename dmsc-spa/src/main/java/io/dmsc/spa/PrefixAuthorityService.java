@@ -111,10 +111,7 @@ final class PrefixAuthorityService extends PrefixAuthorityGrpc.PrefixAuthorityIm
             return "endpoint of " + r.getEndpoint().length() + " characters (expected: HOST:PORT, at most "
                     + MAX_ENDPOINT_LENGTH + ")";
         }
-        if (!r.hasCredential() || r.getCredential().getKindCase()
-                == io.dmsc.wire.proto.spa.v1.Credential.KindCase.KIND_NOT_SET) {
-            return null; // decided as BAD_CREDENTIAL by the policy: a missing token is a denial, not malformed
-        }
+        // A missing credential is not malformed: the policy denies it as BAD_CREDENTIAL.
         return null;
     }
 

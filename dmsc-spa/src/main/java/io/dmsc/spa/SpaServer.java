@@ -58,7 +58,7 @@ public final class SpaServer implements AutoCloseable {
         this.config = config;
         this.metrics = new SpaMetrics(config.id());
         SpaPolicy policy = SpaPolicy.load(config.policyFile());
-        KeyPair key = readKey(config.signingKeyFile());
+        KeyPair key = SpaKeys.readKeyPair(config.signingKeyFile());
         policyStamp = stamp(config.policyFile());
         keyStamp = stamp(config.signingKeyFile());
         state = new SpaState(policy, key);
@@ -123,10 +123,6 @@ public final class SpaServer implements AutoCloseable {
         return t;
     }
 
-    private static KeyPair readKey(Path file) {
-        return SpaKeys.readKeyPair(file);
-    }
-
     private static FileTime stamp(Path file) {
         try {
             return Files.getLastModifiedTime(file);
@@ -165,7 +161,7 @@ public final class SpaServer implements AutoCloseable {
             if (keyChanged) {
                 keyStamp = k;
                 try {
-                    KeyPair newKey = readKey(config.signingKeyFile());
+                    KeyPair newKey = SpaKeys.readKeyPair(config.signingKeyFile());
                     LOG.info("{}: signing key reloaded from {}: key {} (was {})", config.id(), config.signingKeyFile(),
                             SpaKeys.keyIdHex(newKey.getPublic()), SpaKeys.keyIdHex(key.getPublic()));
                     key = newKey;
