@@ -229,7 +229,9 @@ class PrefixAuthorityMeshTest {
                 assertThat(status("sg-1", "/B/4", "sg-2").state()).isEqualTo("rejected: origin-mismatch");
                 assertThat(status("sg-1", "/B/4", "sg-4").state()).isEqualTo("installed");
             });
-            Thread.sleep(1000);
+            // Calls keep flowing while the rogue advertisements stand.
+            int seen = traffic.total();
+            await().atMost(WAIT).until(() -> traffic.total() >= seen + 100);
             for (DmscNode n : mesh.nodes()) {
                 if (!n.id().equals("sg-2")) {
                     FibEntry e = n.fib().lookup("/B/4/dmsc.testkit.v1.Echo/Unary");
@@ -275,6 +277,20 @@ class PrefixAuthorityMeshTest {
         }
     }
 
+    /** An SPA's admin /status, or "" while it does not answer. */
+    private static String spaStatus(String id) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + mesh.spaAdminAddress(id) + "/status")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     private static void touch(Path file, String text) throws Exception {
         FileTime old = Files.getLastModifiedTime(file);
         Files.writeString(file, text);
@@ -286,10 +302,12 @@ class PrefixAuthorityMeshTest {
     @Order(4)
     void shouldRotateTheSigningKeyWithoutInterruptingCalls() throws Exception {
         try (Traffic traffic = new Traffic()) {
-            Thread.sleep(300);
+            await().atMost(WAIT).until(() -> traffic.total() >= 20);
             touch(dir.resolve("spa/example-signing.key"), SpaKeys.privatePem(next));
             // Every SPA signs with the new key once it noticed the change (reload interval 1 s).
-            Thread.sleep(1500);
+            String nextId = "\"signingKeyId\" : \"" + SpaKeys.keyIdHex(next.getPublic()) + "\"";
+            await().atMost(WAIT).until(() -> List.of("spa-1", "spa-2", "spa-3", "spa-4").stream()
+                    .allMatch(id -> spaStatus(id).contains(nextId)));
             Instant rotated = Instant.now();
             // A grant valid beyond rotated + lifetime was issued after the rotation: signed by the new key.
             await().atMost(WAIT).untilAsserted(() -> {
@@ -301,7 +319,8 @@ class PrefixAuthorityMeshTest {
             });
             byte[] b4 = currentAuthorization("sg-4", "/B/4");
             assertThat(PrefixAuthorization.decode(b4).keyIdHex()).isEqualTo(SpaKeys.keyIdHex(next.getPublic()));
-            Thread.sleep(300);
+            int seen = traffic.total();
+            await().atMost(WAIT).until(() -> traffic.total() >= seen + 50);
             traffic.close();
             assertThat(traffic.failures.get()).as("first failure: %s", traffic.firstFailure.get()).isZero();
             assertThat(traffic.servedBy.keySet()).containsExactly("pod-4");
