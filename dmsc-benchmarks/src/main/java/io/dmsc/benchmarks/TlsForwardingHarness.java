@@ -3,7 +3,6 @@ package io.dmsc.benchmarks;
 import com.google.protobuf.ByteString;
 import io.dmsc.node.security.MeshCa;
 import io.dmsc.node.security.MeshIdentity;
-import io.dmsc.node.security.Pem;
 import io.dmsc.testkit.EchoService;
 import io.dmsc.testkit.TestPod;
 import io.dmsc.testkit.proto.v1.EchoGrpc;
@@ -152,7 +151,7 @@ public final class TlsForwardingHarness {
         Path caDir = dir.resolve("ca");
         ca.write(caDir);
         for (String id : NODES) {
-            Pem.write(caDir, id, ca.issue(MeshIdentity.node("bench", id), Duration.ofDays(1)));
+            ca.issue(MeshIdentity.node("bench", id), Duration.ofDays(1)).write(caDir, id);
         }
         long tickNs = TimeUnit.SECONDS.toNanos(1) / 100; // CLK_TCK on Linux
         try (Chain plain = new Chain("plain", dir, "off");

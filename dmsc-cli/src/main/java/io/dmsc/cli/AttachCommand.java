@@ -47,6 +47,9 @@ final class AttachCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "T", description = "credential sent in Hello (never printed)")
     String token;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     @Option(names = "--weight", paramLabel = "N", description = "share among the gateway's endpoints of a prefix")
     int weight;
 
@@ -70,7 +73,8 @@ final class AttachCommand implements Callable<Integer> {
         Printer printer = new Printer(out, java.util.concurrent.ConcurrentHashMap.newKeySet());
         try {
             options = AnnounceOptions.defaults().withWeight(weight).withZone(zone).withVersion(version);
-            mesh = DmscMesh.builder().gateway(gateway).podId(podId).credential(token).connectTimeoutMs(timeoutMs)
+            mesh = DmscMesh.builder().gateway(gateway).podId(podId).credential(token).tls(tlsOptions.tls())
+                    .connectTimeoutMs(timeoutMs)
                     .registerDefaultGateway(false).listener(printer).build();
         } catch (IllegalArgumentException e) {
             throw new Dmsc.UserException("attach: " + e.getMessage());

@@ -3,7 +3,6 @@ package io.dmsc.cli;
 import io.dmsc.node.security.Credentials;
 import io.dmsc.node.security.MeshCa;
 import io.dmsc.node.security.MeshIdentity;
-import io.dmsc.node.security.Pem;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
@@ -83,7 +82,7 @@ final class CaCommand {
                         : MeshIdentity.pod(ca.mesh(), who.pod);
                 Credentials c = ca.issue(id, Duration.ofDays(days));
                 Path target = out == null ? dir : out;
-                Pem.write(target, id.id(), c);
+                c.write(target, id.id());
                 System.out.println(id + ": " + target.resolve(id.id() + ".crt") + " and " + target.resolve(id.id()
                         + ".key") + ", valid " + days + " days");
                 return 0;

@@ -26,6 +26,9 @@ final class PingCommand implements Callable<Integer> {
     @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT", description = "an SG's pod-facing address")
     String gateway;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     @Option(names = {"-c", "--count"}, defaultValue = "4", description = "probes to send (default ${DEFAULT-VALUE})")
     int count;
 
@@ -40,7 +43,7 @@ final class PingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ManagedChannel ch = channel(gateway);
+        ManagedChannel ch = channel(gateway, tlsOptions);
         try {
             DiagnosticsGrpc.DiagnosticsBlockingStub stub = DiagnosticsGrpc.newBlockingStub(ch);
             List<Double> rtts = new ArrayList<>();
@@ -84,14 +87,23 @@ final class PingCommand implements Callable<Integer> {
         }
     }
 
-    static ManagedChannel channel(String gateway) {
+    static ManagedChannel channel(String gateway, TlsOptions tls) {
         HostPort hp;
         try {
             hp = HostPort.parse(gateway);
         } catch (IllegalArgumentException e) {
             throw new Dmsc.UserException("--gateway: " + e.getMessage());
         }
-        return NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(hp.host(), hp.port());
+        io.dmsc.sdk.GatewayTls settings = tls.tls();
+        if (settings == null) {
+            return b.usePlaintext().build();
+        }
+        try {
+            return b.sslContext(settings.clientContext()).build();
+        } catch (IllegalArgumentException e) {
+            throw new Dmsc.UserException("--tls-ca/--cert/--key: " + e.getMessage());
+        }
     }
 
     static String describe(StatusRuntimeException e, String gateway) {

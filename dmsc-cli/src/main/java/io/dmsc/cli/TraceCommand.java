@@ -22,6 +22,9 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT", description = "an SG's pod-facing address")
     String gateway;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     @Option(names = {"-m", "--max-hops"}, defaultValue = "16", description = "hop limit of the last probe")
     int maxHops;
 
@@ -30,7 +33,7 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ManagedChannel ch = PingCommand.channel(gateway);
+        ManagedChannel ch = PingCommand.channel(gateway, tlsOptions);
         try {
             System.out.println("trace " + name + " via " + gateway + ", " + maxHops + " hops max");
             Iterator<TraceHop> hops = DiagnosticsGrpc.newBlockingStub(ch)

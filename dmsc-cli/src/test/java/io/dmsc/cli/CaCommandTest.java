@@ -8,7 +8,7 @@ import io.dmsc.node.config.ConfigLoader;
 import io.dmsc.node.config.NodeConfig;
 import io.dmsc.node.config.SecurityConfig;
 import io.dmsc.node.security.MeshIdentity;
-import io.dmsc.node.security.Pem;
+import io.dmsc.wire.tls.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -62,6 +62,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private Forwarder forwarder;
     private PodRegistry registry;
     private Server podServer;
+    private GatewayConfig.PodTls podTls;
     private GatewayMetrics metrics;
     private RetryPolicies retryPolicies;
     private Set<ServicePrefix> staticPrefixes;
@@ -118,7 +119,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
             if (config.spa() == null) {
                 admission = PrefixAdmission.allowAll();
             } else {
-                spaClient = new SpaClient(owner.id(), config.spa());
+                spaClient = new SpaClient(owner.id(), config.spa(),
+                        owner.credentials() == null ? null : owner::credentials);
                 admission = new SpaAdmission(owner.id(), spaClient);
                 sgToken = readToken(config.spa().tokenFile());
                 LOG.info("{}: prefixes authorized by SPA {}", owner.id(), config.spa().servers());
@@ -129,17 +131,20 @@ public final class Gateway implements NodeExtension, GatewayContext {
         DiagnosticsService diagnostics = new DiagnosticsService(forwarder);
         forwarder.setProbeListener(diagnostics);
         forwarder.setLocalDelivery((open, upstream) -> EgressCall.accept(this, open, upstream));
-        podServer = serve(config.pod(), "pod-facing", builder -> builder
-                .addService(new AttachService(owner.id(), registry, admission).serviceDefinition())
+        String mesh = owner.credentials() == null ? null : owner.credentials().identity().mesh();
+        podTls = portTls(config.pod(), "pod-facing", true);
+        podServer = serve(config.pod(), "pod-facing", podTls, builder -> builder
+                .addService(new AttachService(owner.id(), registry, admission, AttachService.DEFAULT_MAX_ANNOUNCEMENTS_PER_POD,
+                        mesh).serviceDefinition())
                 .addService(diagnostics)
                 .fallbackHandlerRegistry(new IngressHandler(this, null)));
         for (UpstreamConfig u : config.upstreams()) {
-            Server s = serve(u.listen(), "upstream " + u.target(),
+            Server s = serve(u.listen(), "upstream " + u.target(), portTls(u.listen(), "upstream " + u.target(), false),
                     builder -> builder.fallbackHandlerRegistry(new IngressHandler(this, u.target())));
             upstreamServers.add(s);
             upstreamAddresses.put(u.target().toString(), address(u.listen(), s));
         }
-        LOG.info("{}: gateway pod-facing port {}{}", owner.id(), podAddress(),
+        LOG.info("{}: gateway pod-facing port {} ({}){}", owner.id(), podAddress(), describe(podTls),
                 upstreamAddresses.isEmpty() ? "" : ", upstream ports " + upstreamAddresses);
         loop.execute(() -> {
             for (ServicePrefix p : staticPrefixes) {
@@ -148,9 +153,53 @@ public final class Gateway implements NodeExtension, GatewayContext {
         });
     }
 
+    /**
+     * The transport security of one pod-facing port: the configured one, or by default TLS when
+     * the node has certificate files (for upstream ports: unless they are on loopback, where
+     * plain local clients use them). Plaintext on an address other than loopback is refused in a
+     * secured mesh: a pod's token would cross the network in the clear.
+     */
+    private GatewayConfig.PodTls portTls(String address, String what, boolean podPort) {
+        io.dmsc.node.config.SecurityConfig sec = node.config().security();
+        boolean loopback = isLoopback(HostPort.parse(address).host());
+        GatewayConfig.PodTls mode = config.podTls();
+        if (mode == GatewayConfig.PodTls.DEFAULT) {
+            mode = sec.mode() == io.dmsc.node.config.SecurityConfig.Mode.FILES && (podPort || !loopback)
+                    ? GatewayConfig.PodTls.TLS : GatewayConfig.PodTls.PLAINTEXT;
+        }
+        if (mode != GatewayConfig.PodTls.PLAINTEXT && node.credentials() == null) {
+            throw new LinkException(node.id() + ": gateway.podTls: " + mode.name().toLowerCase(java.util.Locale.ROOT)
+                    + " needs the node's certificate (expected: security: {ca, cert, key} in the node file, or "
+                    + "security in the topology)", null);
+        }
+        if (mode == GatewayConfig.PodTls.PLAINTEXT && sec.mode() != io.dmsc.node.config.SecurityConfig.Mode.OFF
+                && !loopback) {
+            throw new LinkException(node.id() + ": the " + what + " port " + address + " would be plaintext on an "
+                    + "address other than loopback in a secured mesh (expected: gateway.podTls: tls or mutual, or a "
+                    + "loopback address such as 127.0.0.1 for development)", null);
+        }
+        return mode;
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String describe(GatewayConfig.PodTls mode) {
+        return switch (mode) {
+            case TLS -> "TLS; pods prove themselves with a pod certificate or a token";
+            case MUTUAL -> "TLS; every pod presents a pod certificate";
+            default -> "plaintext";
+        };
+    }
+
     private String readToken(java.nio.file.Path file) {
         if (file == null) {
-            if (!staticPrefixes.isEmpty()) {
+            if (!staticPrefixes.isEmpty() && node.credentials() == null) {
                 LOG.warn("{}: gateway.spa has no tokenFile: static prefixes {} cannot be authorized", node.id(),
                         staticPrefixes);
             }
@@ -169,7 +218,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
         if (closed) {
             return;
         }
-        admission.admit(new PrefixAdmission.Request("", sgToken, prefix, "", true)).whenComplete((d, t) ->
+        // Without a token, and with a certificate the SPA sees on the TLS channel, the SG's identity is its certificate.
+        String certificate = sgToken.isEmpty() && node.credentials() != null ? node.credentials().identity().uri() : "";
+        admission.admit(new PrefixAdmission.Request("", sgToken, prefix, "", true, certificate)).whenComplete((d, t) ->
                 node.dataLoop().execute(() -> onStaticDecision(prefix, failures, d, t)));
     }
 
@@ -232,7 +283,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
         NettyServerBuilder apply(NettyServerBuilder b);
     }
 
-    private Server serve(String address, String what, Customizer customizer) {
+    private Server serve(String address, String what, GatewayConfig.PodTls tls, Customizer customizer) {
         HostPort hp = HostPort.parse(address);
         EventLoop loop = node.dataLoop();
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
@@ -246,6 +297,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 // whose hellos and replies share the same thread.
                 .withChildOption(MAX_MESSAGES_PER_READ, 1)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
+        if (tls != GatewayConfig.PodTls.PLAINTEXT) {
+            b.sslContext(io.dmsc.node.security.GrpcTls.server(node::credentials,
+                    tls == GatewayConfig.PodTls.MUTUAL ? io.netty.handler.ssl.ClientAuth.REQUIRE
+                            : io.netty.handler.ssl.ClientAuth.OPTIONAL));
+        }
         try {
             return customizer.apply(b).build().start();
         } catch (IOException e) {
@@ -321,6 +377,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
             m.put("pods", pods);
             Map<String, Object> ports = new LinkedHashMap<>();
             ports.put("pod", podAddress());
+            ports.put("podTls", podTls.name().toLowerCase(java.util.Locale.ROOT));
             ports.put("upstreams", upstreamAddresses);
             ports.put("callsInFlight", callsInFlight);
             m.put("gateway", ports);

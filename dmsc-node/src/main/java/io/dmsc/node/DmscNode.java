@@ -43,6 +43,8 @@ public final class DmscNode implements AutoCloseable {
     /** How often certificate files are checked for changes. */
     static final long CREDENTIALS_CHECK_MS = 2000;
     private io.dmsc.node.security.CredentialsWatcher credentialsWatcher;
+    /** The node's certificate, key and CAs in force (replaced when the files change), or null. */
+    private volatile io.dmsc.node.security.Credentials credentials;
 
     /**
      * A node with its own single data-plane thread and no extensions.
@@ -66,6 +68,7 @@ public final class DmscNode implements AutoCloseable {
         this.transport = transport;
         this.metrics = new NodeMetrics(config.id());
         this.extensionFactory = extensions;
+        this.credentials = config.security().credentials();
         if (dataLoop == null) {
             this.ownedGroup = EventLoops.newGroup(1, "dmsc-data-" + config.id());
             this.dataLoop = ownedGroup.next();
@@ -100,12 +103,13 @@ public final class DmscNode implements AutoCloseable {
                 e.start(this);
             }
             if (config.admin() != null) {
-                admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus);
+                admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus, config.adminTokenFile());
             }
             io.dmsc.node.config.SecurityConfig sec = config.security();
             if (sec.mode() == io.dmsc.node.config.SecurityConfig.Mode.FILES) {
                 credentialsWatcher = new io.dmsc.node.security.CredentialsWatcher(config.id(), sec.caFile(),
                         sec.certFile(), sec.keyFile(), CREDENTIALS_CHECK_MS, c -> {
+                            credentials = c;
                             if (transport instanceof io.dmsc.node.link.TcpLinkTransport t && t.secured()) {
                                 t.setTls(new io.dmsc.node.security.LinkTls(c));
                             }
@@ -133,6 +137,14 @@ public final class DmscNode implements AutoCloseable {
             });
         }
         return all;
+    }
+
+    /**
+     * @return the node's certificate, key and trusted CAs in force (the latest files once they
+     *         changed), or null when the node has no security
+     */
+    public io.dmsc.node.security.Credentials credentials() {
+        return credentials;
     }
 
     /** @return the data plane */

@@ -2,6 +2,7 @@ package io.dmsc.node;
 
 import io.dmsc.node.config.NeighborConfig;
 import io.dmsc.node.config.NodeConfig;
+import io.dmsc.node.config.SecurityConfig;
 import io.dmsc.node.config.TopologyConfig;
 import io.dmsc.node.link.EventLoops;
 import io.dmsc.node.link.InMemoryLinkNetwork;
@@ -42,6 +43,8 @@ public final class Mesh implements AutoCloseable {
     private final NodeExtension.Factory extensions;
     private final Map<String, SpaLauncher.Running> spas = new LinkedHashMap<>();
     private final Map<String, String> spaAddresses = new HashMap<>();
+    /** The ephemeral CA of security: auto, or null. */
+    private final io.dmsc.node.security.MeshCa ca;
 
     private Mesh(TopologyConfig topology, Links links, NodeExtension.Factory extensions) {
         this.topology = topology;
@@ -51,22 +54,37 @@ public final class Mesh implements AutoCloseable {
         this.group = EventLoops.newGroup(links == Links.TCP ? Math.min(2, Runtime.getRuntime().availableProcessors())
                 : 1, "dmsc-data");
         this.memory = links == Links.IN_MEMORY ? new InMemoryLinkNetwork() : null;
-        io.dmsc.node.security.MeshCa ca = null;
+        boolean auto = topology.nodes().stream().anyMatch(n -> n.security().mode() == SecurityConfig.Mode.AUTO);
+        if (auto) {
+            String mesh = topology.name() == null || !io.dmsc.wire.NodeIds.isValid(topology.name()) ? "mesh"
+                    : topology.name();
+            ca = io.dmsc.node.security.MeshCa.create(mesh, java.time.Duration.ofDays(1));
+            LOG.info("security: auto: an ephemeral mesh CA for this run only (spiffe://{}), node certificates "
+                    + "in memory, signed LSPs{}; for production make files with 'dmsc ca'", mesh,
+                    links == Links.TCP ? ", mutual TLS on every link and TLS to the SPAs" : "");
+        } else {
+            ca = null;
+        }
         for (NodeConfig n : topology.nodes()) {
-            if (n.security().mode() == io.dmsc.node.config.SecurityConfig.Mode.AUTO) {
-                if (ca == null) {
-                    String mesh = topology.name() == null || !io.dmsc.wire.NodeIds.isValid(topology.name()) ? "mesh"
-                            : topology.name();
-                    ca = io.dmsc.node.security.MeshCa.create(mesh, java.time.Duration.ofDays(1));
-                    LOG.info("security: auto: an ephemeral mesh CA for this run only (spiffe://{}), node certificates "
-                            + "in memory, signed LSPs{}; for production make files with 'dmsc ca'", mesh,
-                            links == Links.TCP ? " and mutual TLS on every link" : "");
-                }
-                n = n.withSecurity(n.security().withCredentials(ca.issue(
-                        io.dmsc.node.security.MeshIdentity.node(ca.mesh(), n.id()), java.time.Duration.ofDays(1))));
+            if (n.security().mode() == SecurityConfig.Mode.AUTO) {
+                n = n.withSecurity(n.security().withCredentials(issue(n.id())));
             }
             configs.put(n.id(), n);
         }
+    }
+
+    private io.dmsc.node.security.Credentials issue(String id) {
+        return ca.issue(io.dmsc.node.security.MeshIdentity.node(ca.mesh(), id), java.time.Duration.ofDays(1));
+    }
+
+    /**
+     * The ephemeral mesh CA of {@code security: auto}: tests and the demo issue pod certificates
+     * with it.
+     *
+     * @return the CA, or null when the topology's security is not auto
+     */
+    public io.dmsc.node.security.MeshCa ca() {
+        return ca;
     }
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mesh.class);
@@ -126,6 +144,9 @@ public final class Mesh implements AutoCloseable {
         SpaLauncher launcher = java.util.ServiceLoader.load(SpaLauncher.class).findFirst().orElseThrow(() ->
                 new IllegalStateException(topology.file() + " has SPA " + id + " but no SPA implementation is on the "
                         + "class path (expected: the dmsc-spa module)"));
+        if (c.security().mode() == SecurityConfig.Mode.AUTO) {
+            c = c.withSecurity(c.security().withCredentials(issue(id)));
+        }
         SpaLauncher.Running r = launcher.start(c.withListen(spaAddresses.getOrDefault(id, c.listen())));
         spas.put(id, r);
         spaAddresses.put(id, r.address());

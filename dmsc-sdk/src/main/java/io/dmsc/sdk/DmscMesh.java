@@ -66,7 +66,12 @@ public final class DmscMesh implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        NettyChannelBuilder channel = NettyChannelBuilder.forAddress(gateway.host(), gateway.port()).usePlaintext();
+        NettyChannelBuilder channel = NettyChannelBuilder.forAddress(gateway.host(), gateway.port());
+        if (b.tls == null) {
+            channel.usePlaintext();
+        } else {
+            channel.sslContext(b.tls.clientContext());
+        }
         if (executor != null) {
             channel.executor(executor);
         }
@@ -320,6 +325,7 @@ public final class DmscMesh implements AutoCloseable {
         private HostPort gateway;
         private String podId;
         private String credential = "";
+        private GatewayTls tls;
         private Executor executor;
         private String bindHost = "127.0.0.1";
         private long connectTimeoutMs = 10_000;
@@ -369,6 +375,20 @@ public final class DmscMesh implements AutoCloseable {
          */
         public Builder credential(String credential) {
             this.credential = credential == null ? "" : credential;
+            return this;
+        }
+
+        /**
+         * Connects to the gateway over TLS (its pod-facing port serves TLS when the mesh has
+         * certificates): {@link GatewayTls#trusting} verifies the gateway, {@link GatewayTls#mutual}
+         * also proves this pod's id with its pod certificate, which the gateway's SPA then accepts
+         * instead of a token. Default: plaintext (a gateway on loopback, for development).
+         *
+         * @param value the TLS settings, or null for plaintext
+         * @return this builder
+         */
+        public Builder tls(GatewayTls value) {
+            this.tls = value;
             return this;
         }
 

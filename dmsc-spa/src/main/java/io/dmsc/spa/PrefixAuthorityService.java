@@ -45,6 +45,47 @@ final class PrefixAuthorityService extends PrefixAuthorityGrpc.PrefixAuthorityIm
         this.wallClockMs = wallClockMs;
     }
 
+    /** The node identity the caller proved with its TLS client certificate (none on plaintext). */
+    static final io.grpc.Context.Key<CallerIdentity> CALLER = io.grpc.Context.key("dmsc-spa-caller");
+
+    /**
+     * Who called: the node its certificate names, or why its certificate names none.
+     *
+     * @param identity the identity, or null
+     * @param problem  why the certificate is not a node of this mesh, or null
+     */
+    record CallerIdentity(io.dmsc.node.security.MeshIdentity identity, String problem) {
+        static final CallerIdentity NONE = new CallerIdentity(null, null);
+    }
+
+    /**
+     * @param mesh the mesh whose node certificates identify SGs
+     * @return an interceptor that puts the caller's identity into the call's context
+     */
+    static io.grpc.ServerInterceptor callerInterceptor(String mesh) {
+        return new io.grpc.ServerInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
+                    io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                CallerIdentity caller;
+                try {
+                    io.dmsc.node.security.MeshIdentity id = io.dmsc.node.security.GrpcTls.peer(
+                            call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                    caller = id == null ? CallerIdentity.NONE
+                            : id.kind() == io.dmsc.node.security.MeshIdentity.Kind.NODE && id.mesh().equals(mesh)
+                            ? new CallerIdentity(id, null)
+                            : new CallerIdentity(null, "the caller's certificate is for " + id + " (expected: an SG's "
+                                    + "node certificate spiffe://" + mesh + "/node/ID)");
+                } catch (IllegalArgumentException e) {
+                    caller = new CallerIdentity(null, "the caller's certificate names no mesh identity: "
+                            + e.getMessage());
+                }
+                return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(CALLER, caller), call,
+                        headers, next);
+            }
+        };
+    }
+
     @Override
     public void authorize(AuthorizeRequest request, StreamObserver<AuthorizeResponse> response) {
         String problem = validate(request);
@@ -54,21 +95,34 @@ final class PrefixAuthorityService extends PrefixAuthorityGrpc.PrefixAuthorityIm
             response.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
             return;
         }
-        response.onNext(decide(request));
+        CallerIdentity caller = CALLER.get();
+        response.onNext(decide(request, caller == null ? CallerIdentity.NONE : caller));
         response.onCompleted();
     }
 
     AuthorizeResponse decide(AuthorizeRequest request) {
+        return decide(request, CallerIdentity.NONE);
+    }
+
+    AuthorizeResponse decide(AuthorizeRequest request, CallerIdentity caller) {
         ServicePrefix prefix = ServicePrefix.parse(request.getPrefix());
         String who = request.getPodId().isEmpty() ? "node " + request.getSgId() : "pod " + request.getPodId();
         SpaState s = state.get();
         SpaPolicy.Decision d;
-        if (request.getCredential().hasCertificateIdentity()) {
-            d = SpaPolicy.Decision.deny(DenyReason.BAD_CREDENTIAL, "certificate identities are not accepted by this "
-                    + "SPA yet (expected: a bearer token)");
+        if (caller.problem() != null) {
+            d = SpaPolicy.Decision.deny(DenyReason.BAD_CREDENTIAL, caller.problem());
+        } else if (caller.identity() != null && !caller.identity().id().equals(request.getSgId())) {
+            d = SpaPolicy.Decision.deny(DenyReason.BAD_CREDENTIAL, "the caller's certificate is for node "
+                    + caller.identity().id() + ", the request is for SG " + request.getSgId() + " (expected: an SG "
+                    + "asks for itself)");
+        } else if (request.getCredential().hasCertificateIdentity() && caller.identity() == null) {
+            d = SpaPolicy.Decision.deny(DenyReason.BAD_CREDENTIAL, "a certificate identity is taken only from an SG "
+                    + "that proves its own node identity over TLS (expected: the SG connects with its node "
+                    + "certificate, or the pod presents a token)");
         } else {
-            d = s.policy().decide(request.getSgId(), request.getPodId(), request.getCredential().getToken(), prefix,
-                    request.getEndpoint(), request.getEndpointIsOwn());
+            d = s.policy().decide(request.getSgId(), request.getPodId(), request.getCredential().getToken(),
+                    request.getCredential().getCertificateIdentity(), prefix, request.getEndpoint(),
+                    request.getEndpointIsOwn());
         }
         if (!d.granted()) {
             metrics.denied(d.reason());

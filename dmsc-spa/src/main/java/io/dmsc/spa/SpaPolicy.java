@@ -27,7 +27,8 @@ import java.util.Set;
  * identities:
  *   - id: pod-4            # pod id, or an SG node id with kind: node
  *     kind: pod            # pod (default) or node
- *     tokenHash: "sha256:...:..."
+ *     tokenHash: "sha256:...:..."   # a bearer token's hash, and/or:
+ *     certificate: spiffe://MESH/pod/pod-4   # the identity of a certificate of the mesh CA
  *     prefixes: [/A/4/**, /B]
  *     gateways: [sg-4]     # optional: only through these SGs
  *     endpoints: ["*"]     # optional: endpoint hosts allowed besides the pod's own; "*" = any
@@ -48,14 +49,17 @@ public final class SpaPolicy {
      *
      * @param id        pod id or SG node id
      * @param kind      pod or node
-     * @param tokenHash stored token ({@link TokenHash})
+     * @param tokenHash stored token ({@link TokenHash}), or null if the identity proves itself by
+     *                  certificate only
+     * @param certificate the certificate identity it may prove itself with
+     *                  ({@code spiffe://MESH/pod/ID} or {@code spiffe://MESH/node/ID}), or null
      * @param prefixes  prefixes it may own
      * @param gateways  SGs it may announce through; empty: any
      * @param endpoints endpoint hosts allowed besides its own addresses; "*": any
      * @param line      line of the identity in the file
      */
-    public record Identity(String id, Kind kind, String tokenHash, List<PrefixPattern> prefixes, Set<String> gateways,
-                           Set<String> endpoints, int line) {
+    public record Identity(String id, Kind kind, String tokenHash, String certificate, List<PrefixPattern> prefixes,
+                           Set<String> gateways, Set<String> endpoints, int line) {
         /** Copies the collections. */
         public Identity {
             prefixes = List.copyOf(prefixes);
@@ -79,8 +83,8 @@ public final class SpaPolicy {
         }
     }
 
-    private static final Set<String> IDENTITY_KEYS = Set.of("id", "kind", "tokenHash", "prefixes", "gateways",
-            "endpoints");
+    private static final Set<String> IDENTITY_KEYS = Set.of("id", "kind", "tokenHash", "certificate", "prefixes",
+            "gateways", "endpoints");
 
     private final Map<String, Identity> pods;
     private final Map<String, Identity> nodes;
@@ -159,7 +163,7 @@ public final class SpaPolicy {
         for (Map.Entry<String, Located> e : m.entrySet()) {
             if (!IDENTITY_KEYS.contains(e.getKey())) {
                 throw new PolicyException(file, e.getValue().line, where + ": unknown key '" + e.getKey()
-                        + "' (expected: one of id, kind, tokenHash, prefixes, gateways, endpoints)");
+                        + "' (expected: one of id, kind, tokenHash, certificate, prefixes, gateways, endpoints)");
             }
         }
         String id = scalar(file, m, l, where, "id", true);
@@ -177,11 +181,17 @@ public final class SpaPolicy {
             throw new PolicyException(file, m.get("kind").line, where + ".kind: '" + kindText
                     + "' (expected: pod or node)");
         }
-        String hash = scalar(file, m, l, where, "tokenHash", true);
-        try {
-            TokenHash.check(hash);
-        } catch (IllegalArgumentException e) {
-            throw new PolicyException(file, m.get("tokenHash").line, where + ".tokenHash: " + e.getMessage());
+        String certificate = scalar(file, m, l, where, "certificate", false);
+        if (certificate != null) {
+            certificate = checkCertificate(file, m.get("certificate").line, where, certificate, kind, id);
+        }
+        String hash = scalar(file, m, l, where, "tokenHash", certificate == null);
+        if (hash != null) {
+            try {
+                TokenHash.check(hash);
+            } catch (IllegalArgumentException e) {
+                throw new PolicyException(file, m.get("tokenHash").line, where + ".tokenHash: " + e.getMessage());
+            }
         }
         List<PrefixPattern> prefixes = new ArrayList<>();
         for (Located p : strings(file, m, l, where, "prefixes", true)) {
@@ -207,7 +217,22 @@ public final class SpaPolicy {
             }
             endpoints.add(h);
         }
-        return new Identity(id, kind, hash, prefixes, Set.copyOf(gateways), Set.copyOf(endpoints), l.line);
+        return new Identity(id, kind, hash, certificate, prefixes, Set.copyOf(gateways), Set.copyOf(endpoints), l.line);
+    }
+
+    private static String checkCertificate(String file, int line, String where, String uri, Kind kind, String id) {
+        io.dmsc.node.security.MeshIdentity mi;
+        try {
+            mi = io.dmsc.node.security.MeshIdentity.parse(uri);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(file, line, where + ".certificate: " + e.getMessage());
+        }
+        boolean kindMatches = (kind == Kind.POD) == (mi.kind() == io.dmsc.node.security.MeshIdentity.Kind.POD);
+        if (!kindMatches || !mi.id().equals(id)) {
+            throw new PolicyException(file, line, where + ".certificate: '" + uri + "' does not name " + kindName(kind)
+                    + " " + id + " (expected: spiffe://MESH/" + kindName(kind) + "/" + id + ")");
+        }
+        return mi.uri();
     }
 
     private static String kindName(Kind k) {
@@ -220,14 +245,16 @@ public final class SpaPolicy {
      *
      * @param sgId          the asking SG
      * @param podId         the pod, or empty when the identity is the SG itself (kind node, id sgId)
-     * @param token         the presented token (never put into the message)
+     * @param token         the presented token (never put into the message), or empty
+     * @param certificate   the certificate identity the asking SG vouches for (it saw the pod's
+     *                      verified client certificate, or it is the SG's own), or empty
      * @param prefix        the prefix
      * @param endpoint      {@code host:port}, or empty
      * @param endpointIsOwn true if the endpoint's host is one of the pod's own addresses
      * @return the decision
      */
-    public Decision decide(String sgId, String podId, String token, ServicePrefix prefix, String endpoint,
-                           boolean endpointIsOwn) {
+    public Decision decide(String sgId, String podId, String token, String certificate, ServicePrefix prefix,
+                           String endpoint, boolean endpointIsOwn) {
         if (prefix.isReserved()) {
             return Decision.deny(DenyReason.RESERVED_NAMESPACE, prefix + " is in the reserved /"
                     + ServicePrefix.RESERVED_COMPONENT + " namespace (expected: a service name outside it)");
@@ -239,11 +266,24 @@ public final class SpaPolicy {
             return Decision.deny(DenyReason.UNKNOWN_IDENTITY, "the policy has no " + who
                     + " (expected: an identity of " + file + ")");
         }
-        if (token == null || token.isEmpty()) {
+        if (certificate != null && !certificate.isEmpty()) {
+            if (id.certificate() == null) {
+                return Decision.deny(DenyReason.BAD_CREDENTIAL, who + " proved itself with certificate " + certificate
+                        + ", but the policy gives it no certificate identity (expected: certificate: " + certificate
+                        + " in its entry, or a token)");
+            }
+            if (!id.certificate().equals(certificate)) {
+                return Decision.deny(DenyReason.BAD_CREDENTIAL, "certificate " + certificate + " is not the one of "
+                        + who + " (expected: " + id.certificate() + ")");
+            }
+        } else if (token == null || token.isEmpty()) {
             return Decision.deny(DenyReason.BAD_CREDENTIAL, who + " presented no token (expected: the token of "
-                    + who + " in the pod's Hello, e.g. dmsc attach --token)");
-        }
-        if (!TokenHash.matches(id.tokenHash(), token)) {
+                    + who + " in the pod's Hello, e.g. dmsc attach --token" + (id.certificate() == null ? ""
+                    : ", or its certificate " + id.certificate() + " over TLS, e.g. dmsc attach --cert") + ")");
+        } else if (id.tokenHash() == null) {
+            return Decision.deny(DenyReason.BAD_CREDENTIAL, who + " proves itself by certificate only (expected: "
+                    + "its certificate " + id.certificate() + " over TLS, e.g. dmsc attach --tls-ca --cert --key)");
+        } else if (!TokenHash.matches(id.tokenHash(), token)) {
             return Decision.deny(DenyReason.BAD_CREDENTIAL, "the token of " + who
                     + " does not match (expected: the token whose hash is in the policy)");
         }

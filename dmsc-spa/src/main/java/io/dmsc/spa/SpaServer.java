@@ -53,6 +53,9 @@ public final class SpaServer implements AutoCloseable {
     private volatile String lastReloadError;
     private FileTime policyStamp;
     private FileTime keyStamp;
+    /** The SPA's TLS certificate, key and mesh CAs in force, or null for plaintext. */
+    private volatile io.dmsc.node.security.Credentials credentials;
+    private final io.dmsc.node.security.CredentialsWatcher credentialsWatcher;
 
     private SpaServer(SpaConfig config) {
         this.config = config;
@@ -69,15 +72,33 @@ public final class SpaServer implements AutoCloseable {
         HostPort hp = HostPort.parse(config.listen());
         PrefixAuthorityService service = new PrefixAuthorityService(config.id(), () -> state,
                 config.lifetimeS() * 1000L, metrics, System::currentTimeMillis);
+        io.dmsc.node.config.SecurityConfig sec = config.security();
+        if (sec.mode() != io.dmsc.node.config.SecurityConfig.Mode.OFF && sec.credentials() == null) {
+            workers.shutdownNow();
+            watcher.shutdownNow();
+            throw new IllegalStateException(config.id() + ": security: auto needs the whole mesh in one process "
+                    + "(dmsc up); for an SPA process of its own make a certificate with 'dmsc ca issue --node "
+                    + config.id() + "' and set security: {ca, cert, key}");
+        }
+        credentials = sec.credentials();
         try {
-            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()));
+            io.grpc.ServerServiceDefinition definition = service.bindService();
+            if (credentials != null) {
+                // Client certificates are optional: an SG without one asks with tokens only.
+                builder.sslContext(io.dmsc.node.security.GrpcTls.server(() -> credentials,
+                        io.netty.handler.ssl.ClientAuth.OPTIONAL));
+                definition = io.grpc.ServerInterceptors.intercept(definition,
+                        PrefixAuthorityService.callerInterceptor(credentials.identity().mesh()));
+            }
+            grpc = builder
                     .executor(workers)
                     .maxInboundMessageSize(MAX_REQUEST_BYTES)
                     .maxInboundMetadataSize(8 * 1024)
                     .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                     .maxConnectionIdle(5, TimeUnit.MINUTES)
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                    .addService(service)
+                    .addService(definition)
                     .build().start();
         } catch (IOException e) {
             workers.shutdownNow();
@@ -97,10 +118,13 @@ public final class SpaServer implements AutoCloseable {
             }
         }
         admin = http;
+        credentialsWatcher = sec.mode() != io.dmsc.node.config.SecurityConfig.Mode.FILES ? null
+                : new io.dmsc.node.security.CredentialsWatcher(config.id(), sec.caFile(), sec.certFile(), sec.keyFile(),
+                        2000, c -> credentials = c);
         watcher.scheduleWithFixedDelay(this::reloadIfChanged, config.reloadIntervalMs(), config.reloadIntervalMs(),
                 TimeUnit.MILLISECONDS);
-        LOG.info("{}: SPA serving PrefixAuthority on {}{}, policy {} ({} identities), signing key {}, lifetime {} s",
-                config.id(), address(), admin == null ? "" : ", admin " + adminAddress(), config.policyFile(),
+        LOG.info("{}: SPA serving PrefixAuthority on {} ({}){}, policy {} ({} identities), signing key {}, lifetime {} s",
+                config.id(), address(), credentials == null ? "plaintext" : "TLS as " + credentials.identity(), admin == null ? "" : ", admin " + adminAddress(), config.policyFile(),
                 policy.size(), SpaKeys.keyIdHex(key.getPublic()), config.lifetimeS());
     }
 
@@ -256,6 +280,9 @@ public final class SpaServer implements AutoCloseable {
         }
         watcher.shutdownNow();
         workers.shutdownNow();
+        if (credentialsWatcher != null) {
+            credentialsWatcher.close();
+        }
         try {
             grpc.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

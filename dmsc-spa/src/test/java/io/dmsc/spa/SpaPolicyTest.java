@@ -32,7 +32,7 @@ class SpaPolicyTest {
 
     private static SpaPolicy.Decision decide(String sg, String pod, String token, String prefix, String endpoint,
                                              boolean own) {
-        return policy().decide(sg, pod, token, ServicePrefix.parse(prefix), endpoint, own);
+        return policy().decide(sg, pod, token, "", ServicePrefix.parse(prefix), endpoint, own);
     }
 
     @Test

@@ -110,7 +110,9 @@ class SpaServerTest {
         AuthorizeResponse cert = stub.authorize(request("pod-4", "", "/B/4").toBuilder()
                 .setCredential(Credential.newBuilder().setCertificateIdentity("spiffe://m/pod/pod-4")).build());
         assertThat(cert.getReason()).isEqualTo(DenyReason.BAD_CREDENTIAL);
-        assertThat(cert.getMessage()).contains("certificate identities");
+        // On plaintext nobody vouches for a certificate: the claim alone is refused.
+        assertThat(cert.getMessage()).contains("a certificate identity is taken only from an SG that proves its own "
+                + "node identity over TLS");
         assertThat(spa.metrics().denials(DenyReason.BAD_CREDENTIAL)).isEqualTo(2);
     }
 
@@ -228,5 +230,67 @@ class SpaServerTest {
         Files.writeString(bad, "identities:\n  - id: a\n    tokenHash: nope\n    prefixes: [/a]\n");
         assertThatThrownBy(() -> SpaServer.start(new SpaConfig("spa-b", "127.0.0.1:0", null, bad, key, 60, 1000)))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("bad.yaml: line 3: identities[0].tokenHash");
+    }
+
+    @Test
+    void shouldTakeACertificateIdentityOnlyFromTheSgItsTlsCallerProvesToBe() throws Exception {
+        io.dmsc.node.security.MeshCa ca = io.dmsc.node.security.MeshCa.create("m", Duration.ofHours(1));
+        Files.writeString(policy, policyText("[/B/4/**]")
+                + "  - {id: pod-c, certificate: spiffe://m/pod/pod-c, prefixes: [/C/**]}\n");
+        io.dmsc.node.security.Credentials spaCert = ca.issue(io.dmsc.node.security.MeshIdentity.node("m", "spa-s"),
+                Duration.ofHours(1));
+        io.dmsc.node.config.SecurityConfig sec = io.dmsc.node.config.SecurityConfig.AUTO.withCredentials(spaCert);
+        try (SpaServer secured = SpaServer.start(new SpaConfig("spa-s", "127.0.0.1:0", null, policy, key, 60, 20,
+                sec))) {
+            AuthorizeRequest asSg4 = AuthorizeRequest.newBuilder().setSgId("sg-4").setPodId("pod-c")
+                    .setCredential(Credential.newBuilder().setCertificateIdentity("spiffe://m/pod/pod-c"))
+                    .setPrefix("/C/x").setEndpoint("127.0.0.1:50051").setEndpointIsOwn(true).build();
+            // The SG sg-4, proven by its node certificate: granted.
+            assertThat(askOver(secured, ca, "sg-4", asSg4).getGranted()).isTrue();
+            // Another SG's certificate asking as sg-4: denied, naming both.
+            AuthorizeResponse other = askOver(secured, ca, "sg-3", asSg4);
+            assertThat(other.getGranted()).isFalse();
+            assertThat(other.getMessage()).contains("is for node sg-3, the request is for SG sg-4");
+            // TLS without a client certificate: the claim is not taken.
+            AuthorizeResponse anonymous = askOver(secured, ca, null, asSg4);
+            assertThat(anonymous.getReason()).isEqualTo(DenyReason.BAD_CREDENTIAL);
+            assertThat(anonymous.getMessage()).contains("taken only from an SG that proves its own node identity");
+            // A pod certificate is no SG: refused as a caller.
+            AuthorizeResponse pod = askOver(secured, ca, "pod:pod-c", asSg4);
+            assertThat(pod.getMessage()).contains("expected: an SG's node certificate");
+            // Tokens still work for an SG with a certificate.
+            assertThat(askOver(secured, ca, "sg-4", request("pod-4", TOKEN, "/B/4")).getGranted()).isTrue();
+            // Plaintext to a TLS SPA: no answer at all.
+            ManagedChannel plain = NettyChannelBuilder.forTarget(secured.address()).usePlaintext().build();
+            try {
+                assertThatThrownBy(() -> PrefixAuthorityGrpc.newBlockingStub(plain).withDeadlineAfter(3, TimeUnit.SECONDS)
+                        .authorize(asSg4)).isInstanceOf(StatusRuntimeException.class);
+            } finally {
+                plain.shutdownNow();
+            }
+        }
+    }
+
+    /** Asks over TLS as the node (or "pod:ID") of the CA, or with no client certificate (null). */
+    private static AuthorizeResponse askOver(SpaServer spa, io.dmsc.node.security.MeshCa ca, String who,
+                                             AuthorizeRequest request) throws Exception {
+        io.netty.handler.ssl.SslContext tls;
+        if (who == null) {
+            tls = io.grpc.netty.GrpcSslContexts.configure(io.netty.handler.ssl.SslContextBuilder.forClient(),
+                            io.netty.handler.ssl.SslProvider.JDK)
+                    .trustManager(io.dmsc.wire.tls.MeshTrustManager.of(List.of(ca.certificate()))).build();
+        } else {
+            io.dmsc.node.security.MeshIdentity id = who.startsWith("pod:")
+                    ? io.dmsc.node.security.MeshIdentity.pod("m", who.substring(4))
+                    : io.dmsc.node.security.MeshIdentity.node("m", who);
+            io.dmsc.node.security.Credentials c = ca.issue(id, Duration.ofHours(1));
+            tls = io.dmsc.node.security.GrpcTls.client(() -> c);
+        }
+        ManagedChannel ch = NettyChannelBuilder.forTarget(spa.address()).sslContext(tls).build();
+        try {
+            return PrefixAuthorityGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).authorize(request);
+        } finally {
+            ch.shutdownNow();
+        }
     }
 }

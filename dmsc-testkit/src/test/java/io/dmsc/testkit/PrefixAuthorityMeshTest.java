@@ -77,13 +77,17 @@ class PrefixAuthorityMeshTest {
         next = SpaKeys.generate();
         Files.writeString(dir.resolve("spa/next.key"), SpaKeys.privatePem(next));
         Files.writeString(dir.resolve("spa/next.key.pub"), SpaKeys.publicPem(next.getPublic()));
-        policy = dir.resolve("spa/policy.yaml");
         String text = Files.readString(Path.of("../examples/figure2.yaml"))
                 .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:0")
                 .replace("lifetimeS: 600", "lifetimeS: 4")
                 .replace("trustAnchors: [spa/example-signing.key.pub]",
-                        "trustAnchors: [spa/example-signing.key.pub, spa/next.key.pub]");
-        assertThat(text).contains("lifetimeS: 4").contains("next.key.pub");
+                        "trustAnchors: [spa/example-signing.key.pub, spa/next.key.pub]")
+                // sg-2's pod-facing port serves TLS and takes pod certificates.
+                .replace("tokenFile: tokens/sg-2.token}}", "tokenFile: tokens/sg-2.token}, podTls: tls}");
+        assertThat(text).contains("lifetimeS: 4").contains("next.key.pub").contains("podTls: tls");
+        policy = dir.resolve("spa/policy.yaml");
+        Files.writeString(policy, Files.readString(policy)
+                + "  - {id: pod-cert, certificate: spiffe://figure2/pod/pod-cert, prefixes: [/C/cert/**]}\n");
         Path file = dir.resolve("figure2.yaml");
         Files.writeString(file, text);
         TopologyConfig topology = ConfigLoader.loadTopology(file);
@@ -375,5 +379,67 @@ class PrefixAuthorityMeshTest {
         } finally {
             spas.forEach(mesh::startSpa);
         }
+    }
+    /** The ephemeral CA's certificate and a pod certificate, as files a pod reads. */
+    private static io.dmsc.sdk.GatewayTls podCertificate(String podId) throws Exception {
+        io.dmsc.node.security.Credentials c = mesh.ca().issue(io.dmsc.node.security.MeshIdentity.pod("figure2", podId),
+                Duration.ofHours(1));
+        c.write(dir.resolve("pki"), podId);
+        Path ca = dir.resolve("pki/ca.crt");
+        Files.writeString(ca, io.dmsc.wire.tls.Pem.certificate(mesh.ca().certificate()));
+        return io.dmsc.sdk.GatewayTls.mutual(ca, dir.resolve("pki/" + podId + ".crt"),
+                dir.resolve("pki/" + podId + ".key"));
+    }
+
+    @Test
+    @Order(7)
+    void shouldGrantAPodItsPrefixesByItsCertificateOverTls() throws Exception {
+        io.dmsc.sdk.GatewayTls tls = podCertificate("pod-cert");
+        try (io.dmsc.sdk.DmscMesh pod = io.dmsc.sdk.DmscMesh.builder().gateway(gateway("sg-2")).podId("pod-cert")
+                .tls(tls).registerDefaultGateway(false).build().connect()) {
+            // No token: the certificate is the credential, checked by the SPA against the policy.
+            pod.serve("/C/cert/echo", new EchoService("pod-cert").definition()).get(10, TimeUnit.SECONDS);
+            awaitEverywhere("/C/cert/echo", true);
+            Metadata md = new Metadata();
+            md.put(TARGET, "/C/cert/echo");
+            EchoReply r = EchoGrpc.newBlockingStub(sg1).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("x")).build());
+            assertThat(r.getServedBy()).isEqualTo("pod-cert");
+            // A prefix outside the identity's patterns is denied, naming them.
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> pod.serve("/B/taken",
+                    new EchoService("pod-cert").definition()).get(10, TimeUnit.SECONDS)))
+                    .hasRootCauseInstanceOf(io.dmsc.sdk.AnnounceRejectedException.class)
+                    .rootCause().hasMessageContaining("PREFIX_NOT_ALLOWED").hasMessageContaining("/C/cert/**");
+        }
+        awaitEverywhere("/C/cert/echo", false);
+    }
+
+    @Test
+    @Order(8)
+    void shouldRefuseAPodWhoseHelloIsNotItsCertificateOrThatOnlyClaimsIt() throws Exception {
+        io.dmsc.sdk.GatewayTls tls = podCertificate("pod-cert");
+        // pod-cert's certificate, saying hello as pod-4: refused before any announcement.
+        try (io.dmsc.sdk.DmscMesh squatter = io.dmsc.sdk.DmscMesh.builder().gateway(gateway("sg-2")).podId("pod-4")
+                .tls(tls).registerDefaultGateway(false).connectTimeoutMs(5000).build()) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(squatter::connect))
+                    .isInstanceOf(io.dmsc.sdk.AttachException.class)
+                    .hasMessageContaining("the client certificate is for pod 'pod-cert', the Hello says 'pod-4'");
+        }
+        // TLS without a certificate, claiming pod-cert: the policy wants the certificate.
+        try (io.dmsc.sdk.DmscMesh claimer = io.dmsc.sdk.DmscMesh.builder().gateway(gateway("sg-2")).podId("pod-cert")
+                .tls(io.dmsc.sdk.GatewayTls.trusting(dir.resolve("pki/ca.crt"))).registerDefaultGateway(false)
+                .build().connect()) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> claimer.serve("/C/cert/echo",
+                    new EchoService("claimer").definition()).get(10, TimeUnit.SECONDS)))
+                    .rootCause().hasMessageContaining("BAD_CREDENTIAL").hasMessageContaining("presented no token");
+        }
+        // Plaintext to the TLS port: no attach at all.
+        try (io.dmsc.sdk.DmscMesh plain = io.dmsc.sdk.DmscMesh.builder().gateway(gateway("sg-2")).podId("pod-cert")
+                .registerDefaultGateway(false).connectTimeoutMs(3000).build()) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(plain::connect))
+                    .isInstanceOf(io.dmsc.sdk.AttachException.class);
+        }
+        assertThat(status("sg-1", "/C/cert/echo")).as("nothing of pod-cert's was installed").isNull();
     }
 }

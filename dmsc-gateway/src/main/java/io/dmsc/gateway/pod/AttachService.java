@@ -50,11 +50,24 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
     public static final int DEFAULT_MAX_ANNOUNCEMENTS_PER_POD = 1024;
 
     private static final Context.Key<SocketAddress> REMOTE_ADDRESS = Context.key("dmsc-attach-remote-address");
+    private static final Context.Key<PodCertificate> CERTIFICATE = Context.key("dmsc-attach-certificate");
+
+    /**
+     * What the pod's TLS client certificate proved: an identity, or why it proves none.
+     *
+     * @param identity the pod identity, or null
+     * @param problem  why the certificate is not accepted, or null
+     */
+    record PodCertificate(io.dmsc.node.security.MeshIdentity identity, String problem) {
+        static final PodCertificate NONE = new PodCertificate(null, null);
+    }
 
     private final String gatewayId;
     private final PodRegistry registry;
     private final PrefixAdmission admission;
     private final int maxAnnouncementsPerPod;
+    /** The mesh whose pod certificates are accepted, or null when the port has no TLS identities. */
+    private final String mesh;
 
     /**
      * Creates the service with the default per-pod limit.
@@ -78,6 +91,23 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
      */
     public AttachService(String gatewayId, PodRegistry registry, PrefixAdmission admission,
             int maxAnnouncementsPerPod) {
+        this(gatewayId, registry, admission, maxAnnouncementsPerPod, null);
+    }
+
+    /**
+     * Creates the service for a port that may carry pod client certificates.
+     *
+     * @param gatewayId              node id of this SG, sent in every Welcome
+     * @param registry               where accepted announcements go
+     * @param admission              the authorization hook
+     * @param maxAnnouncementsPerPod most announcements a pod may hold or have awaiting
+     *                               authorization, > 0
+     * @param mesh                   the mesh whose pod certificates prove a pod id
+     *                               ({@code spiffe://MESH/pod/ID}), or null to ignore certificates
+     */
+    public AttachService(String gatewayId, PodRegistry registry, PrefixAdmission admission,
+            int maxAnnouncementsPerPod, String mesh) {
+        this.mesh = mesh;
         if (gatewayId == null || gatewayId.isEmpty()) {
             throw new IllegalArgumentException("gatewayId: empty (expected: the SG's node id)");
         }
@@ -108,7 +138,7 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
         ServerServiceDefinition definition = ServerServiceDefinition.builder(service)
                 .addMethod(method, attachHandler(bindService()))
                 .build();
-        return ServerInterceptors.intercept(definition, new RemoteAddressInterceptor());
+        return ServerInterceptors.intercept(definition, new RemoteAddressInterceptor(mesh));
     }
 
     @SuppressWarnings("unchecked") // the generated definition binds exactly this method's types
@@ -126,9 +156,11 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
     @Override
     public StreamObserver<PodMessage> attach(StreamObserver<GatewayMessage> responseObserver) {
         SocketAddress remote = REMOTE_ADDRESS.get();
+        PodCertificate certificate = CERTIFICATE.get();
         return new PodStream(registry, admission, gatewayId, maxAnnouncementsPerPod,
                 (ServerCallStreamObserver<GatewayMessage>) responseObserver, format(remote),
-                remote instanceof InetSocketAddress inet ? inet.getAddress() : null);
+                remote instanceof InetSocketAddress inet ? inet.getAddress() : null,
+                certificate == null ? PodCertificate.NONE : certificate);
     }
 
     private static String format(SocketAddress address) {
@@ -171,13 +203,40 @@ public final class AttachService extends PodGatewayGrpc.PodGatewayImplBase {
         }
     }
 
-    /** Puts the transport's remote address into the call's context. */
+    /** Puts the transport's remote address and the pod's certificate identity into the call's context. */
     private static final class RemoteAddressInterceptor implements ServerInterceptor {
+        private final String mesh;
+
+        RemoteAddressInterceptor(String mesh) {
+            this.mesh = mesh;
+        }
+
         @Override
         public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                 ServerCallHandler<ReqT, RespT> next) {
             SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-            return Contexts.interceptCall(Context.current().withValue(REMOTE_ADDRESS, remote), call, headers, next);
+            PodCertificate certificate = mesh == null ? PodCertificate.NONE
+                    : certificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), mesh);
+            return Contexts.interceptCall(Context.current().withValue(REMOTE_ADDRESS, remote)
+                    .withValue(CERTIFICATE, certificate), call, headers, next);
         }
+    }
+
+    /** The identity a verified client certificate names, if it is a pod of this mesh. */
+    static PodCertificate certificate(javax.net.ssl.SSLSession session, String mesh) {
+        io.dmsc.node.security.MeshIdentity id;
+        try {
+            id = io.dmsc.node.security.GrpcTls.peer(session);
+        } catch (IllegalArgumentException e) {
+            return new PodCertificate(null, "the client certificate names no mesh identity: " + e.getMessage());
+        }
+        if (id == null) {
+            return PodCertificate.NONE;
+        }
+        if (id.kind() != io.dmsc.node.security.MeshIdentity.Kind.POD || !id.mesh().equals(mesh)) {
+            return new PodCertificate(null, "the client certificate is for " + id + " (expected: a pod certificate "
+                    + "spiffe://" + mesh + "/pod/ID, made by dmsc ca issue --pod ID)");
+        }
+        return new PodCertificate(id, null);
     }
 }

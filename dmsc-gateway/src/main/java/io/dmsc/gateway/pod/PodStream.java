@@ -87,14 +87,18 @@ final class PodStream implements StreamObserver<PodMessage> {
     private String podId;
     /** Secret: never logged, never in an exception or a toString. */
     private String credential;
+    /** What the pod's TLS client certificate proved. */
+    private final AttachService.PodCertificate certificate;
     private Instant attachedSince;
     private final Map<Key, PodEndpoint> announcements = new LinkedHashMap<>();
     private final Set<Pending> pending = new LinkedHashSet<>();
     private boolean awaitingReady;
 
     PodStream(PodRegistry registry, PrefixAdmission admission, String gatewayId, int maxAnnouncements,
-            ServerCallStreamObserver<GatewayMessage> out, String remoteAddress, java.net.InetAddress peer) {
+            ServerCallStreamObserver<GatewayMessage> out, String remoteAddress, java.net.InetAddress peer,
+            AttachService.PodCertificate certificate) {
         this.peer = peer;
+        this.certificate = certificate;
         this.registry = registry;
         this.admission = admission;
         this.gatewayId = gatewayId;
@@ -195,6 +199,16 @@ final class PodStream implements StreamObserver<PodMessage> {
             fail(Status.INVALID_ARGUMENT.withDescription(problem));
             return;
         }
+        if (certificate.problem() != null) {
+            fail(Status.UNAUTHENTICATED.withDescription(certificate.problem()));
+            return;
+        }
+        if (certificate.identity() != null && !certificate.identity().id().equals(id)) {
+            fail(Status.UNAUTHENTICATED.withDescription("the client certificate is for pod '"
+                    + certificate.identity().id() + "', the Hello says '" + id + "' (expected: the pod id of the "
+                    + "certificate)"));
+            return;
+        }
         PodStream other = registry.attached(id);
         if (other != null) {
             fail(Status.ALREADY_EXISTS.withDescription("pod id '" + id + "' is already attached from "
@@ -210,7 +224,8 @@ final class PodStream implements StreamObserver<PodMessage> {
             return;
         }
         state = StreamState.ATTACHED;
-        log.info("pod {} attached from {}", podId, remoteAddress);
+        log.info("pod {} attached from {}{}", podId, remoteAddress,
+                certificate.identity() == null ? "" : " with certificate " + certificate.identity());
         send(GatewayMessage.newBuilder().setWelcome(Welcome.newBuilder().setGatewayId(gatewayId)).build());
     }
 
@@ -257,7 +272,8 @@ final class PodStream implements StreamObserver<PodMessage> {
     }
 
     private PrefixAdmission.Request request(PodEndpoint e) {
-        return new PrefixAdmission.Request(podId, credential, e.prefix(), e.endpoint(), isOwnAddress(e.endpoint(), peer));
+        return new PrefixAdmission.Request(podId, credential, e.prefix(), e.endpoint(), isOwnAddress(e.endpoint(), peer),
+                certificate.identity() == null ? "" : certificate.identity().uri());
     }
 
     private CompletableFuture<PrefixAdmission.Decision> admit(PodEndpoint e) {

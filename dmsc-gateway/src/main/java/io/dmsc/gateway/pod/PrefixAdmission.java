@@ -28,14 +28,24 @@ public interface PrefixAdmission {
      * @param endpoint      {@code host:port} the pod serves it at; empty for static prefixes
      * @param endpointIsOwn true if the endpoint's host is the pod's own address (the attach
      *                      stream's peer address, or loopback for a pod on the SG's host)
+     * @param certificateIdentity the identity the pod proved with its TLS client certificate
+     *                      ({@code spiffe://MESH/pod/ID}; for static prefixes the SG's own), or
+     *                      empty; when set it is the credential asked for, instead of the token
      */
-    record Request(String podId, String credential, ServicePrefix prefix, String endpoint, boolean endpointIsOwn) {
+    record Request(String podId, String credential, ServicePrefix prefix, String endpoint, boolean endpointIsOwn,
+                   String certificateIdentity) {
         /** Validates the fields. */
         public Request {
             Objects.requireNonNull(podId, "podId");
             Objects.requireNonNull(credential, "credential");
             Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(certificateIdentity, "certificateIdentity");
+        }
+
+        /** A request proven by a token only. */
+        public Request(String podId, String credential, ServicePrefix prefix, String endpoint, boolean endpointIsOwn) {
+            this(podId, credential, prefix, endpoint, endpointIsOwn, "");
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.dmsc.gateway.spa;
 
 import io.dmsc.node.config.SpaClientConfig;
+import io.dmsc.node.security.Credentials;
+import io.dmsc.node.security.GrpcTls;
 import io.dmsc.node.link.HostPort;
 import io.dmsc.wire.proto.spa.v1.AuthorizeRequest;
 import io.dmsc.wire.proto.spa.v1.AuthorizeResponse;
@@ -53,19 +55,36 @@ public final class SpaClient implements AutoCloseable {
      * @param config the SPAs and the timeout
      */
     public SpaClient(String sgId, SpaClientConfig config) {
-        this(sgId, config, System::nanoTime);
+        this(sgId, config, null, System::nanoTime);
     }
 
-    SpaClient(String sgId, SpaClientConfig config, LongSupplier nanoClock) {
+    /**
+     * @param sgId        the SG's node id, for logs
+     * @param config      the SPAs and the timeout
+     * @param credentials the SG's certificate and mesh CAs, for mutual TLS to the SPAs (which then
+     *                    see the SG's node identity); null for plaintext
+     */
+    public SpaClient(String sgId, SpaClientConfig config, java.util.function.Supplier<Credentials> credentials) {
+        this(sgId, config, credentials, System::nanoTime);
+    }
+
+    SpaClient(String sgId, SpaClientConfig config, java.util.function.Supplier<Credentials> credentials,
+              LongSupplier nanoClock) {
         this.sgId = sgId;
         this.servers = config.servers();
         this.timeoutMs = config.timeoutMs();
         this.nanoClock = nanoClock;
         this.skipUntil = new AtomicLongArray(servers.size());
+        io.netty.handler.ssl.SslContext tls = credentials == null ? null : GrpcTls.client(credentials);
         for (SpaClientConfig.Server s : servers) {
             HostPort hp = HostPort.parse(s.address());
-            ManagedChannel ch = NettyChannelBuilder.forAddress(hp.host(), hp.port())
-                    .usePlaintext()
+            NettyChannelBuilder b = NettyChannelBuilder.forAddress(hp.host(), hp.port());
+            if (tls == null) {
+                b.usePlaintext();
+            } else {
+                b.sslContext(tls);
+            }
+            ManagedChannel ch = b
                     .directExecutor()
                     .maxInboundMessageSize(64 * 1024)
                     .build();

@@ -34,6 +34,9 @@ public final class AdminServer implements AutoCloseable {
     private final NodeConductor conductor;
     private final NodeMetrics metrics;
     private final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>> extra;
+    /** The bearer token of state-changing endpoints (a secret: never logged), or null when they are off. */
+    private final byte[] token;
+    private final io.micrometer.core.instrument.Counter unauthorized;
 
     /**
      * Binds and starts serving, with no sections beyond the conductor's.
@@ -43,7 +46,8 @@ public final class AdminServer implements AutoCloseable {
      * @param metrics   its metrics
      */
     public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics) {
-        this(address, conductor, metrics, () -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of()));
+        this(address, conductor, metrics, () -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of()),
+                null);
     }
 
     /**
@@ -53,10 +57,16 @@ public final class AdminServer implements AutoCloseable {
      * @param conductor the node
      * @param metrics   its metrics
      * @param extra     more sections of {@code /status} (flows, pods), taken on their owners' threads
+     * @param tokenFile the bearer token endpoints that change state require (owner-readable only:
+     *                  checked), or null: those endpoints answer 403
      */
     public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics,
                        java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>>
-                               extra) {
+                               extra, java.nio.file.Path tokenFile) {
+        this.token = tokenFile == null ? null : readToken(tokenFile);
+        this.unauthorized = io.micrometer.core.instrument.Counter.builder("dmsc_admin_unauthorized")
+                .description("admin requests to change state refused for a missing or wrong bearer token")
+                .register(metrics.registry());
         this.conductor = conductor;
         this.extra = extra;
         this.metrics = metrics;
@@ -80,9 +90,81 @@ public final class AdminServer implements AutoCloseable {
             boolean ok = conductor.healthy();
             respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "conductor not running\n");
         });
+        server.createContext("/overload", this::overload);
         server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8",
-                "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics or /healthz)\n"));
+                "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics, /healthz, or POST "
+                        + "/overload?set=on|off)\n"));
         server.start();
+    }
+
+    private static byte[] readToken(java.nio.file.Path file) {
+        try {
+            io.dmsc.wire.tls.KeyFiles.checkOwnerOnly(file);
+            String t = java.nio.file.Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (t.length() < 16 || t.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+                throw new IllegalArgumentException(file + ": the admin token has " + t.length() + " characters or "
+                        + "contains spaces or controls (expected: at least 16 printable characters on one line, "
+                        + "e.g. from 'openssl rand -hex 32')");
+            }
+            return t.getBytes(StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new LinkException("cannot read the admin token file " + file + ": " + e.getMessage()
+                    + " (expected: a readable file)", e);
+        } catch (IllegalArgumentException e) {
+            throw new LinkException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Admits a request to change state: POST with {@code Authorization: Bearer TOKEN}. Answers and
+     * returns false otherwise.
+     */
+    private boolean authorized(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            respond(ex, 405, "text/plain; charset=utf-8", ex.getRequestMethod() + " " + ex.getRequestURI().getPath()
+                    + " (expected: POST; it changes the node's state)\n");
+            return false;
+        }
+        if (token == null) {
+            respond(ex, 403, "text/plain; charset=utf-8", "endpoints that change state are off on this node "
+                    + "(expected: adminTokenFile: FILE in its config, and that token as Authorization: Bearer)\n");
+            return false;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] presented = header != null && header.startsWith("Bearer ")
+                ? header.substring(7).trim().getBytes(StandardCharsets.US_ASCII) : new byte[0];
+        if (!java.security.MessageDigest.isEqual(token, presented)) {
+            unauthorized.increment();
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"dmsc-admin\"");
+            respond(ex, 401, "text/plain; charset=utf-8", (header == null ? "no Authorization header"
+                    : "the bearer token does not match") + " (expected: Authorization: Bearer TOKEN, the token of "
+                    + "the node's adminTokenFile)\n");
+            return false;
+        }
+        return true;
+    }
+
+    /** {@code POST /overload?set=on|off}: sets the overload bit (drain transit before maintenance). */
+    private void overload(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        String query = ex.getRequestURI().getRawQuery();
+        boolean on;
+        if ("set=on".equals(query)) {
+            on = true;
+        } else if ("set=off".equals(query)) {
+            on = false;
+        } else {
+            respond(ex, 400, "text/plain; charset=utf-8", "query '" + (query == null ? "" : query)
+                    + "' (expected: set=on or set=off)\n");
+            return;
+        }
+        conductor.setOverload(on);
+        LOG.info("{}: overload {} by the admin API (from {})", metrics.nodeId(), on ? "set" : "cleared",
+                ex.getRemoteAddress().getAddress().getHostAddress());
+        respond(ex, 200, "text/plain; charset=utf-8", "overload " + (on ? "on" : "off") + "\n");
     }
 
     private void status(HttpExchange ex) throws IOException {

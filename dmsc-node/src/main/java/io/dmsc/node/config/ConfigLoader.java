@@ -35,7 +35,8 @@ import java.util.Set;
  * timers, overload}], links[{a, b, metric}]}. Timers: see {@link #TIMER_KEYS}. Gateway (SGs
  * only): {@code healthCheckIntervalMs, streamWindowBytes, maxMessageBytes, maxTransparentRetries, maxCallsInFlight,
  * retryBudget{maxTokens, tokenRatioPercent}, retryPolicies[{prefix, methods, maxAttempts,
- * retryableStatusCodes, initialBackoffMs, maxBackoffMs}]}.
+ * retryableStatusCodes, initialBackoffMs, maxBackoffMs}], spa{servers, tokenFile, timeoutMs},
+ * podTls: plaintext|tls|mutual}.
  */
 public final class ConfigLoader {
     /** Keys of a {@code timers} mapping. */
@@ -102,7 +103,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload", "authorization", "security");
+                "overload", "authorization", "security", "adminTokenFile");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -167,6 +168,7 @@ public final class ConfigLoader {
         for (ConfigNode n : nodeNodes) {
             if ("spa".equals(n.has("role") ? n.string("role", true) : null)) {
                 SpaConfig spa = spa(n, spaDefaults);
+                spa = spa.withSecurity(topologySecurity(root, spa.id()));
                 if (byId.containsKey(spa.id()) || spaAddresses.containsKey(spa.id())) {
                     throw n.error("id", "'" + spa.id() + "' is used by two nodes (expected: unique node ids)");
                 }
@@ -180,7 +182,7 @@ public final class ConfigLoader {
                 continue;
             }
             n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
-                    "authorization");
+                    "authorization", "adminTokenFile");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null || spaAddresses.containsKey(id)) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -296,9 +298,18 @@ public final class ConfigLoader {
             throw timers.error("maxLspBytes", t.maxLspBytes + " (expected: at most maxFrameLength - 64 = "
                     + (t.maxFrameLength - 64) + ")");
         }
+        Path adminToken = null;
+        if (n.has("adminTokenFile")) {
+            adminToken = Path.of(n.file()).toAbsolutePath().getParent().resolve(n.string("adminTokenFile", true))
+                    .normalize();
+            if (!Files.isReadable(adminToken)) {
+                throw n.error("adminTokenFile", "'" + adminToken + "' cannot be read (expected: a file holding the "
+                        + "admin bearer token on one line, e.g. from 'openssl rand -hex 32')");
+            }
+        }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
                 (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN,
-                SecurityConfig.OFF);
+                SecurityConfig.OFF, adminToken);
     }
 
     /**
@@ -449,7 +460,7 @@ public final class ConfigLoader {
 
     /** A {@code role: spa} entry of a topology, or an SPA file: settings over the topology's defaults. */
     private static SpaConfig spa(ConfigNode n, ConfigNode defaults) {
-        n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs");
+        n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs", "security");
         String id = nodeId(n, "id");
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
@@ -494,7 +505,8 @@ public final class ConfigLoader {
         if (!"spa".equals(root.string("role", true))) {
             throw root.error("role", "'" + root.string("role", true) + "' (expected: spa in an SPA file)");
         }
-        return spa(root, root.child("spa"));
+        SpaConfig spa = spa(root, root.child("spa"));
+        return spa.withSecurity(nodeSecurity(root, spa.id()));
     }
 
     /**
@@ -541,8 +553,19 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa");
+                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls");
         SpaClientConfig spaClient = spaClient(g.child("spa"), spaAddresses);
+        GatewayConfig.PodTls podTls = GatewayConfig.PodTls.DEFAULT;
+        if (g.has("podTls")) {
+            String text = g.string("podTls", true);
+            podTls = switch (text) {
+                case "plaintext", "off", "false" -> GatewayConfig.PodTls.PLAINTEXT; // YAML reads a bare off as false
+                case "tls" -> GatewayConfig.PodTls.TLS;
+                case "mutual" -> GatewayConfig.PodTls.MUTUAL;
+                default -> throw g.error("podTls", "'" + text + "' (expected: plaintext, tls (pods may present a "
+                        + "certificate or a token) or mutual (every pod presents a certificate))");
+            };
+        }
         RetryBudgetConfig budget = d.retryBudget();
         ConfigNode b = g.child("retryBudget");
         if (b.isPresent()) {
@@ -597,7 +620,7 @@ public final class ConfigLoader {
                     3_600_000), (int) g.integer("streamWindowBytes", d.streamWindowBytes(), 16 * 1024, 64 << 20),
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
                     (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
-                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient);
+                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient, podTls);
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }

@@ -1,6 +1,7 @@
 package io.dmsc.node.config;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Settings of a Service Gateway's pod-facing side.
@@ -20,7 +21,19 @@ import java.util.List;
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
                             RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight,
-                            SpaClientConfig spa) {
+                            SpaClientConfig spa, PodTls podTls) {
+    /** Transport security of the pod-facing port. */
+    public enum PodTls {
+        /** TLS when the node has certificate files ({@code security: {ca, ...}}), else plaintext. */
+        DEFAULT,
+        /** Plaintext: only on a loopback address when the node has certificates. */
+        PLAINTEXT,
+        /** TLS with the SG's node certificate; pods may present a pod certificate, or a token. */
+        TLS,
+        /** TLS, and every pod must present a pod certificate of the mesh CA. */
+        MUTUAL
+    }
+
     /** Default limit of ingress calls in flight. */
     public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 20_000;
     /** Default end-to-end stream window. */
@@ -31,6 +44,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     /** Validates and copies. */
     public GatewayConfig {
         upstreams = List.copyOf(upstreams);
+        Objects.requireNonNull(podTls, "podTls");
         retryPolicies = retryPolicies.stream()
                 .sorted((a, b) -> Integer.compare(b.prefix().size(), a.prefix().size())).toList();
         if (healthCheckIntervalMs < 10) {
@@ -56,7 +70,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
-                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null);
+                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT);
     }
 
     /**
@@ -65,7 +79,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
     }
 
     /**
@@ -74,7 +88,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
     }
 
     /**
@@ -83,7 +97,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
     }
 
     /**
@@ -92,7 +106,16 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
+    }
+
+    /**
+     * @param value pod-facing transport security
+     * @return a copy with another setting
+     */
+    public GatewayConfig withPodTls(PodTls value) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value);
     }
 
     /**
@@ -101,6 +124,6 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withSpa(SpaClientConfig value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls);
     }
 }

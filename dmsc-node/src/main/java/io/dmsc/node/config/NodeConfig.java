@@ -23,12 +23,14 @@ import java.util.List;
  * @param routing         link-state protocol settings
  * @param authorization   how advertised prefixes' authorizations are checked (signal type 3)
  * @param security        transport security of the fabric links (mutual TLS, node identity)
+ * @param adminTokenFile  file holding the bearer token that admin endpoints which change state
+ *                        require, or null: those endpoints are then refused
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
                          RoutingConfig routing, AuthorizationConfig authorization,
-                         SecurityConfig security) {
+                         SecurityConfig security, java.nio.file.Path adminTokenFile) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -67,7 +69,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
     }
 
     /**
@@ -76,7 +78,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
     }
 
     /**
@@ -85,7 +87,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
     }
 
     /**
@@ -94,7 +96,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
     }
 
     /**
@@ -104,7 +106,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
     }
 
     /**
@@ -113,7 +115,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, value, authorization, security);
+                maxFrameLength, flowIdleTimeoutMs, value, authorization, security, adminTokenFile);
     }
 
     /**
@@ -122,7 +124,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAuthorization(AuthorizationConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, value, security);
+                maxFrameLength, flowIdleTimeoutMs, routing, value, security, adminTokenFile);
     }
 
     /**
@@ -131,7 +133,16 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withSecurity(SecurityConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, value);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, value, adminTokenFile);
+    }
+
+    /**
+     * @param value the admin bearer token file, or null
+     * @return a copy with another token file
+     */
+    public NodeConfig withAdminTokenFile(java.nio.file.Path value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, value);
     }
 
     /**
@@ -145,6 +156,6 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public static NodeConfig of(String id, NodeRole role, String listen) {
         return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
                 io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
-                RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN, SecurityConfig.OFF);
+                RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN, SecurityConfig.OFF, null);
     }
 }

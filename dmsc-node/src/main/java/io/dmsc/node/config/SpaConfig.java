@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param signingKeyFile   the Ed25519 signing key written by {@code dmsc spa keygen}; hot-reloaded
  * @param lifetimeS        validity of each authorization granted
  * @param reloadIntervalMs how often the policy and key files are checked for changes
+ * @param security         TLS of the gRPC port with the SPA's node certificate ({@code
+ *                         spiffe://MESH/node/ID}): SGs that present theirs are known by it, and only
+ *                         they may ask with a pod's certificate identity; off for plaintext
  */
 public record SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
-                        long reloadIntervalMs) {
+                        long reloadIntervalMs, SecurityConfig security) {
     /** Default validity of an authorization: 10 minutes, renewed by the SG at half-life. */
     public static final int DEFAULT_LIFETIME_S = 600;
     /** Default interval between two checks of the policy and key files. */
@@ -35,6 +38,21 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
         if (reloadIntervalMs < 10) {
             throw new IllegalArgumentException("reloadIntervalMs: " + reloadIntervalMs + " (expected: >= 10)");
         }
+        Objects.requireNonNull(security, "security");
+    }
+
+    /** Plaintext settings. */
+    public SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
+                     long reloadIntervalMs) {
+        this(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, SecurityConfig.OFF);
+    }
+
+    /**
+     * @param value transport security
+     * @return a copy with other security
+     */
+    public SpaConfig withSecurity(SecurityConfig value) {
+        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, value);
     }
 
     /**
@@ -42,7 +60,7 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy listening elsewhere
      */
     public SpaConfig withListen(String address) {
-        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs);
+        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security);
     }
 
     /**
@@ -50,6 +68,6 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy with another admin address
      */
     public SpaConfig withAdmin(String address) {
-        return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs);
+        return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security);
     }
 }

@@ -1,5 +1,7 @@
 package io.dmsc.node.security;
 
+import io.dmsc.wire.tls.KeyFiles;
+import io.dmsc.wire.tls.Pem;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -50,6 +52,17 @@ public record Credentials(PrivateKey key, PrivateKey lspKey, List<X509Certificat
                     + " (expected: the key written with that certificate by dmsc ca issue)");
         }
         return c;
+    }
+
+    /**
+     * Writes the keys and chain as files {@code NAME.key} (owner only) and {@code NAME.crt}.
+     *
+     * @param dir  the directory
+     * @param name the base name
+     * @throws IOException if they cannot be written
+     */
+    public void write(Path dir, String name) throws java.io.IOException {
+        Pem.write(dir, name, lspKey == null ? List.of(key) : List.of(key, lspKey), chain);
     }
 
     /** @return true if the private key belongs to the leaf certificate's public key */

@@ -1,5 +1,7 @@
 package io.dmsc.node.security;
 
+import io.dmsc.wire.tls.KeyFiles;
+import io.dmsc.wire.tls.Pem;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;

@@ -54,7 +54,7 @@ class CertificateRotationTest {
         Path caDir = dir.resolve("ca");
         ca.write(caDir);
         for (String id : List.of("sr-1", "sr-2")) {
-            Pem.write(caDir, id, ca.issue(MeshIdentity.node("rot", id), Duration.ofHours(1)));
+            ca.issue(MeshIdentity.node("rot", id), Duration.ofHours(1)).write(caDir, id);
         }
         EventLoopGroup group = EventLoops.newGroup(1, "rotation");
         NodeConfig c1 = node("sr-1", "sr-2", null);
@@ -67,7 +67,7 @@ class CertificateRotationTest {
             long seqBefore = Long.parseUnsignedLong(lsp(sr1, "sr-2").sequence());
 
             // sr-2's certificate and key are replaced on disk (a new key pair from the same CA).
-            Pem.write(caDir, "sr-2", ca.issue(MeshIdentity.node("rot", "sr-2"), Duration.ofHours(2)));
+            ca.issue(MeshIdentity.node("rot", "sr-2"), Duration.ofHours(2)).write(caDir, "sr-2");
             for (String f : List.of("sr-2.crt", "sr-2.key")) {
                 Files.setLastModifiedTime(caDir.resolve(f), FileTime.fromMillis(System.currentTimeMillis() + 5000));
             }

@@ -19,4 +19,19 @@ final class Args {
     String get(String name, String defaultValue) {
         return values.getOrDefault(name, defaultValue);
     }
+
+    /**
+     * {@code --tls-ca FILE [--cert FILE --key FILE]}: TLS to the gateway, with the pod's
+     * certificate when given; null (plaintext) without {@code --tls-ca}.
+     */
+    io.dmsc.sdk.GatewayTls tls() {
+        String ca = get("tls-ca", "");
+        if (ca.isEmpty()) {
+            return null;
+        }
+        String cert = get("cert", "");
+        return cert.isEmpty() ? io.dmsc.sdk.GatewayTls.trusting(java.nio.file.Path.of(ca))
+                : io.dmsc.sdk.GatewayTls.mutual(java.nio.file.Path.of(ca), java.nio.file.Path.of(cert),
+                        java.nio.file.Path.of(get("key", "")));
+    }
 }

@@ -20,7 +20,7 @@ public final class GreeterClient {
     /**
      * Entry point.
      *
-     * @param argv {@code --gateway HOST:PORT --prefix /P --name N --pod ID}, all optional
+     * @param argv {@code --gateway HOST:PORT --prefix /P --name N --pod ID --tls-ca F --cert F --key F}, all optional
      * @throws Exception if a call fails
      */
     public static void main(String[] argv) throws Exception {
@@ -30,7 +30,8 @@ public final class GreeterClient {
         HelloRequest request = HelloRequest.newBuilder().setName(args.get("name", "world")).setCount(3).build();
 
         // 1. Through the mesh: an ordinary Channel that stamps dmsc-target on every call.
-        try (DmscMesh mesh = DmscMesh.builder().gateway(gateway).podId(args.get("pod", "greeter-client")).build()) {
+        try (DmscMesh mesh = DmscMesh.builder().gateway(gateway).podId(args.get("pod", "greeter-client"))
+                .tls(args.tls()).build()) {
             GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(mesh.channel(prefix))
                     .withDeadlineAfter(5, TimeUnit.SECONDS);
             System.out.println("mesh.channel(" + prefix + "): " + stub.sayHello(request).getMessage());
@@ -42,7 +43,9 @@ public final class GreeterClient {
 
         // 2. Through plain grpc-java: the dmsc name resolver finds the gateway in the target's authority.
         String target = "dmsc://" + gateway + prefix;
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+        io.dmsc.sdk.GatewayTls tls = args.tls();
+        ManagedChannel channel = tls == null ? ManagedChannelBuilder.forTarget(target).usePlaintext().build()
+                : io.grpc.netty.NettyChannelBuilder.forTarget(target).sslContext(tls.clientContext()).build();
         try {
             HelloReply reply = GreeterGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .sayHello(request);

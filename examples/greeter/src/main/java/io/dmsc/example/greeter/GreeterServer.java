@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Serves Greeter under a prefix: {@code GreeterServer --gateway 127.0.0.1:7104 --prefix /B/4
- * [--pod pod-4] [--token T | --token-file F]}. Runs until Ctrl-C, which withdraws the prefix.
+ * [--pod pod-4] [--token T | --token-file F] [--tls-ca CA --cert C --key K]}. Runs until Ctrl-C,
+ * which withdraws the prefix. With {@code --cert}, the pod certificate proves the pod id (no token).
  */
 public final class GreeterServer {
     private GreeterServer() {
@@ -32,6 +33,7 @@ public final class GreeterServer {
                 .gateway(args.get("gateway", "127.0.0.1:7104"))
                 .podId(podId)
                 .credential(token)
+                .tls(args.tls())
                 .build();
         try {
             mesh.connect();

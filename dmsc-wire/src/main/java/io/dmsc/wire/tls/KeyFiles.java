@@ -1,4 +1,4 @@
-package io.dmsc.node.security;
+package io.dmsc.wire.tls;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.dmsc.node.security;
+package io.dmsc.wire.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -32,7 +32,7 @@ public final class Pem {
     }
 
     /** @return a PKCS#8 PRIVATE KEY block */
-    static String privateKey(PrivateKey key) {
+    public static String privateKey(PrivateKey key) {
         return block("PRIVATE KEY", key.getEncoded());
     }
 
@@ -51,7 +51,7 @@ public final class Pem {
     }
 
     /** Writes a secret file readable by its owner only (created so, never widened). */
-    static void writeSecret(Path file, String text) throws IOException {
+    public static void writeSecret(Path file, String text) throws IOException {
         Files.deleteIfExists(file);
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -64,19 +64,25 @@ public final class Pem {
     /**
      * Writes a key and chain as files {@code NAME.key} (owner only) and {@code NAME.crt}.
      *
-     * @param dir  the directory
-     * @param name the base name
-     * @param c    the credentials
+     * @param dir   the directory
+     * @param name  the base name
+     * @param keys  the private keys (the TLS key first)
+     * @param chain the certificate chain, leaf first
      * @throws IOException if they cannot be written
      */
-    public static void write(Path dir, String name, Credentials c) throws IOException {
+    public static void write(Path dir, String name, List<PrivateKey> keys, List<X509Certificate> chain)
+            throws IOException {
         Files.createDirectories(dir);
-        writeSecret(dir.resolve(name + ".key"), privateKey(c.key()) + (c.lspKey() == null ? "" : privateKey(c.lspKey())));
-        StringBuilder chain = new StringBuilder();
-        for (X509Certificate x : c.chain()) {
-            chain.append(certificate(x));
+        StringBuilder keyText = new StringBuilder();
+        for (PrivateKey k : keys) {
+            keyText.append(privateKey(k));
         }
-        Files.writeString(dir.resolve(name + ".crt"), chain);
+        writeSecret(dir.resolve(name + ".key"), keyText.toString());
+        StringBuilder chainText = new StringBuilder();
+        for (X509Certificate x : chain) {
+            chainText.append(certificate(x));
+        }
+        Files.writeString(dir.resolve(name + ".crt"), chainText);
     }
 
     private static List<byte[]> blocks(Path file, String type) {
