@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the mesh CA and one certificate per node of examples/secure/figure2.yaml, in
-# examples/secure/ca/ (keys owner-readable only; the directory is not committed).
+# Makes the mesh CA and one certificate per node of examples/secure/figure2.yaml (SGs, SRs and
+# SPAs), plus pod certificates for the greeter pods, in examples/secure/ca/ (keys
+# owner-readable only; the directory is not committed).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DMSC="$HERE/../../dmsc"
@@ -9,6 +10,9 @@ if [ -e "$HERE/ca/ca.key" ]; then
   exit 1
 fi
 "$DMSC" ca init --dir "$HERE/ca" --mesh figure2
-for node in sg-1 sg-2 sg-3 sg-4 sr-1 sr-2 sr-3; do
+for node in sg-1 sg-2 sg-3 sg-4 sr-1 sr-2 sr-3 spa-1 spa-2 spa-3 spa-4; do
   "$DMSC" ca issue --dir "$HERE/ca" --node "$node"
+done
+for pod in pod-1 pod-4; do
+  "$DMSC" ca issue --dir "$HERE/ca" --pod "$pod"
 done

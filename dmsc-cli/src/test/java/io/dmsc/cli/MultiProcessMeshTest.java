@@ -63,7 +63,9 @@ class MultiProcessMeshTest {
         // with the CLI, as an operator would.
         Path ca = dir.resolve("ca");
         assertThat(Dmsc.execute("ca", "init", "--dir", ca.toString(), "--mesh", "figure2")).isZero();
-        for (String id : List.of("sg-1", "sg-2", "sg-3", "sg-4", "sr-1", "sr-2", "sr-3")) {
+        // The SPAs serve TLS with node certificates of their own (spiffe://figure2/node/spa-N).
+        for (String id : List.of("sg-1", "sg-2", "sg-3", "sg-4", "sr-1", "sr-2", "sr-3", "spa-1", "spa-2", "spa-3",
+                "spa-4")) {
             assertThat(Dmsc.execute("ca", "issue", "--dir", ca.toString(), "--node", id)).isZero();
         }
         String secured = sb.toString().replace("security: auto", "security: {ca: ca/ca.crt, certDir: ca}");
