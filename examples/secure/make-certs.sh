@@ -16,3 +16,6 @@ done
 for pod in pod-1 pod-4; do
   "$DMSC" ca issue --dir "$HERE/ca" --pod "$pod"
 done
+# The bearer token of the nodes' state-changing admin endpoints (dmsc overload): owner-only.
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HERE/ca/admin.token")
+echo "admin token: $HERE/ca/admin.token"

@@ -110,7 +110,7 @@ final class PingCommand implements Callable<Integer> {
         switch (e.getStatus().getCode()) {
             case UNAVAILABLE:
                 return "cannot reach the gateway at " + gateway + " (expected: an SG's pod-facing address, e.g. "
-                        + "127.0.0.1:7101): " + e.getStatus().getDescription();
+                        + "127.0.0.1:7101; add --tls-ca CA if it serves TLS): " + e.getStatus().getDescription();
             case UNIMPLEMENTED:
                 return gateway + " is not a DMSC gateway's pod-facing port";
             default:

@@ -402,8 +402,11 @@ final class AttachSession {
     static String describe(Status status) {
         // "UNAVAILABLE: io exception" alone does not say what to fix; the cause ("Connection refused") does.
         Throwable cause = status.getCause();
-        return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
+        String text = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
                 + (cause == null ? "" : " (" + (cause.getMessage() == null ? cause : cause.getMessage()) + ")");
+        // What a plaintext client sees when the gateway's pod-facing port serves TLS.
+        return text.contains("Network closed for unknown reason") ? text + " (if the gateway serves TLS, connect with "
+                + "TLS: DmscMesh.Builder.tls, or --tls-ca CA on the command line)" : text;
     }
 
     /** One (prefix, endpoint) the pod wants the gateway to hold. Immutable apart from its future. */

@@ -90,4 +90,69 @@ class CertificateRotationTest {
             group.shutdownGracefully().awaitUninterruptibly();
         }
     }
+
+    private static void touch(Path caDir, String... files) throws Exception {
+        for (String f : files) {
+            Files.setLastModifiedTime(caDir.resolve(f), FileTime.fromMillis(System.currentTimeMillis() + 5000
+                    + (long) (Math.random() * 1000)));
+        }
+    }
+
+    private static long sequence(DmscNode at, String origin) throws Exception {
+        return Long.parseUnsignedLong(lsp(at, origin).sequence());
+    }
+
+    @Test
+    void shouldRollOverToANewCaWhileTrustingBoth() throws Exception {
+        MeshCa oldCa = MeshCa.create("roll", Duration.ofDays(1));
+        MeshCa newCa = MeshCa.create("roll", Duration.ofDays(1));
+        Path caDir = dir.resolve("ca");
+        oldCa.write(caDir);
+        for (String id : List.of("sr-1", "sr-2")) {
+            oldCa.issue(MeshIdentity.node("roll", id), Duration.ofHours(1)).write(caDir, id);
+        }
+        EventLoopGroup group = EventLoops.newGroup(1, "rollover");
+        NodeConfig c1 = node("sr-1", "sr-2", null);
+        DmscNode sr1 = new DmscNode(c1, new TcpLinkTransport(group, 65_536, c1.security().linkTls("sr-1"))).start();
+        NodeConfig c2 = node("sr-2", "sr-1", sr1.listenAddress());
+        DmscNode sr2 = new DmscNode(c2, new TcpLinkTransport(group, 65_536, c2.security().linkTls("sr-2"))).start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> lsp(sr1, "sr-2") != null && lsp(sr2, "sr-1") != null);
+
+            // 1. Both nodes trust the old and the new CA.
+            Files.writeString(caDir.resolve("ca.crt"), io.dmsc.wire.tls.Pem.certificate(oldCa.certificate())
+                    + io.dmsc.wire.tls.Pem.certificate(newCa.certificate()));
+            touch(caDir, "ca.crt");
+            long before = sequence(sr1, "sr-2");
+            // 2. sr-2 moves to a certificate of the new CA: sr-1 (still on the old one) installs
+            //    its LSPs and handshakes with it.
+            await().atMost(Duration.ofSeconds(10)).until(() -> sequence(sr1, "sr-2") > before);
+            long rolled = sequence(sr1, "sr-2");
+            newCa.issue(MeshIdentity.node("roll", "sr-2"), Duration.ofHours(1)).write(caDir, "sr-2");
+            touch(caDir, "sr-2.crt", "sr-2.key");
+            await().atMost(Duration.ofSeconds(10)).until(() -> sequence(sr1, "sr-2") > rolled);
+            assertThat(lsp(sr1, "sr-2").signature()).isEqualTo("signed");
+            sr2.conductor().dropLink("sr-1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sr1.status().get().neighbors().stream()
+                    .anyMatch(n -> n.id().equals("sr-2") && n.state().equals("UP")));
+
+            // 3. sr-1 moves too, then the old CA is dropped: the link comes back on new certificates only.
+            long sr1Before = sequence(sr2, "sr-1");
+            newCa.issue(MeshIdentity.node("roll", "sr-1"), Duration.ofHours(1)).write(caDir, "sr-1");
+            Files.writeString(caDir.resolve("ca.crt"), io.dmsc.wire.tls.Pem.certificate(newCa.certificate()));
+            touch(caDir, "sr-1.crt", "sr-1.key", "ca.crt");
+            await().atMost(Duration.ofSeconds(10)).until(() -> sequence(sr2, "sr-1") > sr1Before);
+            sr1.conductor().dropLink("sr-2");
+            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sr1.status().get().neighbors().stream()
+                    .anyMatch(n -> n.id().equals("sr-2") && n.state().equals("UP") && n.security().equals("tls sr-2")));
+            assertThat(sr1.status().get().counters().getOrDefault("lspsRejected.bad-signature", 0L)).isZero();
+            assertThat(sr2.status().get().counters().getOrDefault("lspsRejected.bad-signature", 0L)).isZero();
+        } finally {
+            sr2.close();
+            sr1.close();
+            group.shutdownGracefully().awaitUninterruptibly();
+        }
+    }
 }
