@@ -26,10 +26,11 @@ import java.util.concurrent.TimeUnit;
  * certificate files made with {@link MeshCa}; one Echo pod per mesh and one client in this JVM.
  * After a warm-up of both, blocks of unary calls alternate in ABBA order; the SR's CPU time
  * (utime + stime from {@code /proc/PID/stat}) over each block, divided by its calls, gives the
- * CPU per call at the SR. Latency is per call, one call at a time.
+ * CPU per call at the SR. Latency is per call; callers make one call at a time each, one caller
+ * by default (every frame its own TLS record: the worst case for TLS) or several at once.
  *
  * <p>Run: {@code java -cp dmsc-benchmarks/target/benchmarks.jar io.dmsc.benchmarks.TlsForwardingHarness
- * [calls per block, default 3000] [blocks, default 8]}, after
+ * [calls per block, default 3000] [blocks, default 8] [concurrent callers, default 1]}, after
  * {@code mvn -q -B -ntp -pl dmsc-cli -am package -DskipTests} (uses {@code dmsc-cli/target/dmsc.jar}).
  */
 public final class TlsForwardingHarness {
@@ -62,9 +63,12 @@ public final class TlsForwardingHarness {
                 p[i] = freePort();
             }
             String yaml = "name: " + name + "\nsecurity: " + security + "\nnodes:\n"
-                    + "  - {id: sg-a, role: sg, listen: 127.0.0.1:" + p[0] + ", pod: 127.0.0.1:" + p[3] + "}\n"
+                    // The pods' side stays plaintext on loopback in both meshes: only the links differ.
+                    + "  - {id: sg-a, role: sg, listen: 127.0.0.1:" + p[0] + ", pod: 127.0.0.1:" + p[3]
+                    + ", gateway: {podTls: plaintext}}\n"
                     + "  - {id: sr-1, role: sr, listen: 127.0.0.1:" + p[1] + "}\n"
-                    + "  - {id: sg-b, role: sg, listen: 127.0.0.1:" + p[2] + ", pod: 127.0.0.1:" + p[4] + "}\n"
+                    + "  - {id: sg-b, role: sg, listen: 127.0.0.1:" + p[2] + ", pod: 127.0.0.1:" + p[4]
+                    + ", gateway: {podTls: plaintext}}\n"
                     + "links:\n  - {a: sg-a, b: sr-1}\n  - {a: sr-1, b: sg-b}\n";
             Path topology = dir.resolve(name + ".yaml");
             Files.writeString(topology, yaml);
@@ -113,15 +117,26 @@ public final class TlsForwardingHarness {
             return EchoRequest.newBuilder().setPayload(ByteString.copyFrom(new byte[1024])).build();
         }
 
-        void run(int n, boolean record) {
+        /** {@code n} calls, by {@code concurrency} callers at once, each one call at a time. */
+        void run(int n, int concurrency, boolean record) throws InterruptedException {
             EchoRequest req = request();
             long ticks0 = MeshProcess.cpuTicks(processes.get("sr-1").pid());
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                stub.withDeadlineAfter(5, TimeUnit.SECONDS).unary(req);
-                if (record) {
-                    latency.add(System.nanoTime() - t0);
-                }
+            Thread[] callers = new Thread[concurrency];
+            for (int c = 0; c < concurrency; c++) {
+                int share = n / concurrency + (c < n % concurrency ? 1 : 0);
+                callers[c] = new Thread(() -> {
+                    for (int i = 0; i < share; i++) {
+                        long t0 = System.nanoTime();
+                        stub.withDeadlineAfter(5, TimeUnit.SECONDS).unary(req);
+                        if (record) {
+                            latency.add(System.nanoTime() - t0);
+                        }
+                    }
+                }, name + "-caller-" + c);
+                callers[c].start();
+            }
+            for (Thread t : callers) {
+                t.join();
             }
             if (record) {
                 srTicks += MeshProcess.cpuTicks(processes.get("sr-1").pid()) - ticks0;
@@ -140,12 +155,13 @@ public final class TlsForwardingHarness {
     }
 
     /**
-     * @param args calls per block (default 3000), blocks (default 8)
+     * @param args calls per block (default 3000), blocks (default 8), concurrent callers (default 1)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
         int perBlock = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
         int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         Path dir = Files.createTempDirectory("dmsc-tls-bench");
         MeshCa ca = MeshCa.create("bench", Duration.ofDays(1));
         Path caDir = dir.resolve("ca");
@@ -157,13 +173,13 @@ public final class TlsForwardingHarness {
         try (Chain plain = new Chain("plain", dir, "off");
              Chain tls = new Chain("tls", dir, "{ca: ca/ca.crt, certDir: ca}")) {
             for (int i = 0; i < 3; i++) {
-                plain.run(perBlock, false);
-                tls.run(perBlock, false);
+                plain.run(perBlock, concurrency, false);
+                tls.run(perBlock, concurrency, false);
             }
             for (int b = 0; b < blocks; b++) {
                 boolean plainFirst = b % 2 == 0;
-                (plainFirst ? plain : tls).run(perBlock, true);
-                (plainFirst ? tls : plain).run(perBlock, true);
+                (plainFirst ? plain : tls).run(perBlock, concurrency, true);
+                (plainFirst ? tls : plain).run(perBlock, concurrency, true);
             }
             System.out.println("| links | calls | p50 µs | p90 µs | p99 µs | SR CPU per call µs |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
@@ -172,8 +188,8 @@ public final class TlsForwardingHarness {
                         c.latency.quantileNs(0.9) / 1000, c.latency.quantileNs(0.99) / 1000,
                         c.srTicks * (double) tickNs / 1e3 / c.calls);
             }
-            System.out.printf("SR CPU: TLS / plain = %.2f (tick %d µs; %d calls per side)%n",
-                    (double) tls.srTicks / plain.srTicks, tickNs / 1000, plain.calls);
+            System.out.printf("SR CPU: TLS / plain = %.2f (tick %d µs; %d calls per side, %d concurrent callers)%n",
+                    (double) tls.srTicks / plain.srTicks, tickNs / 1000, plain.calls, concurrency);
         }
     }
 }

@@ -164,4 +164,71 @@ class LinkTlsTest {
         b.release();
         return out;
     }
+
+    @Test
+    void shouldRefuseAnOversizedCertificateChainAndKeepTheRealLink() throws Exception {
+        dialer("sg-4", tls("sg-4"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> neighbor("sg-4").state().equals("UP"));
+        // sg-9's valid certificate followed by 600 copies of the CA certificate: about 250 KB.
+        Credentials real = CA.issue(MeshIdentity.node("test", "sg-9"), Duration.ofHours(1));
+        List<java.security.cert.X509Certificate> chain = new ArrayList<>(real.chain());
+        for (int i = 0; i < 600; i++) {
+            chain.add(CA.certificate());
+        }
+        long bytes = 0;
+        for (java.security.cert.X509Certificate c : chain) {
+            bytes += c.getEncoded().length;
+        }
+        assertThat(bytes).isGreaterThan(200_000);
+        long before = sr1.metrics().scrape().lines().filter(l -> l.startsWith("dmsc_tls_handshake_failures_total"))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        // A raw TLS client (no LinkTls would build such a chain) presents it to sr-1.
+        java.security.cert.X509Certificate[] sent = chain.toArray(java.security.cert.X509Certificate[]::new);
+        javax.net.ssl.X509KeyManager km = new javax.net.ssl.X509KeyManager() {
+            public String[] getClientAliases(String t, java.security.Principal[] i) {
+                return new String[] {"a"};
+            }
+
+            public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) {
+                return "a";
+            }
+
+            public String[] getServerAliases(String t, java.security.Principal[] i) {
+                return null;
+            }
+
+            public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) {
+                return null;
+            }
+
+            public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+                return sent;
+            }
+
+            public java.security.PrivateKey getPrivateKey(String alias) {
+                return real.key();
+            }
+        };
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        ctx.init(new javax.net.ssl.KeyManager[] {km}, new javax.net.ssl.TrustManager[] {
+            io.dmsc.wire.tls.MeshTrustManager.of(List.of(CA.certificate()))}, null);
+        io.dmsc.node.link.HostPort hp = io.dmsc.node.link.HostPort.parse(sr1.listenAddress());
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                .createSocket(hp.host(), hp.port())) {
+            socket.setSoTimeout(5000);
+            socket.startHandshake();
+            // TLS 1.3: the client finishes first; the server's verdict arrives as an alert or a close.
+            socket.getOutputStream().write(new byte[] {0, 0, 0, 1});
+            socket.getOutputStream().flush();
+            socket.getInputStream().read();
+        } catch (java.io.IOException expected) {
+            // refused: what the server counts is checked below
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> sr1.metrics().scrape().lines()
+                .filter(l -> l.startsWith("dmsc_tls_handshake_failures_total"))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum() > before);
+        assertThat(neighbor("sg-9").state()).isNotEqualTo("UP");
+        assertThat(neighbor("sg-4").state()).isEqualTo("UP");
+        assertThat(sr1.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
+    }
 }
