@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * node its own {@code dmsc run} JVM, one with plaintext links and one with mutual TLS from
  * certificate files made with {@link MeshCa}; one Echo pod per mesh and one client in this JVM.
  * After a warm-up of both, blocks of unary calls alternate in ABBA order; the SR's CPU time
- * (utime + stime from {@code /proc/PID/stat}) over each block, divided by its calls, gives the
+ * (the time on CPU of its threads, from {@code /proc/PID/task/TID/schedstat}, in ns) over each block, divided by its calls, gives the
  * CPU per call at the SR. Latency is per call; callers make one call at a time each, one caller
  * by default (every frame its own TLS record: the worst case for TLS) or several at once.
  *
@@ -53,7 +53,7 @@ public final class TlsForwardingHarness {
         final ManagedChannel channel;
         final EchoGrpc.EchoBlockingStub stub;
         final LatencySamples latency = new LatencySamples();
-        long srTicks;
+        long srCpuNs;
         long calls;
 
         Chain(String name, Path dir, String security) throws Exception {
@@ -120,7 +120,7 @@ public final class TlsForwardingHarness {
         /** {@code n} calls, by {@code concurrency} callers at once, each one call at a time. */
         void run(int n, int concurrency, boolean record) throws InterruptedException {
             EchoRequest req = request();
-            long ticks0 = MeshProcess.cpuTicks(processes.get("sr-1").pid());
+            long cpu0 = MeshProcess.cpuNanos(processes.get("sr-1").pid());
             Thread[] callers = new Thread[concurrency];
             for (int c = 0; c < concurrency; c++) {
                 int share = n / concurrency + (c < n % concurrency ? 1 : 0);
@@ -139,7 +139,7 @@ public final class TlsForwardingHarness {
                 t.join();
             }
             if (record) {
-                srTicks += MeshProcess.cpuTicks(processes.get("sr-1").pid()) - ticks0;
+                srCpuNs += MeshProcess.cpuNanos(processes.get("sr-1").pid()) - cpu0;
                 calls += n;
             }
         }
@@ -169,7 +169,6 @@ public final class TlsForwardingHarness {
         for (String id : NODES) {
             ca.issue(MeshIdentity.node("bench", id), Duration.ofDays(1)).write(caDir, id);
         }
-        long tickNs = TimeUnit.SECONDS.toNanos(1) / 100; // CLK_TCK on Linux
         try (Chain plain = new Chain("plain", dir, "off");
              Chain tls = new Chain("tls", dir, "{ca: ca/ca.crt, certDir: ca}")) {
             for (int i = 0; i < 3; i++) {
@@ -186,10 +185,10 @@ public final class TlsForwardingHarness {
             for (Chain c : List.of(plain, tls)) {
                 System.out.printf("| %s | %d | %d | %d | %d | %.1f |%n", c.name, c.calls, c.latency.quantileNs(0.5) / 1000,
                         c.latency.quantileNs(0.9) / 1000, c.latency.quantileNs(0.99) / 1000,
-                        c.srTicks * (double) tickNs / 1e3 / c.calls);
+                        c.srCpuNs / 1e3 / c.calls);
             }
-            System.out.printf("SR CPU: TLS / plain = %.2f (tick %d µs; %d calls per side, %d concurrent callers)%n",
-                    (double) tls.srTicks / plain.srTicks, tickNs / 1000, plain.calls, concurrency);
+            System.out.printf("SR CPU: TLS / plain = %.2f (%d calls per side, %d concurrent callers)%n",
+                    (double) tls.srCpuNs / plain.srCpuNs, plain.calls, concurrency);
         }
     }
 }

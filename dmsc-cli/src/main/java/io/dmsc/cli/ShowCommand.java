@@ -148,17 +148,19 @@ final class ShowCommand implements Callable<Integer> {
         if (!root.has("pods")) {
             return title + " has no pod-facing side (only SGs attach pods)\n";
         }
-        Table t = new Table("Pod", "Prefix", "Endpoint", "Weight", "Healthy", "Since", "Detail");
+        Table t = new Table("Pod", "Proven by", "Prefix", "Endpoint", "Weight", "Healthy", "Since", "Detail");
         for (com.fasterxml.jackson.databind.JsonNode p : root.path("pods")) {
             for (com.fasterxml.jackson.databind.JsonNode a : p.path("announcements")) {
                 com.fasterxml.jackson.databind.JsonNode e = a.path("endpoint");
-                t.row(p.path("podId").asText(), e.path("prefix").asText(), e.path("endpoint").asText(),
+                t.row(p.path("podId").asText(), p.path("provenBy").asText("-"), e.path("prefix").asText(),
+                        e.path("endpoint").asText(),
                         e.path("weight").asInt(), a.path("healthy").asBoolean() ? "yes" : "NO",
                         p.path("attachedSince").asText(), a.path("healthDetail").asText("-"));
             }
         }
         return title + " pods: " + root.path("pods").size() + ", pod-facing port "
-                + root.path("gateway").path("pod").asText() + "\n" + t.render();
+                + root.path("gateway").path("pod").asText() + " (" + root.path("gateway").path("podTls").asText("plaintext")
+                + ")\n" + t.render();
     }
 
     private static String duration(long ms) {

@@ -363,6 +363,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 pod.put("podId", p.podId());
                 pod.put("remoteAddress", p.remoteAddress());
                 pod.put("attachedSince", p.attachedSince().toString());
+                pod.put("provenBy", p.provenBy());
                 List<Map<String, Object>> anns = new ArrayList<>();
                 for (io.dmsc.gateway.pod.PodInfo.Announcement a : p.announcements()) {
                     Map<String, Object> ann = new LinkedHashMap<>();

@@ -400,6 +400,8 @@ class PrefixAuthorityMeshTest {
             // No token: the certificate is the credential, checked by the SPA against the policy.
             pod.serve("/C/cert/echo", new EchoService("pod-cert").definition()).get(10, TimeUnit.SECONDS);
             awaitEverywhere("/C/cert/echo", true);
+            assertThat(mesh.node("sg-2").extension(Gateway.class).registry().pods())
+                    .anySatisfy(p -> assertThat(p.provenBy()).isEqualTo("spiffe://figure2/pod/pod-cert"));
             Metadata md = new Metadata();
             md.put(TARGET, "/C/cert/echo");
             EchoReply r = EchoGrpc.newBlockingStub(sg1).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))

@@ -10,14 +10,18 @@ import java.util.Objects;
  * @param podId         the pod id from its Hello
  * @param remoteAddress where the pod's attach stream comes from, or {@code "unknown"}
  * @param attachedSince when the SG welcomed the pod
+ * @param provenBy      how the pod proves itself to the SPA: its certificate identity
+ *                      ({@code spiffe://MESH/pod/ID}), {@code token} or {@code none}
  * @param announcements the pod's accepted announcements, in the order they were first accepted
  */
-public record PodInfo(String podId, String remoteAddress, Instant attachedSince, List<Announcement> announcements) {
+public record PodInfo(String podId, String remoteAddress, Instant attachedSince, String provenBy,
+                      List<Announcement> announcements) {
     /** Validates the fields and copies the list. */
     public PodInfo {
         Objects.requireNonNull(podId, "podId");
         Objects.requireNonNull(remoteAddress, "remoteAddress");
         Objects.requireNonNull(attachedSince, "attachedSince");
+        Objects.requireNonNull(provenBy, "provenBy");
         announcements = List.copyOf(announcements);
     }
 

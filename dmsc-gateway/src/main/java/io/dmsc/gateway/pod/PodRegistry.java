@@ -301,7 +301,8 @@ public final class PodRegistry implements AutoCloseable {
                 announcements.add(new PodInfo.Announcement(e, health.isHealthy(e.endpoint()),
                         health.detail(e.endpoint())));
             }
-            result.add(new PodInfo(pod.podId(), pod.remoteAddress(), pod.attachedSince(), announcements));
+            result.add(new PodInfo(pod.podId(), pod.remoteAddress(), pod.attachedSince(), pod.provenBy(),
+                    announcements));
         }
         return List.copyOf(result);
     }

@@ -575,6 +575,14 @@ final class PodStream implements StreamObserver<PodMessage> {
         return remoteAddress;
     }
 
+    /** @return how the pod proves itself: its certificate identity, "token", or "none" (never the token) */
+    String provenBy() {
+        if (certificate.identity() != null) {
+            return certificate.identity().uri();
+        }
+        return credential == null || credential.isEmpty() ? "none" : "token";
+    }
+
     Instant attachedSince() {
         return attachedSince;
     }

@@ -46,7 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * gRPC semantics end to end (DESIGN.md section 6), each through a 3-hop path of Figure 2
  * (sg-1 → sr-1 → sg-3) and through a chain of five links (sg-a → sr-1 … sr-4 → sg-b). After every
- * test, every hop's flow table must be empty.
+ * test, every hop's flow table must be empty. The suite runs both ways: Figure 2 has mutual TLS
+ * on every link ({@code security: auto}), the chain plaintext links; {@link #startMeshes} checks it.
  */
 class GrpcSemanticsTest {
     private static final Metadata.Key<String> ECHO_TEXT = Metadata.Key.of("x-echo-text", Metadata.ASCII_STRING_MARSHALLER);
@@ -79,6 +80,10 @@ class GrpcSemanticsTest {
         Mesh chain = Fabric.start(Fabric.chain());
         threeHops = route("3 hops: sg-1 > sr-1 > sg-3", figure2, "sg-1", "sg-3", "/B/3", "sr-1");
         fiveHops = route("5 hops: sg-a > sr-1 > sr-2 > sr-3 > sr-4 > sg-b", chain, "sg-a", "sg-b", "/B/b", "sr-1");
+        assertThat(figure2.node("sr-1").status().get().neighbors()).as("Figure 2's links")
+                .allSatisfy(n -> assertThat(n.security()).startsWith("tls "));
+        assertThat(chain.node("sr-1").status().get().neighbors()).as("the chain's links")
+                .allSatisfy(n -> assertThat(n.security()).isEqualTo("plaintext"));
     }
 
     private static Route route(String label, Mesh mesh, String ingress, String egress, String prefix,
