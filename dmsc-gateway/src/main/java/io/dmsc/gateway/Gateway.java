@@ -79,6 +79,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
     /** Ingress calls in flight. Data-plane loop only. */
     private int callsInFlight;
+    /** Turn of the next replica choice. Data-plane loop only. */
+    private int nextReplica;
 
     /**
      * @param config    the gateway settings
@@ -500,6 +502,20 @@ public final class Gateway implements NodeExtension, GatewayContext {
             }
         }
         return d;
+    }
+
+    @Override
+    public String chooseEgress(String name) {
+        io.dmsc.routing.Fib fib = forwarder.fib();
+        io.dmsc.routing.FibEntry e = fib.lookup(name);
+        if (e == null || e.local()) {
+            return null;
+        }
+        List<String> replicas = fib.egress(e.prefix());
+        if (replicas.size() < 2) {
+            return null;
+        }
+        return replicas.get(Math.floorMod(nextReplica++, replicas.size()));
     }
 
     @Override

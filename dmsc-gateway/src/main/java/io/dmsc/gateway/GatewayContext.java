@@ -66,4 +66,15 @@ interface GatewayContext {
      * @return the channel to it
      */
     Channel endpointChannel(String endpoint);
+
+    /**
+     * Chooses the replica of a new call (or attempt): one of the egress SGs that announce the
+     * longest matching prefix at the best cost, in turn, so that equal-cost replicas get equal
+     * shares of new calls whatever the paths to them look like.
+     *
+     * @param name the routed name
+     * @return the egress node to pin the OPEN to, or null to route by the name (one egress, or
+     *         this SG serves the prefix itself)
+     */
+    String chooseEgress(String name);
 }

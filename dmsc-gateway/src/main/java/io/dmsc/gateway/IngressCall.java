@@ -94,7 +94,8 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         }
         OpenTail tail = OpenTail.newBuilder().setMethod(method).setTarget(target.toString())
                 .addAllHeaders(Calls.toHeaders(requestHeaders)).setOrigin(gw.nodeId()).setAttempt(attempt).build();
-        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name, tail);
+        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name,
+                gw.chooseEgress(name), tail);
         flow = gw.forwarder().open(open, this);
         if (replay != null) {
             for (byte[] m : replay) {

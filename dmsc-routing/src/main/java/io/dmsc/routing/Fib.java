@@ -35,6 +35,8 @@ public final class Fib {
     private final long lengthMask;
     private final int size;
     private final List<FibEntry> sorted;
+    /** Equal-cost egress nodes of the prefixes that have more than one (anycast replicas). */
+    private final java.util.Map<ServicePrefix, List<String>> egress;
 
     /**
      * Builds a snapshot.
@@ -42,6 +44,25 @@ public final class Fib {
      * @param entries entries with distinct prefixes
      */
     public Fib(Collection<FibEntry> entries) {
+        this(entries, java.util.Map.of());
+    }
+
+    /**
+     * Builds a snapshot that also knows the equal-cost egress nodes of anycast prefixes, for an
+     * ingress to choose one replica per call.
+     *
+     * @param entries entries with distinct prefixes
+     * @param egress  by prefix, its egress nodes at the best cost (sorted), for prefixes with more
+     *                than one; others may be absent
+     */
+    public Fib(Collection<FibEntry> entries, java.util.Map<ServicePrefix, List<String>> egress) {
+        java.util.Map<ServicePrefix, List<String>> several = new java.util.HashMap<>();
+        egress.forEach((k, v) -> {
+            if (v.size() > 1) {
+                several.put(k, List.copyOf(v));
+            }
+        });
+        this.egress = java.util.Map.copyOf(several);
         int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2 + 1) - 1) << 1;
         slots = new long[capacity];
         values = new FibEntry[capacity];
@@ -182,5 +203,18 @@ public final class Fib {
     /** @return every entry, sorted by prefix */
     public List<FibEntry> entries() {
         return sorted;
+    }
+
+    /**
+     * @param prefix a prefix of this FIB
+     * @return its egress nodes at the best cost when there are several (sorted), else empty
+     */
+    public List<String> egress(ServicePrefix prefix) {
+        return egress.getOrDefault(prefix, List.of());
+    }
+
+    /** @return the egress sets of the anycast prefixes */
+    public java.util.Map<ServicePrefix, List<String>> anycast() {
+        return egress;
     }
 }

@@ -878,10 +878,14 @@ public final class LinkStateProtocol {
 
     private void publish() {
         List<FibEntry> entries = new ArrayList<>(rib.size());
+        Map<ServicePrefix, List<String>> anycast = new HashMap<>();
         for (RibEntry r : rib.values()) {
             entries.add(new FibEntry(r.prefix(), r.nextHops(), r.local(), r.cost()));
+            if (r.egress().size() > 1) {
+                anycast.put(r.prefix(), r.egress());
+            }
         }
-        Fib next = new Fib(entries);
+        Fib next = new Fib(entries, anycast);
         if (!sameRoutes(fib, next)) {
             fib = next;
             counters.fibUpdates++;
@@ -890,7 +894,7 @@ public final class LinkStateProtocol {
     }
 
     private static boolean sameRoutes(Fib a, Fib b) {
-        return a.size() == b.size() && a.entries().equals(b.entries());
+        return a.size() == b.size() && a.entries().equals(b.entries()) && a.anycast().equals(b.anycast());
     }
 
     // ----------------------------------------------------------------------------------------

@@ -130,6 +130,11 @@ public final class Forwarder {
         return loop;
     }
 
+    /** @return the FIB in force */
+    public Fib fib() {
+        return fib.get();
+    }
+
     /** @return this node's id */
     public String nodeId() {
         return nodeId;
@@ -330,7 +335,24 @@ public final class Forwarder {
      * value as received (a local open passes its own plus one).
      */
     private void route(Flow flow, ByteBuf frame, LinkState in, int hopLimit, boolean localOrigin) {
-        FibEntry entry = fib.get().lookup(flow.name);
+        Fib current = fib.get();
+        FibEntry entry = null;
+        String pinned = DataFrames.pinnedEgress(frame);
+        if (pinned != null) {
+            // Pinned by the ingress to one of the equal-cost replicas: towards that node, until it
+            // is reached or has no route (then by the name, as if never pinned: no loop back to it).
+            String target = pinned.equals(nodeId) || !io.dmsc.wire.NodeIds.isValid(pinned) ? null
+                    : nodePrefix(pinned);
+            FibEntry toEgress = target == null ? null : current.lookup(target);
+            if (toEgress != null && !toEgress.local() && toEgress.prefix().toString().equals(target)) {
+                entry = toEgress;
+            } else {
+                DataFrames.unpin(frame);
+            }
+        }
+        if (entry == null) {
+            entry = current.lookup(flow.name);
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: open {} from {}: {}", nodeId, flow.name, in == null ? LOCAL : in.neighborId, entry);
         }
@@ -383,6 +405,20 @@ public final class Forwarder {
         DataFrames.setHopLimit(frame, hopLimit - 1);
         DataFrames.setTimeoutNs(frame, remainingNs);
         send(out, frame, DataFrames.OPEN, in);
+    }
+
+    /** Node prefixes by node id ({@code /_dmsc/node/ID}) of pinned OPENs; at most 4096 kept. Loop only. */
+    private final java.util.Map<String, String> nodePrefixes = new java.util.HashMap<>();
+
+    private String nodePrefix(String node) {
+        String p = nodePrefixes.get(node);
+        if (p == null) {
+            p = "/" + io.dmsc.wire.ServicePrefix.RESERVED_COMPONENT + "/node/" + node;
+            if (nodePrefixes.size() < 4096) {
+                nodePrefixes.put(node, p);
+            }
+        }
+        return p;
     }
 
     private LinkState nextHop(FibEntry entry, LinkState in, int hash) {

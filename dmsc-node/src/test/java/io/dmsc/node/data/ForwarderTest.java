@@ -313,4 +313,33 @@ class ForwarderTest {
         assertThat(back.getKind()).isEqualTo(Probe.Kind.TIME_EXCEEDED);
         assertThat(back.getResponder()).isEqualTo("x");
     }
+
+    private static ByteBuf pinnedOpen(int word, String name, String egress) {
+        return DataFrames.open(ALLOC, word, 10, 0, name, egress,
+                OpenTail.newBuilder().setMethod("s.S/m").setTarget("/E").setOrigin("o").build());
+    }
+
+    @Test
+    void shouldForwardAPinnedOpenTowardsItsEgressAndByNameOnceThereIsNoRouteToIt() throws Exception {
+        // /E is reached over a and b; egress sg-c only over c.
+        fib = new Fib(List.of(
+                new FibEntry(ServicePrefix.parse("/E"), List.of("a", "b"), false, 10),
+                new FibEntry(ServicePrefix.parse("/_dmsc/node/sg-c"), List.of("c"), false, 10),
+                new FibEntry(ServicePrefix.parse("/_dmsc/node/x"), List.of(), true, 0)));
+        receive(a, pinnedOpen(5, "/E/s.S/m", "sg-c"));
+        assertThat(c.sent).as("towards the pinned egress, not by the name").hasSize(1);
+        ByteBuf out = c.frame(0);
+        assertThat(DataFrames.pinnedEgress(out)).isEqualTo("sg-c");
+        assertThat(DataFrames.openTail(out).getTarget()).as("the tail after the egress field").isEqualTo("/E");
+
+        // An egress without a route here (gone, or never a node): by the name, and unpinned so
+        // that no later hop sends it back.
+        receive(a, pinnedOpen(7, "/E/s.S/m", "sg-gone"));
+        assertThat(b.sent).hasSize(1);
+        assertThat(DataFrames.pinnedEgress(b.frame(0))).isNull();
+        assertThat(DataFrames.openTail(b.frame(0)).getTarget()).isEqualTo("/E");
+        // Pinned to this node itself: by the name from here.
+        receive(c, pinnedOpen(9, "/E/s.S/m", "x"));
+        assertThat(DataFrames.pinnedEgress(a.sent.isEmpty() ? b.frame(1) : a.frame(0))).isNull();
+    }
 }

@@ -38,7 +38,13 @@ import java.nio.charset.StandardCharsets;
  * +---------------+-------------------------------+---------------+
  * |     Name Length (16)      |  Name (UTF-8, the routed name) ...
  * +---------------------------+-----------------------------------+
+ * | [Egress Length (8) | Egress (node id)]  only with Flags bit 1 (EGRESS) ...
+ * +-----------------------------------------------------------------+
  * |  OpenTail (protobuf dmsc.data.v1: method, target, headers, origin, attempt) ...
+ *
+ * OPEN flags: bit 1 (EGRESS) = an egress node id follows the name; bit 2 (PINNED) = forward
+ * towards that egress node (the ingress chose one of the equal-cost replicas), not by the name.
+ * A node that is the egress, or that has no route to it, clears PINNED and routes by the name.
  *
  * MESSAGE (19): payload bytes; Flags bit 0 = last chunk of a gRPC message.
  * WINDOW_UPDATE (23): Credit (32, bytes, &gt; 0).
@@ -94,6 +100,12 @@ public final class DataFrames {
     public static final int REPLY_BIT = 0x8000_0000;
     /** MESSAGE flag: this chunk ends a gRPC message. */
     public static final int FLAG_END_OF_MESSAGE = 1;
+    /** OPEN flag: an egress node id follows the name. */
+    public static final int FLAG_EGRESS = 2;
+    /** OPEN flag: forward towards the egress node, not by the name. */
+    public static final int FLAG_PINNED = 4;
+    /** Longest egress node id, bytes. */
+    public static final int MAX_EGRESS_LENGTH = 64;
     /** Longest routed name, bytes. */
     public static final int MAX_NAME_LENGTH = 4096;
     /** Hop limit of a new stream or probe. */
@@ -149,6 +161,14 @@ public final class DataFrames {
             if (nameLength == 0 || nameLength > MAX_NAME_LENGTH || NAME_OFFSET + nameLength > length) {
                 throw new MalformedFrameException("open", "open frame name length " + nameLength
                         + " (expected: 1.." + Math.min(MAX_NAME_LENGTH, length - NAME_OFFSET) + ")");
+            }
+            if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & FLAG_EGRESS) != 0) {
+                int at = NAME_OFFSET + nameLength;
+                int egress = at < length ? frame.getUnsignedByte(start + at) : 0;
+                if (egress == 0 || egress > MAX_EGRESS_LENGTH || at + 1 + egress > length) {
+                    throw new MalformedFrameException("open", "open frame egress length " + egress
+                            + " (expected: 1.." + MAX_EGRESS_LENGTH + " bytes within the frame)");
+                }
             }
             if (frame.getLong(start + TIMEOUT_OFFSET) < 0) {
                 throw new MalformedFrameException("open", "open frame timeout " + frame.getLong(start + TIMEOUT_OFFSET)
@@ -222,6 +242,29 @@ public final class DataFrames {
         int start = frame.readerIndex();
         int n = frame.getUnsignedShort(start + NAME_LENGTH_OFFSET);
         return frame.toString(start + NAME_OFFSET, n, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @param frame an OPEN frame
+     * @return the egress node it is pinned to, or null when it is routed by its name
+     */
+    public static String pinnedEgress(ByteBuf frame) {
+        int start = frame.readerIndex();
+        if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & (FLAG_EGRESS | FLAG_PINNED)) != (FLAG_EGRESS | FLAG_PINNED)) {
+            return null;
+        }
+        int at = start + NAME_OFFSET + frame.getUnsignedShort(start + NAME_LENGTH_OFFSET);
+        return frame.toString(at + 1, frame.getUnsignedByte(at), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Clears the PINNED flag in place: from here on the OPEN is routed by its name.
+     *
+     * @param frame an OPEN frame
+     */
+    public static void unpin(ByteBuf frame) {
+        int at = frame.readerIndex() + FLAGS_OFFSET;
+        frame.setByte(at, frame.getUnsignedByte(at) & ~FLAG_PINNED);
     }
 
     /** @param frame a WINDOW_UPDATE frame @return the credit granted */
@@ -313,19 +356,43 @@ public final class DataFrames {
      */
     public static ByteBuf open(ByteBufAllocator alloc, int word, int hopLimit, long timeoutNs, String name,
                                OpenTail tail) {
+        return open(alloc, word, hopLimit, timeoutNs, name, null, tail);
+    }
+
+    /**
+     * @param alloc     allocator
+     * @param word      stream id word
+     * @param hopLimit  hops left, 1..255
+     * @param timeoutNs remaining time, ns; 0 for none
+     * @param name      routed name
+     * @param egress    the egress node to forward towards (pinned), or null to route by the name
+     * @param tail      the rest
+     * @return the frame; ownership passes to the caller
+     */
+    public static ByteBuf open(ByteBufAllocator alloc, int word, int hopLimit, long timeoutNs, String name,
+                               String egress, OpenTail tail) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length == 0 || nameBytes.length > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("name: " + nameBytes.length + " bytes (expected: 1.." + MAX_NAME_LENGTH
                     + ")");
         }
+        byte[] egressBytes = egress == null ? null : egress.getBytes(StandardCharsets.US_ASCII);
+        if (egressBytes != null && (egressBytes.length == 0 || egressBytes.length > MAX_EGRESS_LENGTH)) {
+            throw new IllegalArgumentException("egress: " + egressBytes.length + " bytes (expected: 1.."
+                    + MAX_EGRESS_LENGTH + ")");
+        }
         int size = tail.getSerializedSize();
-        int total = NAME_OFFSET + nameBytes.length + size;
+        int total = NAME_OFFSET + nameBytes.length + (egressBytes == null ? 0 : 1 + egressBytes.length) + size;
         ByteBuf b = alloc.buffer(total);
-        writeHeader(b, total - 4, OPEN, 0, word);
+        writeHeader(b, total - 4, OPEN, egressBytes == null ? 0 : FLAG_EGRESS | FLAG_PINNED, word);
         b.writeByte(hopLimit);
         b.writeLong(timeoutNs);
         b.writeShort(nameBytes.length);
         b.writeBytes(nameBytes);
+        if (egressBytes != null) {
+            b.writeByte(egressBytes.length);
+            b.writeBytes(egressBytes);
+        }
         return writeBody(b, tail, size);
     }
 
@@ -402,6 +469,9 @@ public final class DataFrames {
     public static OpenTail openTail(ByteBuf frame) {
         int start = frame.readerIndex();
         int from = start + NAME_OFFSET + frame.getUnsignedShort(start + NAME_LENGTH_OFFSET);
+        if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & FLAG_EGRESS) != 0) {
+            from += 1 + frame.getUnsignedByte(from);
+        }
         return parse(frame, from, OpenTail.parser(), "open");
     }
 

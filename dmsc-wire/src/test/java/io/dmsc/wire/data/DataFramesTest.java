@@ -108,6 +108,10 @@ class DataFramesTest {
         badName.setShort(DataFrames.NAME_LENGTH_OFFSET, 500);
         assertThatThrownBy(() -> DataFrames.validate(badName)).hasMessageContaining("open frame name length 500");
         badName.release();
+        ByteBuf badEgress = DataFrames.open(ALLOC, 1, 8, 0, "/a", "sg-4", OpenTail.getDefaultInstance());
+        badEgress.setByte(DataFrames.NAME_OFFSET + 2, 200);
+        assertThatThrownBy(() -> DataFrames.validate(badEgress)).hasMessageContaining("open frame egress length 200");
+        badEgress.release();
         ByteBuf garbage = DataFrames.empty(ALLOC, DataFrames.CLOSE, 1).writeBytes(new byte[] {(byte) 0xff, (byte) 0xff});
         garbage.setInt(0, garbage.readableBytes() - 4);
         assertThatThrownBy(() -> DataFrames.close(garbage)).isInstanceOf(MalformedFrameException.class)
@@ -151,5 +155,21 @@ class DataFramesTest {
                 .hasCauseInstanceOf(MalformedFrameException.class);
         assertThat(ch.<LinkMessage>readInbound()).isNull();
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldCarryAPinnedEgressBetweenTheNameAndTheTailUntilUnpinned() {
+        ByteBuf open = DataFrames.open(ALLOC, 1, 32, 0, "/B/x.Y/Z", "sg-4", tail());
+        DataFrames.validate(open);
+        assertThat(DataFrames.pinnedEgress(open)).isEqualTo("sg-4");
+        assertThat(DataFrames.openName(open)).isEqualTo("/B/x.Y/Z");
+        assertThat(DataFrames.openTail(open)).isEqualTo(tail());
+        DataFrames.unpin(open);
+        assertThat(DataFrames.pinnedEgress(open)).isNull();
+        assertThat(DataFrames.openTail(open)).as("the layout stays").isEqualTo(tail());
+        open.release();
+        ByteBuf plain = DataFrames.open(ALLOC, 1, 32, 0, "/B/x.Y/Z", tail());
+        assertThat(DataFrames.pinnedEgress(plain)).isNull();
+        plain.release();
     }
 }
