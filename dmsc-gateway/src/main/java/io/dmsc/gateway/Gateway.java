@@ -79,8 +79,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
     /** Ingress calls in flight. Data-plane loop only. */
     private int callsInFlight;
-    /** Turn of the next replica choice. Data-plane loop only. */
-    private int nextReplica;
+    /** Turns of the replica choice, by anycast prefix. Data-plane loop only. */
+    private final Map<ServicePrefix, ReplicaTurns> replicaTurns = new HashMap<>();
 
     /**
      * @param config    the gateway settings
@@ -515,7 +515,55 @@ public final class Gateway implements NodeExtension, GatewayContext {
         if (replicas.size() < 2) {
             return null;
         }
-        return replicas.get(Math.floorMod(nextReplica++, replicas.size()));
+        List<Integer> weights = fib.egressWeights(e.prefix());
+        ReplicaTurns turns = replicaTurns.get(e.prefix());
+        if (turns == null || !turns.egress.equals(replicas) || !turns.announced.equals(weights)) {
+            if (replicaTurns.size() >= 10_000) {
+                replicaTurns.clear(); // bounded by the FIB's anycast prefixes; start their turns again
+            }
+            turns = new ReplicaTurns(replicas, weights);
+            replicaTurns.put(e.prefix(), turns);
+        }
+        return turns.next();
+    }
+
+    /**
+     * Smooth weighted round robin over the egress SGs of one anycast prefix (as for the
+     * endpoints of one SG): every pick adds each weight to its current value, takes the largest
+     * and subtracts the total from it, spreading picks evenly in proportion to the weights.
+     */
+    private static final class ReplicaTurns {
+        final List<String> egress;
+        /** The weights as the FIB gave them (to notice a change). */
+        final List<Integer> announced;
+        final List<Integer> weights;
+        final long[] current;
+        final long total;
+
+        ReplicaTurns(List<String> egress, List<Integer> weights) {
+            this.egress = egress;
+            this.announced = weights;
+            this.weights = weights.size() == egress.size() ? weights
+                    : java.util.Collections.nCopies(egress.size(), 1);
+            this.current = new long[egress.size()];
+            long t = 0;
+            for (int w : this.weights) {
+                t += w;
+            }
+            this.total = t;
+        }
+
+        String next() {
+            int best = 0;
+            for (int i = 0; i < current.length; i++) {
+                current[i] += weights.get(i);
+                if (current[i] > current[best]) {
+                    best = i;
+                }
+            }
+            current[best] -= total;
+            return egress.get(best);
+        }
     }
 
     @Override

@@ -37,6 +37,8 @@ public final class Fib {
     private final List<FibEntry> sorted;
     /** Equal-cost egress nodes of the prefixes that have more than one (anycast replicas). */
     private final java.util.Map<ServicePrefix, List<String>> egress;
+    /** The weights those egress nodes announced, in the same order. */
+    private final java.util.Map<ServicePrefix, List<Integer>> egressWeights;
 
     /**
      * Builds a snapshot.
@@ -56,13 +58,35 @@ public final class Fib {
      *                than one; others may be absent
      */
     public Fib(Collection<FibEntry> entries, java.util.Map<ServicePrefix, List<String>> egress) {
+        this(entries, egress, java.util.Map.of());
+    }
+
+    /**
+     * Builds a snapshot with the equal-cost egress nodes of anycast prefixes and their weights.
+     *
+     * @param entries entries with distinct prefixes
+     * @param egress  by prefix, its egress nodes at the best cost (sorted), for prefixes with more
+     *                than one; others may be absent
+     * @param weights by prefix, the weight each of those egress nodes announced, in the same order;
+     *                absent: 1 each
+     */
+    public Fib(Collection<FibEntry> entries, java.util.Map<ServicePrefix, List<String>> egress,
+               java.util.Map<ServicePrefix, List<Integer>> weights) {
         java.util.Map<ServicePrefix, List<String>> several = new java.util.HashMap<>();
+        java.util.Map<ServicePrefix, List<Integer>> severalWeights = new java.util.HashMap<>();
         egress.forEach((k, v) -> {
             if (v.size() > 1) {
                 several.put(k, List.copyOf(v));
+                List<Integer> w = weights.get(k);
+                if (w != null && w.size() != v.size()) {
+                    throw new IllegalArgumentException("weights of " + k + ": " + w.size() + " for " + v.size()
+                            + " egress nodes (expected: one per egress node)");
+                }
+                severalWeights.put(k, w == null ? java.util.Collections.nCopies(v.size(), 1) : List.copyOf(w));
             }
         });
         this.egress = java.util.Map.copyOf(several);
+        this.egressWeights = java.util.Map.copyOf(severalWeights);
         int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2 + 1) - 1) << 1;
         slots = new long[capacity];
         values = new FibEntry[capacity];
@@ -216,5 +240,18 @@ public final class Fib {
     /** @return the egress sets of the anycast prefixes */
     public java.util.Map<ServicePrefix, List<String>> anycast() {
         return egress;
+    }
+
+    /**
+     * @param prefix a prefix of this FIB
+     * @return the weights of its egress nodes ({@link #egress}), in the same order, else empty
+     */
+    public List<Integer> egressWeights(ServicePrefix prefix) {
+        return egressWeights.getOrDefault(prefix, List.of());
+    }
+
+    /** @return the egress weights of the anycast prefixes */
+    public java.util.Map<ServicePrefix, List<Integer>> anycastWeights() {
+        return egressWeights;
     }
 }

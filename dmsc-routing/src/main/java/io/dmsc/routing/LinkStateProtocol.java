@@ -879,13 +879,20 @@ public final class LinkStateProtocol {
     private void publish() {
         List<FibEntry> entries = new ArrayList<>(rib.size());
         Map<ServicePrefix, List<String>> anycast = new HashMap<>();
+        Map<ServicePrefix, List<Integer>> weights = new HashMap<>();
         for (RibEntry r : rib.values()) {
             entries.add(new FibEntry(r.prefix(), r.nextHops(), r.local(), r.cost()));
             if (r.egress().size() > 1) {
                 anycast.put(r.prefix(), r.egress());
+                Map<String, Integer> byOrigin = prefixTable.installableWeights(r.prefix(), lastNowNs);
+                List<Integer> w = new ArrayList<>(r.egress().size());
+                for (String e : r.egress()) {
+                    w.add(byOrigin.getOrDefault(e, 1));
+                }
+                weights.put(r.prefix(), w);
             }
         }
-        Fib next = new Fib(entries, anycast);
+        Fib next = new Fib(entries, anycast, weights);
         if (!sameRoutes(fib, next)) {
             fib = next;
             counters.fibUpdates++;
@@ -894,7 +901,8 @@ public final class LinkStateProtocol {
     }
 
     private static boolean sameRoutes(Fib a, Fib b) {
-        return a.size() == b.size() && a.entries().equals(b.entries()) && a.anycast().equals(b.anycast());
+        return a.size() == b.size() && a.entries().equals(b.entries()) && a.anycast().equals(b.anycast())
+                && a.anycastWeights().equals(b.anycastWeights());
     }
 
     // ----------------------------------------------------------------------------------------

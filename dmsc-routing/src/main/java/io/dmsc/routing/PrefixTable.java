@@ -188,6 +188,27 @@ final class PrefixTable {
     }
 
     /**
+     * @param prefix a prefix
+     * @param nowNs  current time
+     * @return weight by origin of the installable advertisements (of the lowest-cost one per origin)
+     */
+    Map<String, Integer> installableWeights(ServicePrefix prefix, long nowNs) {
+        Map<LspId, Advertisement> ads = table.get(prefix);
+        if (ads == null || ads.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, PrefixEntry> best = new LinkedHashMap<>(ads.size() * 2);
+        for (Map.Entry<LspId, Advertisement> e : ads.entrySet()) {
+            if (e.getValue().verdict().rejectionAt(nowNs) == null) {
+                best.merge(e.getKey().origin(), e.getValue().entry(), (a, b) -> b.cost() < a.cost() ? b : a);
+            }
+        }
+        Map<String, Integer> out = new LinkedHashMap<>(best.size() * 2);
+        best.forEach((origin, entry) -> out.put(origin, entry.weight()));
+        return out;
+    }
+
+    /**
      * @param nowNs current time
      * @return every advertisement with its state, sorted by prefix then origin
      */

@@ -152,9 +152,21 @@ public final class TestPod implements AutoCloseable {
      * @return the request id
      */
     public synchronized long announce(String prefix) {
+        return announce(prefix, 0);
+    }
+
+    /**
+     * Announces a prefix at the pod's endpoint with a weight (the answer is not waited for);
+     * announcing it again changes the weight.
+     *
+     * @param prefix the prefix
+     * @param weight the endpoint's weight, 0 for the default
+     * @return the request id
+     */
+    public synchronized long announce(String prefix, int weight) {
         long id = nextRequestId++;
         attach.onNext(PodMessage.newBuilder().setAnnounce(Announce.newBuilder().setRequestId(id).setPrefix(prefix)
-                .setEndpoint(endpoint())).build());
+                .setEndpoint(endpoint()).setWeight(weight)).build());
         return id;
     }
 

@@ -274,13 +274,18 @@ public final class PodRegistry implements AutoCloseable {
         LocalEndpoints snapshot = new LocalEndpoints(healthy);
         endpoints = snapshot;
         // One entry per prefix (anycast pods share it), carrying the authorization valid longest.
+        // Its weight is the sum of its healthy endpoints' weights: the share of the mesh's new calls
+        // this SG asks for among the SGs that announce the prefix at the same cost.
         Map<ServicePrefix, PodEndpoint> longest = new java.util.HashMap<>();
+        Map<ServicePrefix, Long> weights = new java.util.HashMap<>();
         for (PodEndpoint e : healthy) {
             longest.merge(e.prefix(), e, (x, y) -> y.authorizedUntilMs() > x.authorizedUntilMs() ? y : x);
+            weights.merge(e.prefix(), (long) e.weight(), Long::sum);
         }
         List<PrefixEntry> prefixes = new ArrayList<>();
         for (ServicePrefix p : snapshot.prefixes()) {
-            prefixes.add(new PrefixEntry(p, 0, longest.get(p).authorization()));
+            int weight = (int) Math.max(1, Math.min(PrefixEntry.MAX_WEIGHT, weights.get(p)));
+            prefixes.add(new PrefixEntry(p, 0, weight, longest.get(p).authorization()));
         }
         if (!prefixes.equals(publishedPrefixes)) {
             publishedPrefixes = prefixes;

@@ -19,14 +19,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Equal-cost replicas get equal shares of new calls. In Figure 2, /B at sg-2 and sg-4 is 30 away
+ * Equal-cost replicas get equal shares of new calls, or shares in proportion to the weights
+ * their SGs announce (the summed weights of their healthy endpoints). In Figure 2, /B at sg-2 and sg-4 is 30 away
  * from sg-1 either way, but sr-1 splits between sr-2 and sr-3 and only sr-2 also reaches sg-2:
  * split hop by hop, sg-2 got a quarter of the calls. The ingress now picks the replica and pins
  * the OPEN to it.
  */
 class FairAnycastTest {
     @Test
-    void shouldGiveTwoEqualCostReplicasHalfOfTheCallsEach() throws Exception {
+    void shouldGiveEqualCostReplicasSharesInProportionToTheirAnnouncedWeights() throws Exception {
         try (Mesh mesh = Fabric.start(Fabric.figure2());
              TestPod at2 = TestPod.start(Fabric.gateway(mesh, "sg-2").podAddress(), "pod-b2", List.of("/B"),
                      new EchoService("pod-b2").definition());
@@ -47,6 +48,17 @@ class FairAnycastTest {
                 assertThat(servedBy).containsOnlyKeys("pod-b2", "pod-b4");
                 assertThat(servedBy.get("pod-b2")).as("calls served at sg-2 of 600: " + servedBy).isBetween(270, 330);
                 assertThat(servedBy.get("pod-b4")).as("calls served at sg-4 of 600: " + servedBy).isBetween(270, 330);
+
+                // The pod at sg-4 asks for three times the share: sg-4 advertises /B with weight 3.
+                at4.announce("/B", 3);
+                await().atMost(Fabric.CONVERGENCE).untilAsserted(() -> assertThat(mesh.node("sg-1").fib()
+                        .egressWeights(ServicePrefix.parse("/B"))).containsExactly(1, 3));
+                servedBy.clear();
+                for (int i = 0; i < 400; i++) {
+                    servedBy.merge(stub.withDeadlineAfter(10, TimeUnit.SECONDS).unary(request).getServedBy(), 1,
+                            Integer::sum);
+                }
+                assertThat(servedBy.get("pod-b4")).as("calls served at sg-4 of 400: " + servedBy).isBetween(280, 320);
             } finally {
                 Fabric.shutdown(ch);
             }

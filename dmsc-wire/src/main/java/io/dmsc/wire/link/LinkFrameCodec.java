@@ -185,7 +185,7 @@ public final class LinkFrameCodec {
             List<PrefixEntry> prefixes = new ArrayList<>(p.getPrefixesCount());
             for (io.dmsc.wire.proto.link.v1.PrefixEntry e : p.getPrefixesList()) {
                 prefixes.add(new PrefixEntry(ServicePrefix.parse(e.getPrefix()), e.getCost(),
-                        e.getAuthorization().toByteArray()));
+                        e.getWeight() == 0 ? 1 : e.getWeight(), e.getAuthorization().toByteArray()));
             }
             LspSignature signature = p.getSignature().isEmpty() && p.getSignerCertificate().isEmpty() ? null
                     : new LspSignature(p.getSignerCertificate().toByteArray(), p.getSignature().toByteArray());
@@ -253,6 +253,7 @@ public final class LinkFrameCodec {
         for (PrefixEntry e : p.prefixes()) {
             b.addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder()
                     .setPrefix(e.prefix().toString()).setCost(e.cost())
+                    .setWeight(e.weight() == 1 ? 0 : e.weight())
                     .setAuthorization(ByteString.copyFrom(e.authorization())));
         }
         if (p.signature() != null) {

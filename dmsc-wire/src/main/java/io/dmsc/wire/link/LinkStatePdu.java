@@ -78,6 +78,7 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
             for (PrefixEntry p : prefixes) {
                 writeText(d, p.prefix().toString());
                 d.writeInt(p.cost());
+                d.writeInt(p.weight());
                 d.writeInt(p.authorizationLength());
                 d.write(p.authorization());
             }
@@ -133,6 +134,7 @@ public record LinkStatePdu(LspId id, long sequence, int remainingLifetimeS, bool
         for (PrefixEntry p : prefixes) {
             update(crc, p.prefix().toString());
             update(crc, scratch, p.cost());
+            update(crc, scratch, p.weight());
             update(crc, scratch, p.authorizationLength());
             crc.update(p.authorization());
         }

@@ -4,15 +4,20 @@ import io.dmsc.wire.ServicePrefix;
 import java.util.Arrays;
 
 /**
- * A service prefix listed in an LSP with its cost and SPA authorization. Immutable.
+ * A service prefix listed in an LSP with its cost, its weight (the share of an anycast prefix's
+ * new calls its origin asks for: the summed weights of its healthy endpoints) and its SPA
+ * authorization. Immutable.
  */
 public final class PrefixEntry {
     /** Largest prefix cost. */
     public static final int MAX_COST = 0xFF_FFFF;
+    /** Largest weight. */
+    public static final int MAX_WEIGHT = 1_000_000;
     private static final byte[] NONE = new byte[0];
 
     private final ServicePrefix prefix;
     private final int cost;
+    private final int weight;
     private final byte[] authorization;
 
     /**
@@ -21,6 +26,20 @@ public final class PrefixEntry {
      * @param authorization opaque SPA authorization, empty if none; copied
      */
     public PrefixEntry(ServicePrefix prefix, int cost, byte[] authorization) {
+        this(prefix, cost, 1, authorization);
+    }
+
+    /**
+     * @param prefix        the prefix
+     * @param cost          0 to {@link #MAX_COST}
+     * @param weight        1 to {@link #MAX_WEIGHT}
+     * @param authorization opaque SPA authorization, empty if none; copied
+     */
+    public PrefixEntry(ServicePrefix prefix, int cost, int weight, byte[] authorization) {
+        if (weight < 1 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: 1.." + MAX_WEIGHT + ")");
+        }
+        this.weight = weight;
         if (prefix == null) {
             throw new IllegalArgumentException("prefix: null (expected: a service prefix)");
         }
@@ -51,6 +70,11 @@ public final class PrefixEntry {
         return cost;
     }
 
+    /** @return the share of new calls asked for among equal-cost origins, 1 by default */
+    public int weight() {
+        return weight;
+    }
+
     /** @return a copy of the authorization bytes */
     public byte[] authorization() {
         return authorization.clone();
@@ -67,7 +91,8 @@ public final class PrefixEntry {
             return false;
         }
         PrefixEntry e = (PrefixEntry) o;
-        return cost == e.cost && prefix.equals(e.prefix) && Arrays.equals(authorization, e.authorization);
+        return cost == e.cost && weight == e.weight && prefix.equals(e.prefix)
+                && Arrays.equals(authorization, e.authorization);
     }
 
     @Override
@@ -77,6 +102,6 @@ public final class PrefixEntry {
 
     @Override
     public String toString() {
-        return prefix + " cost " + cost;
+        return prefix + " cost " + cost + (weight == 1 ? "" : " weight " + weight);
     }
 }

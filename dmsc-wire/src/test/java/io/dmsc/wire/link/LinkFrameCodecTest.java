@@ -178,6 +178,21 @@ class LinkFrameCodecTest {
     }
 
     @Test
+    void shouldCarryAPrefixWeightAndReadAnAbsentOneAsOne() {
+        LinkStatePdu m = (LinkStatePdu) decode(frame(FrameType.LSP, goodLsp().addPrefixes(
+                io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("/b").setWeight(3)).build().toByteArray()));
+        assertThat(m.prefixes().get(0).weight()).isEqualTo(1);
+        assertThat(m.prefixes().get(1).weight()).isEqualTo(3);
+        ByteBuf encoded = LinkFrameCodec.encode(m, ByteBufAllocator.DEFAULT);
+        LinkStatePdu again = (LinkStatePdu) decode(io.netty.buffer.ByteBufUtil.getBytes(encoded));
+        encoded.release();
+        assertThat(again.prefixes()).isEqualTo(m.prefixes());
+        assertThat(again.checksum()).as("the weight is in the checksum").isNotEqualTo(new LinkStatePdu(m.id(),
+                m.sequence(), m.remainingLifetimeS(), m.overload(), m.role(), m.neighbors(), List.of(m.prefixes().get(0),
+                new PrefixEntry(m.prefixes().get(1).prefix(), 0, 1, null)), null).checksum());
+    }
+
+    @Test
     void shouldRejectSemanticallyInvalidLsp() {
         List<io.dmsc.wire.proto.link.v1.LinkStatePdu> bad = List.of(
                 goodLsp().setId(goodLsp().getIdBuilder().setOrigin("bad origin")).build(),
@@ -192,6 +207,10 @@ class LinkFrameCodecTest {
                 goodLsp().addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("/shop//x")).build(),
                 goodLsp().addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("shop")).build(),
                 goodLsp().addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("/a").setCost(-1))
+                        .build(),
+                goodLsp().addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("/a")
+                        .setWeight(PrefixEntry.MAX_WEIGHT + 1)).build(),
+                goodLsp().addPrefixes(io.dmsc.wire.proto.link.v1.PrefixEntry.newBuilder().setPrefix("/a").setWeight(-1))
                         .build(),
                 goodLsp().addNeighbors(io.dmsc.wire.proto.link.v1.NeighborEntry.newBuilder().setNodeId("sr-3")).build(),
                 goodLsp().addNeighbors(io.dmsc.wire.proto.link.v1.NeighborEntry.newBuilder().setNodeId("x y")
