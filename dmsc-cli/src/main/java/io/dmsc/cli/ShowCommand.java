@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows or pods (from its admin HTTP "
-        + "/status).")
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods or qos (from its "
+        + "admin HTTP /status).")
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods }
+    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos }
 
     @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
     What what;
@@ -47,7 +47,7 @@ final class ShowCommand implements Callable<Integer> {
             System.out.println(body);
             return 0;
         }
-        if (what == What.flows || what == What.pods) {
+        if (what == What.flows || what == What.pods || what == What.qos) {
             System.out.print(renderData(what, JSON.readTree(body)));
             return 0;
         }
@@ -144,6 +144,22 @@ final class ShowCommand implements Callable<Integer> {
                         f.path("idleMs").asLong() + " ms", deadline < 0 ? "-" : deadline + " ms");
             }
             return title + " flows: " + t.size() + "\n" + t.render();
+        }
+        if (what == What.qos) {
+            if (!root.has("qos")) {
+                return title + " measures no paths (only SGs probe, with gateway.qos.probeIntervalMs > 0)\n";
+            }
+            com.fasterxml.jackson.databind.JsonNode q = root.path("qos");
+            Table t = new Table("Egress", "Delay ms", "Last ms", "Jitter ms", "Loss %", "Probes", "Answered",
+                    "Last reply");
+            for (com.fasterxml.jackson.databind.JsonNode p : q.path("paths")) {
+                t.row(p.path("node").asText(), p.path("delayMs").isNull() ? "-" : p.path("delayMs").asText(),
+                        p.path("lastDelayMs").isNull() ? "-" : p.path("lastDelayMs").asText(),
+                        p.path("jitterMs").asText(), p.path("lossPercent").asText(), p.path("probes").asLong(),
+                        p.path("answered").asLong(), p.path("lastReply").isNull() ? "-" : p.path("lastReply").asText());
+            }
+            return title + " paths to egress SGs: " + t.size() + ", a probe every " + q.path("probeIntervalMs").asLong()
+                    + " ms to each (about " + q.path("probeBytesPerS").asLong() + " bytes/s each way)\n" + t.render();
         }
         if (!root.has("pods")) {
             return title + " has no pod-facing side (only SGs attach pods)\n";

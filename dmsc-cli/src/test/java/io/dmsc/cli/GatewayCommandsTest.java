@@ -200,4 +200,14 @@ class GatewayCommandsTest {
         String line = out.lines().filter(l -> l.startsWith("/B/4 ")).findFirst().orElseThrow();
         assertThat(line).contains("sg-4").contains("pod-4").contains("installed").containsPattern("20\\d\\d-\\d\\d-");
     }
+
+    @Test
+    void shouldShowTheMeasuredDelayJitterAndLossToEveryEgressSg() {
+        String admin1 = mesh.node("sg-1").adminAddress();
+        // sg-1 routes /B/4 to sg-4 and the static /demo/sg-N to sg-2, sg-3 and sg-4: it probes those three.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(run("show", "qos", "--admin", admin1))
+                .containsPattern("(?m)^sg-2 +\\d+\\.\\d+ ").containsPattern("(?m)^sg-3 +\\d+\\.\\d+ ")
+                .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
+        assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
+    }
 }

@@ -102,8 +102,19 @@ final class DiagnosticsService extends DiagnosticsGrpc.DiagnosticsImplBase imple
     }
 
     /** Receives a reply, or null and 0 after the timeout. */
-    private interface ReplyHandler {
+    interface ReplyHandler {
         void onReply(Probe reply, long rttNs);
+    }
+
+    /**
+     * Sends one echo probe (the path measurement of {@link QosMonitor}).
+     *
+     * @param name      the name to probe, e.g. {@code /_dmsc/node/sg-4}
+     * @param timeoutMs how long to wait for the reply
+     * @param handler   told the reply, or null after the timeout; on the data-plane loop
+     */
+    void probe(String name, long timeoutMs, ReplyHandler handler) {
+        send(name, DataFrames.DEFAULT_HOP_LIMIT, 0, timeoutMs, handler);
     }
 
     private void send(String name, int hopLimit, int padding, long timeoutMs, ReplyHandler handler) {

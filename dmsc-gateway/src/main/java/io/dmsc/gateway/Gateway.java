@@ -63,6 +63,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private PodRegistry registry;
     private Server podServer;
     private GatewayConfig.PodTls podTls;
+    /** Path measurement to the egress SGs, or null when off. */
+    private QosMonitor qos;
     private GatewayMetrics metrics;
     private RetryPolicies retryPolicies;
     private Set<ServicePrefix> staticPrefixes;
@@ -132,6 +134,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
         registry = new PodRegistry(loop, this::podPrefixesChanged, config.healthCheckIntervalMs(), 2);
         DiagnosticsService diagnostics = new DiagnosticsService(forwarder);
         forwarder.setProbeListener(diagnostics);
+        if (config.qosProbeIntervalMs() > 0) {
+            qos = new QosMonitor(owner.id(), forwarder, diagnostics, loop, config.qosProbeIntervalMs());
+            qos.start();
+        }
         forwarder.setLocalDelivery((open, upstream) -> EgressCall.accept(this, open, upstream));
         String mesh = owner.credentials() == null ? null : owner.credentials().identity().mesh();
         podTls = portTls(config.pod(), "pod-facing", true);
@@ -384,6 +390,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
             ports.put("upstreams", upstreamAddresses);
             ports.put("callsInFlight", callsInFlight);
             m.put("gateway", ports);
+            if (qos != null) {
+                m.put("qos", qos.snapshot());
+            }
             if (config.spa() != null) {
                 Map<String, Object> spa = new LinkedHashMap<>();
                 spa.put("servers", config.spa().servers().stream().map(Object::toString).toList());
@@ -419,6 +428,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
     @Override
     public void close() {
         closed = true;
+        if (qos != null) {
+            qos.stop();
+        }
         if (spaClient != null) {
             spaClient.close();
         }

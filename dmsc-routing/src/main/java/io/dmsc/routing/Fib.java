@@ -35,7 +35,7 @@ public final class Fib {
     private final long lengthMask;
     private final int size;
     private final List<FibEntry> sorted;
-    /** Equal-cost egress nodes of the prefixes that have more than one (anycast replicas). */
+    /** Best-cost egress nodes by prefix (several: anycast replicas). */
     private final java.util.Map<ServicePrefix, List<String>> egress;
     /** The weights those egress nodes announced, in the same order. */
     private final java.util.Map<ServicePrefix, List<Integer>> egressWeights;
@@ -65,8 +65,7 @@ public final class Fib {
      * Builds a snapshot with the equal-cost egress nodes of anycast prefixes and their weights.
      *
      * @param entries entries with distinct prefixes
-     * @param egress  by prefix, its egress nodes at the best cost (sorted), for prefixes with more
-     *                than one; others may be absent
+     * @param egress  by prefix, its egress nodes at the best cost (sorted); prefixes may be absent
      * @param weights by prefix, the weight each of those egress nodes announced, in the same order;
      *                absent: 1 each
      */
@@ -75,7 +74,7 @@ public final class Fib {
         java.util.Map<ServicePrefix, List<String>> several = new java.util.HashMap<>();
         java.util.Map<ServicePrefix, List<Integer>> severalWeights = new java.util.HashMap<>();
         egress.forEach((k, v) -> {
-            if (v.size() > 1) {
+            if (!v.isEmpty()) {
                 several.put(k, List.copyOf(v));
                 List<Integer> w = weights.get(k);
                 if (w != null && w.size() != v.size()) {
@@ -231,13 +230,14 @@ public final class Fib {
 
     /**
      * @param prefix a prefix of this FIB
-     * @return its egress nodes at the best cost when there are several (sorted), else empty
+     * @return its egress nodes at the best cost (sorted; several for anycast replicas), or empty if
+     *         this FIB was built without them
      */
     public List<String> egress(ServicePrefix prefix) {
         return egress.getOrDefault(prefix, List.of());
     }
 
-    /** @return the egress sets of the anycast prefixes */
+    /** @return the best-cost egress nodes by prefix */
     public java.util.Map<ServicePrefix, List<String>> anycast() {
         return egress;
     }

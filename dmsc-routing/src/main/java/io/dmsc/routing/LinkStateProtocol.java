@@ -882,8 +882,8 @@ public final class LinkStateProtocol {
         Map<ServicePrefix, List<Integer>> weights = new HashMap<>();
         for (RibEntry r : rib.values()) {
             entries.add(new FibEntry(r.prefix(), r.nextHops(), r.local(), r.cost()));
+            anycast.put(r.prefix(), r.egress());
             if (r.egress().size() > 1) {
-                anycast.put(r.prefix(), r.egress());
                 Map<String, Integer> byOrigin = prefixTable.installableWeights(r.prefix(), lastNowNs);
                 List<Integer> w = new ArrayList<>(r.egress().size());
                 for (String e : r.egress()) {

@@ -553,7 +553,7 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls");
+                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls", "qos");
         SpaClientConfig spaClient = spaClient(g.child("spa"), spaAddresses);
         GatewayConfig.PodTls podTls = GatewayConfig.PodTls.DEFAULT;
         if (g.has("podTls")) {
@@ -620,10 +620,24 @@ public final class ConfigLoader {
                     3_600_000), (int) g.integer("streamWindowBytes", d.streamWindowBytes(), 16 * 1024, 64 << 20),
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
                     (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
-                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient, podTls);
+                    (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient, podTls,
+                    qosInterval(g.child("qos")));
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }
+    }
+
+    /** {@code gateway.qos: {probeIntervalMs}}: 0 turns the path probes off. */
+    private static long qosInterval(ConfigNode q) {
+        if (!q.isPresent()) {
+            return GatewayConfig.DEFAULT_QOS_PROBE_INTERVAL_MS;
+        }
+        q.allowOnly("probeIntervalMs");
+        long ms = q.integer("probeIntervalMs", GatewayConfig.DEFAULT_QOS_PROBE_INTERVAL_MS, 0, 3_600_000);
+        if (ms != 0 && ms < 100) {
+            throw q.error("probeIntervalMs", ms + " (expected: 0 for off, or 100..3600000)");
+        }
+        return ms;
     }
 
     private static final java.util.Set<String> STATUS_CODES = java.util.Set.of("CANCELLED", "UNKNOWN",

@@ -21,7 +21,7 @@ import java.util.Objects;
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
                             RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight,
-                            SpaClientConfig spa, PodTls podTls) {
+                            SpaClientConfig spa, PodTls podTls, long qosProbeIntervalMs) {
     /** Transport security of the pod-facing port. */
     public enum PodTls {
         /** TLS when the node has certificate files ({@code security: {ca, ...}}), else plaintext. */
@@ -38,6 +38,8 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 20_000;
     /** Default end-to-end stream window. */
     public static final int DEFAULT_STREAM_WINDOW = 256 * 1024;
+    /** Default period of the path probes. */
+    public static final long DEFAULT_QOS_PROBE_INTERVAL_MS = 1000;
     /** Default largest message. */
     public static final int DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 
@@ -45,6 +47,10 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig {
         upstreams = List.copyOf(upstreams);
         Objects.requireNonNull(podTls, "podTls");
+        if (qosProbeIntervalMs != 0 && qosProbeIntervalMs < 100) {
+            throw new IllegalArgumentException("qos.probeIntervalMs: " + qosProbeIntervalMs
+                    + " (expected: 0 for off, or >= 100)");
+        }
         retryPolicies = retryPolicies.stream()
                 .sorted((a, b) -> Integer.compare(b.prefix().size(), a.prefix().size())).toList();
         if (healthCheckIntervalMs < 10) {
@@ -70,7 +76,8 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
-                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT);
+                RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT,
+                DEFAULT_QOS_PROBE_INTERVAL_MS);
     }
 
     /**
@@ -79,7 +86,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
     }
 
     /**
@@ -88,7 +95,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
     }
 
     /**
@@ -97,7 +104,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
     }
 
     /**
@@ -106,7 +113,16 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
+    }
+
+    /**
+     * @param intervalMs period of the path probes, 0 for none
+     * @return a copy with another period
+     */
+    public GatewayConfig withQosProbeIntervalMs(long intervalMs) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, intervalMs);
     }
 
     /**
@@ -115,7 +131,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPodTls(PodTls value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value, qosProbeIntervalMs);
     }
 
     /**
@@ -124,6 +140,6 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withSpa(SpaClientConfig value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls, qosProbeIntervalMs);
     }
 }

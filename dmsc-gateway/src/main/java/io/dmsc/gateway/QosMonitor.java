@@ -1,0 +1,166 @@
+package io.dmsc.gateway;
+
+import io.dmsc.node.data.Forwarder;
+import io.dmsc.routing.Fib;
+import io.dmsc.routing.FibEntry;
+import io.dmsc.wire.ServicePrefix;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Service measurement in the SG (signal type 4, measurement side): every interval, one echo
+ * probe through the fabric to each egress SG this SG routes service prefixes to
+ * ({@code /_dmsc/node/ID}, the PROBE frames of ping). Per egress it keeps the round-trip delay
+ * (last and smoothed), the interarrival jitter of RFC 3550 section 6.4.1 over the round-trip
+ * times, and the loss over the last {@value #WINDOW} probes. At most {@value #MAX_TARGETS}
+ * egress SGs are probed; an egress no longer routed to is forgotten.
+ *
+ * <p>Thread: the node's data-plane loop only (timer, probe replies and snapshots).
+ */
+final class QosMonitor {
+    /** Probes per egress over which loss is counted. */
+    static final int WINDOW = 20;
+    /** Most egress SGs probed in one round. */
+    static final int MAX_TARGETS = 1024;
+    /** Bytes of one probe frame and its reply, about: header, hop limit and a small Probe message, twice. */
+    static final int PROBE_ROUND_TRIP_BYTES = 2 * 96;
+
+    private final String self;
+    private final Forwarder forwarder;
+    private final DiagnosticsService probes;
+    private final EventLoop loop;
+    private final long intervalMs;
+    private final Map<String, Path> paths = new TreeMap<>();
+    private ScheduledFuture<?> timer;
+    private long rounds;
+    private long probesSent;
+
+    /** What is known of the path to one egress SG. */
+    private static final class Path {
+        final boolean[] lost = new boolean[WINDOW];
+        int filled;
+        int next;
+        long sent;
+        long answered;
+        double lastRttMs = Double.NaN;
+        double smoothedRttMs = Double.NaN;
+        double jitterMs;
+        long lastReplyMs;
+
+        void record(Long rttNs, long nowMs) {
+            lost[next] = rttNs == null;
+            next = (next + 1) % WINDOW;
+            filled = Math.min(WINDOW, filled + 1);
+            if (rttNs == null) {
+                return;
+            }
+            answered++;
+            lastReplyMs = nowMs;
+            double rtt = rttNs / 1e6;
+            if (!Double.isNaN(lastRttMs)) {
+                // RFC 3550 6.4.1: J += (|D| - J) / 16, D the change of transit time between two packets.
+                jitterMs += (Math.abs(rtt - lastRttMs) - jitterMs) / 16;
+            }
+            smoothedRttMs = Double.isNaN(smoothedRttMs) ? rtt : smoothedRttMs + (rtt - smoothedRttMs) / 8;
+            lastRttMs = rtt;
+        }
+
+        double lossPercent() {
+            int n = 0;
+            for (int i = 0; i < filled; i++) {
+                if (lost[i]) {
+                    n++;
+                }
+            }
+            return filled == 0 ? 0 : 100.0 * n / filled;
+        }
+    }
+
+    QosMonitor(String self, Forwarder forwarder, DiagnosticsService probes, EventLoop loop, long intervalMs) {
+        this.self = self;
+        this.forwarder = forwarder;
+        this.probes = probes;
+        this.loop = loop;
+        this.intervalMs = intervalMs;
+    }
+
+    void start() {
+        timer = loop.scheduleAtFixedRate(this::round, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    /** The egress SGs of the service prefixes this SG routes to (not its own, not /_dmsc). */
+    private TreeSet<String> targets() {
+        Fib fib = forwarder.fib();
+        TreeSet<String> out = new TreeSet<>();
+        for (FibEntry e : fib.entries()) {
+            if (e.local() || e.prefix().isReserved()) {
+                continue;
+            }
+            for (String egress : fib.egress(e.prefix())) {
+                if (!egress.equals(self) && out.size() < MAX_TARGETS) {
+                    out.add(egress);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void round() {
+        rounds++;
+        TreeSet<String> targets = targets();
+        paths.keySet().retainAll(targets);
+        long timeoutMs = Math.min(2000, Math.max(100, intervalMs));
+        for (String t : targets) {
+            Path p = paths.computeIfAbsent(t, k -> new Path());
+            p.sent++;
+            probesSent++;
+            probes.probe("/" + ServicePrefix.RESERVED_COMPONENT + "/node/" + t, timeoutMs, (reply, rttNs) -> {
+                Path now = paths.get(t);
+                if (now == p) {
+                    p.record(reply == null ? null : rttNs, System.currentTimeMillis());
+                }
+            });
+        }
+    }
+
+    /** @return what the admin API shows: the interval, probe traffic and one row per egress SG */
+    Map<String, Object> snapshot() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("probeIntervalMs", intervalMs);
+        m.put("probeBytesPerS", paths.size() * PROBE_ROUND_TRIP_BYTES * 1000L / intervalMs);
+        m.put("probesSent", probesSent);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Map.Entry<String, Path> e : paths.entrySet()) {
+            Path p = e.getValue();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("node", e.getKey());
+            r.put("delayMs", Double.isNaN(p.smoothedRttMs) ? null : round3(p.smoothedRttMs));
+            r.put("lastDelayMs", Double.isNaN(p.lastRttMs) ? null : round3(p.lastRttMs));
+            r.put("jitterMs", round3(p.jitterMs));
+            r.put("lossPercent", round3(p.lossPercent()));
+            r.put("probes", p.sent);
+            r.put("answered", p.answered);
+            r.put("lastReply", p.lastReplyMs == 0 ? null : java.time.Instant.ofEpochMilli(p.lastReplyMs).toString());
+            rows.add(r);
+        }
+        m.put("paths", rows);
+        return m;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
