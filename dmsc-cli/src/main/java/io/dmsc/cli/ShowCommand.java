@@ -159,7 +159,7 @@ final class ShowCommand implements Callable<Integer> {
                         p.path("answered").asLong(), p.path("lastReply").isNull() ? "-" : p.path("lastReply").asText());
             }
             return title + " paths to egress SGs: " + t.size() + ", a probe every " + q.path("probeIntervalMs").asLong()
-                    + " ms to each (about " + q.path("probeBytesPerS").asLong() + " bytes/s each way)\n" + t.render();
+                    + " ms to each (about " + q.path("probeBytesPerS").asLong() + " bytes/s, probes and replies)\n" + t.render();
         }
         if (!root.has("pods")) {
             return title + " has no pod-facing side (only SGs attach pods)\n";
