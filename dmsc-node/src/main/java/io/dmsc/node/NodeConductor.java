@@ -128,14 +128,31 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     }
 
     /** Dialing state of one configured neighbour. Conductor thread only. */
+    /**
+     * How long a node first leaves the dialing of a neighbour with a lower id to that neighbour
+     * (at start, and after their link closed). Both ends dial, and both keep the connection the
+     * lower id dialed; when both connections complete (a TLS handshake takes a while), the one
+     * that came up first is replaced, which takes the adjacency down and up again. Giving the
+     * lower id a head start makes the second connection rare; the higher id still dials when no
+     * connection arrived in time (the lower id is down, or has no address for it).
+     */
+    static final long YIELD_TO_LOWER_ID_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private static final class Dialer {
         NeighborConfig neighbor;
         boolean dialing;
         long nextDialNs;
         long backoffMs = MIN_REDIAL_MS;
+        /** Until then this node does not dial a neighbour with a lower id (see YIELD_TO_LOWER_ID_NS). */
+        long yieldUntilNs;
 
-        Dialer(NeighborConfig neighbor) {
+        Dialer(NeighborConfig neighbor, String self) {
             this.neighbor = neighbor;
+            yieldFrom(System.nanoTime(), self);
+        }
+
+        void yieldFrom(long nowNs, String self) {
+            yieldUntilNs = neighbor.id().compareTo(self) < 0 ? nowNs + YIELD_TO_LOWER_ID_NS : nowNs;
         }
     }
 
@@ -163,7 +180,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         }
         this.localPrefixes = prefixes;
         for (NeighborConfig n : config.neighbors()) {
-            dialers.put(n.id(), new Dialer(n));
+            dialers.put(n.id(), new Dialer(n, config.id()));
         }
     }
 
@@ -277,7 +294,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 byId.put(n.id(), n);
                 Dialer d = dialers.get(n.id());
                 if (d == null) {
-                    dialers.put(n.id(), new Dialer(n));
+                    dialers.put(n.id(), new Dialer(n, config.id()));
                 } else {
                     d.neighbor = n;
                 }
@@ -523,7 +540,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         }
         for (Dialer d : dialers.values()) {
             if (d.neighbor.address() != null && !d.dialing && !active.containsKey(d.neighbor.id())
-                    && nowNs - d.nextDialNs >= 0) {
+                    && nowNs - d.nextDialNs >= 0 && nowNs - d.yieldUntilNs >= 0) {
                 d.dialing = true;
                 transport.dial(d.neighbor.address(), d.neighbor, this);
                 work++;
@@ -543,7 +560,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         }
         for (Dialer d : dialers.values()) {
             if (d.neighbor.address() != null && !d.dialing && !active.containsKey(d.neighbor.id())) {
-                next = Math.min(next, d.nextDialNs);
+                next = Math.min(next, d.nextDialNs - d.yieldUntilNs > 0 ? d.nextDialNs : d.yieldUntilNs);
             }
         }
         return next;
@@ -718,8 +735,10 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             }
             Dialer d = dialers.get(s.neighborId());
             if (d != null) {
-                // Redial at once after losing an established link; back off if that fails.
+                // Redial at once after losing an established link (after the lower id's head
+                // start); back off if that fails.
                 d.nextDialNs = nowNs;
+                d.yieldFrom(nowNs, config.id());
             }
         }
     }
