@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods or qos (from its "
-        + "admin HTTP /status).")
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods, qos or links "
+        + "(from its admin HTTP /status).")
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos }
+    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links }
 
     @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
     What what;
@@ -47,7 +47,7 @@ final class ShowCommand implements Callable<Integer> {
             System.out.println(body);
             return 0;
         }
-        if (what == What.flows || what == What.pods || what == What.qos) {
+        if (what == What.flows || what == What.pods || what == What.qos || what == What.links) {
             System.out.print(renderData(what, JSON.readTree(body)));
             return 0;
         }
@@ -144,6 +144,16 @@ final class ShowCommand implements Callable<Integer> {
                         f.path("idleMs").asLong() + " ms", deadline < 0 ? "-" : deadline + " ms");
             }
             return title + " flows: " + t.size() + "\n" + t.render();
+        }
+        if (what == What.links) {
+            Table t = new Table("Neighbor", "In B/s", "Out B/s", "Capacity", "Utilisation", "Bytes in", "Bytes out");
+            for (com.fasterxml.jackson.databind.JsonNode l : root.path("links")) {
+                t.row(l.path("neighbor").asText(), l.path("inBytesPerS").asLong(), l.path("outBytesPerS").asLong(),
+                        l.path("capacityMbps").isNull() ? "-" : l.path("capacityMbps").asLong() + " Mbit/s",
+                        l.path("utilisationPercent").isNull() ? "-" : l.path("utilisationPercent").asText() + " %",
+                        l.path("bytesIn").asLong(), l.path("bytesOut").asLong());
+            }
+            return title + " links: " + t.size() + " (data frames, rates over the last second)\n" + t.render();
         }
         if (what == What.qos) {
             if (!root.has("qos")) {

@@ -202,12 +202,16 @@ class GatewayCommandsTest {
     }
 
     @Test
-    void shouldShowTheMeasuredDelayJitterAndLossToEveryEgressSg() {
+    void shouldShowTheMeasuredDelayJitterAndLossToEveryEgressSgAndTheLoadOfEachLink() {
         String admin1 = mesh.node("sg-1").adminAddress();
         // sg-1 routes /B/4 to sg-4 and the static /demo/sg-N to sg-2, sg-3 and sg-4: it probes those three.
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(run("show", "qos", "--admin", admin1))
                 .containsPattern("(?m)^sg-2 +\\d+\\.\\d+ ").containsPattern("(?m)^sg-3 +\\d+\\.\\d+ ")
                 .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
         assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
+        // The probes cross sr-1: its link to sg-1 carries data both ways, against the example's 1000 Mbit/s.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(run("show", "links", "--admin",
+                mesh.node("sr-1").adminAddress())).containsPattern("(?m)^sg-1 +[1-9]\\d* +[1-9]\\d* +1000 Mbit/s +"
+                + "\\d+\\.\\d+ %"));
     }
 }

@@ -43,6 +43,8 @@ public final class DmscNode implements AutoCloseable {
     /** How often certificate files are checked for changes. */
     static final long CREDENTIALS_CHECK_MS = 2000;
     private io.dmsc.node.security.CredentialsWatcher credentialsWatcher;
+    /** The configured neighbours in force (set again by {@link #setNeighbors}), for their link capacities. */
+    private volatile List<NeighborConfig> neighbors;
     /** The node's certificate, key and CAs in force (replaced when the files change), or null. */
     private volatile io.dmsc.node.security.Credentials credentials;
 
@@ -69,6 +71,7 @@ public final class DmscNode implements AutoCloseable {
         this.metrics = new NodeMetrics(config.id());
         this.extensionFactory = extensions;
         this.credentials = config.security().credentials();
+        this.neighbors = config.neighbors();
         if (dataLoop == null) {
             this.ownedGroup = EventLoops.newGroup(1, "dmsc-data-" + config.id());
             this.dataLoop = ownedGroup.next();
@@ -125,9 +128,10 @@ public final class DmscNode implements AutoCloseable {
 
     private CompletableFuture<Map<String, Object>> extraStatus() {
         CompletableFuture<Map<String, Object>> all = forwarder.flows()
-                .thenApply(f -> {
+                .thenCombine(forwarder.linkLoads(), (f, loads) -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("flows", f);
+                    m.put("links", linkRows(loads));
                     return m;
                 });
         for (NodeExtension e : extensions) {
@@ -137,6 +141,29 @@ public final class DmscNode implements AutoCloseable {
             });
         }
         return all;
+    }
+
+    /** Each link's data traffic with its configured capacity and utilisation (the busier direction). */
+    private List<Map<String, Object>> linkRows(List<Forwarder.LinkLoad> loads) {
+        Map<String, Long> capacity = new java.util.HashMap<>();
+        for (NeighborConfig n : neighbors) {
+            capacity.put(n.id(), n.capacityMbps());
+        }
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (Forwarder.LinkLoad l : loads) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("neighbor", l.neighbor());
+            r.put("inBytesPerS", l.inBytesPerS());
+            r.put("outBytesPerS", l.outBytesPerS());
+            r.put("bytesIn", l.bytesIn());
+            r.put("bytesOut", l.bytesOut());
+            long mbps = capacity.getOrDefault(l.neighbor(), 0L);
+            r.put("capacityMbps", mbps == 0 ? null : mbps);
+            r.put("utilisationPercent", mbps == 0 ? null
+                    : Math.round(Math.max(l.inBytesPerS(), l.outBytesPerS()) * 8 * 100.0 / (mbps * 1e6) * 1000) / 1000.0);
+            rows.add(r);
+        }
+        return rows;
     }
 
     /**
@@ -217,6 +244,7 @@ public final class DmscNode implements AutoCloseable {
      * @param neighbors the neighbours
      */
     public void setNeighbors(List<NeighborConfig> neighbors) {
+        this.neighbors = List.copyOf(neighbors);
         conductor.setNeighbors(neighbors);
     }
 

@@ -214,7 +214,7 @@ public final class Mesh implements AutoCloseable {
             if (disconnected.contains(id + ">" + n.id())) {
                 continue;
             }
-            out.add(new NeighborConfig(n.id(), bound.getOrDefault(n.id(), n.address()), n.metric()));
+            out.add(new NeighborConfig(n.id(), bound.getOrDefault(n.id(), n.address()), n.metric(), n.capacityMbps()));
         }
         return out;
     }

@@ -108,7 +108,7 @@ public final class ConfigLoader {
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
         for (ConfigNode n : root.list("neighbors", false)) {
-            n.allowOnly("id", "address", "metric");
+            n.allowOnly("id", "address", "metric", "capacityMbps");
             String nid = nodeId(n, "id");
             if (nid.equals(id)) {
                 throw n.error("id", "'" + nid + "' is this node itself (expected: another node)");
@@ -118,7 +118,8 @@ public final class ConfigLoader {
             }
             String address = n.has("address") ? address(n, "address") : null;
             int metric = (int) n.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
-            neighbors.add(new NeighborConfig(nid, address, metric));
+            neighbors.add(new NeighborConfig(nid, address, metric,
+                    n.integer("capacityMbps", 0, 0, NeighborConfig.MAX_CAPACITY_MBPS)));
         }
         return build(root, List.of(root.child("timers")), neighbors, Map.of())
                 .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN))
@@ -211,7 +212,7 @@ public final class ConfigLoader {
         List<TopologyConfig.Link> links = new ArrayList<>();
         Set<String> linkKeys = new HashSet<>();
         for (ConfigNode l : root.list("links", false)) {
-            l.allowOnly("a", "b", "metric");
+            l.allowOnly("a", "b", "metric", "capacityMbps");
             String a = nodeId(l, "a");
             String b = nodeId(l, "b");
             for (String[] end : new String[][] {{"a", a}, {"b", b}}) {
@@ -233,8 +234,11 @@ public final class ConfigLoader {
             }
             int metric = (int) l.integer("metric", 10, 1, NeighborEntry.MAX_METRIC);
             links.add(new TopologyConfig.Link(a, b, metric));
-            neighbors.computeIfAbsent(a, k -> new ArrayList<>()).add(new NeighborConfig(b, listenById.get(b), metric));
-            neighbors.computeIfAbsent(b, k -> new ArrayList<>()).add(new NeighborConfig(a, listenById.get(a), metric));
+            long capacity = l.integer("capacityMbps", 0, 0, NeighborConfig.MAX_CAPACITY_MBPS);
+            neighbors.computeIfAbsent(a, k -> new ArrayList<>()).add(new NeighborConfig(b, listenById.get(b), metric,
+                    capacity));
+            neighbors.computeIfAbsent(b, k -> new ArrayList<>()).add(new NeighborConfig(a, listenById.get(a), metric,
+                    capacity));
         }
         List<NodeConfig> nodes = new ArrayList<>();
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {

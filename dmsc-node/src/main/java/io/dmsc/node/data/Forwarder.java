@@ -101,8 +101,52 @@ public final class Forwarder {
 
     /** Starts the reaper. */
     public void start() {
-        onLoop(() -> reaper = loop.scheduleAtFixedRate(this::reap, REAP_INTERVAL_MS, REAP_INTERVAL_MS,
-                TimeUnit.MILLISECONDS));
+        onLoop(() -> {
+            reaper = loop.scheduleAtFixedRate(this::reap, REAP_INTERVAL_MS, REAP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            loadSampler = loop.scheduleAtFixedRate(this::sampleLoad, LOAD_INTERVAL_MS, LOAD_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** Period over which each link's data bytes per second are measured. */
+    static final long LOAD_INTERVAL_MS = 1000;
+    private io.netty.util.concurrent.ScheduledFuture<?> loadSampler;
+
+    /** Turns each link's byte counts of the last interval into rates. On the loop. */
+    private void sampleLoad() {
+        for (LinkState l : links.values()) {
+            l.inBytesPerS = (l.bytesIn - l.sampledIn) * 1000 / LOAD_INTERVAL_MS;
+            l.outBytesPerS = (l.bytesOut - l.sampledOut) * 1000 / LOAD_INTERVAL_MS;
+            l.sampledIn = l.bytesIn;
+            l.sampledOut = l.bytesOut;
+        }
+    }
+
+    /**
+     * One link's data traffic: the bytes of data frames received and sent since the adjacency
+     * came up, and their rates over the last second (what SCSC compares with the link's capacity).
+     *
+     * @param neighbor      the neighbour's node id
+     * @param bytesIn       data bytes received on the link
+     * @param bytesOut      data bytes sent on the link
+     * @param inBytesPerS   received over the last second
+     * @param outBytesPerS  sent over the last second
+     */
+    public record LinkLoad(String neighbor, long bytesIn, long bytesOut, long inBytesPerS, long outBytesPerS) {
+    }
+
+    /** @return the data traffic of every link that is up, by neighbour id, taken on the loop */
+    public CompletableFuture<List<LinkLoad>> linkLoads() {
+        CompletableFuture<List<LinkLoad>> f = new CompletableFuture<>();
+        onLoop(() -> {
+            List<LinkLoad> out = new ArrayList<>();
+            for (LinkState l : links.values()) {
+                out.add(new LinkLoad(l.neighborId, l.bytesIn, l.bytesOut, l.inBytesPerS, l.outBytesPerS));
+            }
+            out.sort(java.util.Comparator.comparing(LinkLoad::neighbor));
+            f.complete(out);
+        });
+        return f;
     }
 
     /** Fails every flow and stops the reaper. */
@@ -110,6 +154,9 @@ public final class Forwarder {
         onLoop(() -> {
             if (reaper != null) {
                 reaper.cancel(false);
+            }
+            if (loadSampler != null) {
+                loadSampler.cancel(false);
             }
             for (LinkState l : new ArrayList<>(links.values())) {
                 linkGone(l, "node " + nodeId + " is stopping");
@@ -230,6 +277,7 @@ public final class Forwarder {
             frame.release();
             return;
         }
+        in.bytesIn += frame.readableBytes();
         int type = DataFrames.type(frame);
         try {
             if (type == DataFrames.OPEN) {
@@ -486,6 +534,7 @@ public final class Forwarder {
             return;
         }
         metrics.forwarded(type, bytes);
+        out.bytesOut += bytes;
         if (source != null && !out.channel.isWritable() && out.pausedSources.add(source)) {
             if (source.pausedBy++ == 0) {
                 source.channel.setReadable(false);
@@ -708,6 +757,13 @@ public final class Forwarder {
         final Set<LinkState> pausedSources = Collections.newSetFromMap(new IdentityHashMap<>());
         int pausedBy;
         int nextStreamId = 1;
+        /** Data bytes received and sent on this link, and their rates over the last sample. */
+        long bytesIn;
+        long bytesOut;
+        long sampledIn;
+        long sampledOut;
+        long inBytesPerS;
+        long outBytesPerS;
 
         LinkState(String neighborId, LinkChannel channel) {
             this.neighborId = neighborId;
