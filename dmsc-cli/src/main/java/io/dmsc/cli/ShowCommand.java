@@ -174,13 +174,17 @@ final class ShowCommand implements Callable<Integer> {
         if (!root.has("pods")) {
             return title + " has no pod-facing side (only SGs attach pods)\n";
         }
-        Table t = new Table("Pod", "Proven by", "Prefix", "Endpoint", "Weight", "Healthy", "Since", "Detail");
+        Table t = new Table("Pod", "Proven by", "Prefix", "Endpoint", "Weight", "Healthy", "Calls", "Errors",
+                "Latency ms", "Since", "Detail");
         for (com.fasterxml.jackson.databind.JsonNode p : root.path("pods")) {
             for (com.fasterxml.jackson.databind.JsonNode a : p.path("announcements")) {
                 com.fasterxml.jackson.databind.JsonNode e = a.path("endpoint");
                 t.row(p.path("podId").asText(), p.path("provenBy").asText("-"), e.path("prefix").asText(),
                         e.path("endpoint").asText(),
                         e.path("weight").asInt(), a.path("healthy").asBoolean() ? "yes" : "NO",
+                        a.path("calls").asLong(), a.path("errors").asLong(),
+                        a.path("latencyMs").isNull() || a.path("latencyMs").isMissingNode() ? "-"
+                                : a.path("latencyMs").asText(),
                         p.path("attachedSince").asText(), a.path("healthDetail").asText("-"));
             }
         }

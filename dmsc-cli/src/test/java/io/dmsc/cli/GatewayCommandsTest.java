@@ -143,6 +143,19 @@ class GatewayCommandsTest {
         String admin4 = mesh.node("sg-4").adminAddress();
         assertThat(run("show", "pods", "--admin", admin4)).contains("pod-4").contains("/B/4")
                 .contains("127.0.0.1:" + plain.getPort());
+        // A call through the mesh is counted at the endpoint that served it, with its latency.
+        Metadata md = new Metadata();
+        md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B/4");
+        ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();
+        try {
+            EchoGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("counted")).build());
+        } finally {
+            ch.shutdownNow();
+        }
+        assertThat(run("show", "pods", "--admin", admin4)).containsPattern("/B/4 +127\\.0\\.0\\.1:" + plain.getPort()
+                + " +1 +yes +[1-9]\\d* +\\d+ +\\d+\\.\\d+ ");
         assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
     }
 

@@ -31,6 +31,8 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
     private final Calls.Reassembly reassembly;
     private ClientCall<byte[], byte[]> call;
     private String endpoint;
+    /** When the call was handed to the endpoint. */
+    private long startedNs;
     private boolean done;
     private boolean requestOutstanding;
     private final StreamWindow credit;
@@ -72,6 +74,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
             return;
         }
         endpoint = gw.selectEndpoint(name);
+        startedNs = System.nanoTime();
         if (endpoint == null) {
             // Nothing was delivered: the ingress may retry on another path (the prefix may be moving).
             closeUpstream(Status.UNAVAILABLE.withDescription("no healthy pod serves " + name + " at " + gw.nodeId()),
@@ -200,6 +203,7 @@ final class EgressCall extends ClientCall.Listener<byte[]> implements LocalStrea
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+        gw.endpointCallEnded(endpoint, status.isOk(), System.nanoTime() - startedNs);
         if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.CANCELLED
                 && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
             gw.endpointAnswered(endpoint);

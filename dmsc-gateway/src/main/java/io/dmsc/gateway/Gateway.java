@@ -378,6 +378,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
                     ann.put("endpoint", endpointMap(a.endpoint()));
                     ann.put("healthy", a.healthy());
                     ann.put("healthDetail", a.healthDetail());
+                    ann.put("calls", a.calls());
+                    ann.put("errors", a.errors());
+                    ann.put("latencyMs", Double.isNaN(a.latencyMs()) ? null : Math.round(a.latencyMs() * 1000) / 1000.0);
                     anns.add(ann);
                 }
                 pod.put("announcements", anns);
@@ -587,6 +590,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
     @Override
     public void endpointAnswered(String endpoint) {
         registry.answered(endpoint);
+    }
+
+    @Override
+    public void endpointCallEnded(String endpoint, boolean ok, long durationNs) {
+        registry.callEnded(endpoint, ok, durationNs);
     }
 
     @Override

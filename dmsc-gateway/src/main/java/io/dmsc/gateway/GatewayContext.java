@@ -62,6 +62,15 @@ interface GatewayContext {
     void endpointAnswered(String endpoint);
 
     /**
+     * Counts a call the egress handed to a local endpoint once it ended.
+     *
+     * @param endpoint   the endpoint
+     * @param ok         true if it ended with status OK
+     * @param durationNs from hand-over to the end
+     */
+    void endpointCallEnded(String endpoint, boolean ok, long durationNs);
+
+    /**
      * @param endpoint {@code host:port}
      * @return the channel to it
      */

@@ -32,8 +32,12 @@ public record PodInfo(String podId, String remoteAddress, Instant attachedSince,
      * @param healthy      true if calls may be routed to the endpoint
      * @param healthDetail the last health check's verdict, e.g. {@code "grpc.health.v1 SERVING"},
      *                     or {@code "not checked yet"}
+     * @param calls        calls the SG handed to the endpoint that ended
+     * @param errors       of those, the ones that did not end OK
+     * @param latencyMs    their smoothed duration (EWMA, 1/8), NaN before the first
      */
-    public record Announcement(PodEndpoint endpoint, boolean healthy, String healthDetail) {
+    public record Announcement(PodEndpoint endpoint, boolean healthy, String healthDetail, long calls, long errors,
+                               double latencyMs) {
         /** Validates the fields. */
         public Announcement {
             Objects.requireNonNull(endpoint, "endpoint");

@@ -100,6 +100,40 @@ public final class PodRegistry implements AutoCloseable {
         health.answered(endpoint);
     }
 
+    /** Calls to one endpoint: counts and the smoothed latency. On the loop. */
+    static final class CallStats {
+        long calls;
+        long errors;
+        double latencyMs = Double.NaN;
+    }
+
+    /** By announced endpoint; forgotten with its last announcement. On the loop. */
+    private final Map<String, CallStats> callStats = new java.util.HashMap<>();
+
+    /**
+     * Counts an ended call to a local endpoint (call latency per endpoint, for operators and SCSC).
+     * On the loop.
+     *
+     * @param endpoint   the endpoint
+     * @param ok         true if it ended OK
+     * @param durationNs how long it took from hand-over
+     */
+    public void callEnded(String endpoint, boolean ok, long durationNs) {
+        if (endpoint == null || !announcedEndpoints.contains(endpoint)) {
+            return;
+        }
+        CallStats c = callStats.computeIfAbsent(endpoint, k -> new CallStats());
+        c.calls++;
+        if (!ok) {
+            c.errors++;
+        }
+        double ms = durationNs / 1e6;
+        c.latencyMs = Double.isNaN(c.latencyMs) ? ms : c.latencyMs + (ms - c.latencyMs) / 8;
+    }
+
+    /** The endpoints of every announcement held, as of the last republish. On the loop. */
+    private java.util.Set<String> announcedEndpoints = java.util.Set.of();
+
     /**
      * @return the gRPC channels to the announced endpoints (for the egress of calls to pods)
      */
@@ -271,6 +305,14 @@ public final class PodRegistry implements AutoCloseable {
                 }
             }
         }
+        java.util.Set<String> announced = new java.util.HashSet<>();
+        for (PodStream pod : pods.values()) {
+            for (PodEndpoint e : pod.announcements().values()) {
+                announced.add(e.endpoint());
+            }
+        }
+        callStats.keySet().retainAll(announced);
+        announcedEndpoints = announced;
         LocalEndpoints snapshot = new LocalEndpoints(healthy);
         endpoints = snapshot;
         // One entry per prefix (anycast pods share it), carrying the authorization valid longest.
@@ -303,8 +345,10 @@ public final class PodRegistry implements AutoCloseable {
         for (PodStream pod : pods.values()) {
             List<PodInfo.Announcement> announcements = new ArrayList<>();
             for (PodEndpoint e : pod.announcements().values()) {
+                CallStats c = callStats.get(e.endpoint());
                 announcements.add(new PodInfo.Announcement(e, health.isHealthy(e.endpoint()),
-                        health.detail(e.endpoint())));
+                        health.detail(e.endpoint()), c == null ? 0 : c.calls, c == null ? 0 : c.errors,
+                        c == null ? Double.NaN : c.latencyMs));
             }
             result.add(new PodInfo(pod.podId(), pod.remoteAddress(), pod.attachedSince(), pod.provenBy(),
                     announcements));
