@@ -222,9 +222,14 @@ class GatewayCommandsTest {
                 .containsPattern("(?m)^sg-2 +\\d+\\.\\d+ ").containsPattern("(?m)^sg-3 +\\d+\\.\\d+ ")
                 .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
         assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
+        assertThat(mesh.node("sg-1").metrics().scrape())
+                .containsPattern("dmsc_qos_delay_seconds\\{egress=\"sg-4\",[^}]*\\} 0\\.\\d+")
+                .contains("dmsc_qos_loss_ratio{egress=\"sg-4\"");
         // The probes cross sr-1: its link to sg-1 carries data both ways, against the example's 1000 Mbit/s.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(run("show", "links", "--admin",
                 mesh.node("sr-1").adminAddress())).containsPattern("(?m)^sg-1 +[1-9]\\d* +[1-9]\\d* +1000 Mbit/s +"
                 + "\\d+\\.\\d+ %"));
+        assertThat(mesh.node("sr-1").metrics().scrape()).containsPattern(
+                "dmsc_link_data_bytes_total\\{direction=\"in\",neighbor=\"sg-1\",[^}]*\\} [1-9]");
     }
 }

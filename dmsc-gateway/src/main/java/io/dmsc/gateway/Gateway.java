@@ -135,7 +135,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
         DiagnosticsService diagnostics = new DiagnosticsService(forwarder);
         forwarder.setProbeListener(diagnostics);
         if (config.qosProbeIntervalMs() > 0) {
-            qos = new QosMonitor(owner.id(), forwarder, diagnostics, loop, config.qosProbeIntervalMs());
+            qos = new QosMonitor(owner.id(), forwarder, diagnostics, loop, config.qosProbeIntervalMs(),
+                    owner.metrics().registry());
             qos.start();
         }
         forwarder.setLocalDelivery((open, upstream) -> EgressCall.accept(this, open, upstream));

@@ -37,6 +37,7 @@ final class QosMonitor {
     private final DiagnosticsService probes;
     private final EventLoop loop;
     private final long intervalMs;
+    private final io.micrometer.core.instrument.MeterRegistry registry;
     private final Map<String, Path> paths = new TreeMap<>();
     private ScheduledFuture<?> timer;
     private long rounds;
@@ -53,6 +54,8 @@ final class QosMonitor {
         double smoothedRttMs = Double.NaN;
         double jitterMs;
         long lastReplyMs;
+        /** Its gauges, removed with it. */
+        final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
 
         void record(Long rttNs, long nowMs) {
             lost[next] = rttNs == null;
@@ -83,7 +86,9 @@ final class QosMonitor {
         }
     }
 
-    QosMonitor(String self, Forwarder forwarder, DiagnosticsService probes, EventLoop loop, long intervalMs) {
+    QosMonitor(String self, Forwarder forwarder, DiagnosticsService probes, EventLoop loop, long intervalMs,
+               io.micrometer.core.instrument.MeterRegistry registry) {
+        this.registry = registry;
         this.self = self;
         this.forwarder = forwarder;
         this.probes = probes;
@@ -121,10 +126,16 @@ final class QosMonitor {
     private void round() {
         rounds++;
         TreeSet<String> targets = targets();
-        paths.keySet().retainAll(targets);
+        for (java.util.Iterator<Map.Entry<String, Path>> it = paths.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<String, Path> e = it.next();
+            if (!targets.contains(e.getKey())) {
+                e.getValue().meters.forEach(registry::remove);
+                it.remove();
+            }
+        }
         long timeoutMs = Math.min(2000, Math.max(100, intervalMs));
         for (String t : targets) {
-            Path p = paths.computeIfAbsent(t, k -> new Path());
+            Path p = paths.computeIfAbsent(t, this::newPath);
             p.sent++;
             probesSent++;
             probes.probe("/" + ServicePrefix.RESERVED_COMPONENT + "/node/" + t, timeoutMs, (reply, rttNs) -> {
@@ -134,6 +145,19 @@ final class QosMonitor {
                 }
             });
         }
+    }
+
+    /** A path with its gauges ({@code dmsc_qos_*{egress}}; read by the scrape thread, written on the loop). */
+    private Path newPath(String egress) {
+        Path p = new Path();
+        p.meters.add(io.micrometer.core.instrument.Gauge.builder("dmsc_qos_delay_seconds", p,
+                x -> x.smoothedRttMs / 1000).tag("egress", egress)
+                .description("Smoothed round-trip delay of the probes to an egress SG").register(registry));
+        p.meters.add(io.micrometer.core.instrument.Gauge.builder("dmsc_qos_jitter_seconds", p, x -> x.jitterMs / 1000)
+                .tag("egress", egress).description("RFC 3550 interarrival jitter of those probes").register(registry));
+        p.meters.add(io.micrometer.core.instrument.Gauge.builder("dmsc_qos_loss_ratio", p, x -> x.lossPercent() / 100)
+                .tag("egress", egress).description("Share of the last 20 probes lost").register(registry));
+        return p;
     }
 
     /** @return what the admin API shows: the interval, probe traffic and one row per egress SG */

@@ -21,6 +21,8 @@ public final class DataPlaneMetrics {
     private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> reaped = new ConcurrentHashMap<>();
     private final LongAdder backPressure = new LongAdder();
+    /** Data bytes received [0] and sent [1] per neighbour, over every adjacency with it; loop-written. */
+    private final Map<String, long[]> linkBytes = new ConcurrentHashMap<>();
 
     /** @param registry where to register */
     public DataPlaneMetrics(MeterRegistry registry) {
@@ -86,5 +88,24 @@ public final class DataPlaneMetrics {
     public long droppedFor(String reason) {
         LongAdder a = drops.get(reason);
         return a == null ? 0 : a.sum();
+    }
+
+    /**
+     * The byte totals of the links to one neighbour, registered as
+     * {@code dmsc_link_data_bytes_total{neighbor, direction=in|out}} on first use. Written by the
+     * data-plane loop only.
+     *
+     * @param neighbor the neighbour's node id (a configured neighbour: bounded)
+     * @return {received, sent}
+     */
+    long[] linkBytes(String neighbor) {
+        return linkBytes.computeIfAbsent(neighbor, n -> {
+            long[] b = new long[2];
+            FunctionCounter.builder("dmsc_link_data_bytes", b, a -> a[0]).tag("neighbor", n).tag("direction", "in")
+                    .description("Bytes of data frames received from a neighbour").register(registry);
+            FunctionCounter.builder("dmsc_link_data_bytes", b, a -> a[1]).tag("neighbor", n).tag("direction", "out")
+                    .description("Bytes of data frames sent to a neighbour").register(registry);
+            return b;
+        });
     }
 }

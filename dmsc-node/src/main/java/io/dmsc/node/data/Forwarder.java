@@ -228,7 +228,8 @@ public final class Forwarder {
             if (old != null && old.channel != channel) {
                 linkGone(old, "link to " + neighborId + " was replaced");
             }
-            LinkState l = links.computeIfAbsent(channel, c -> new LinkState(neighborId, c));
+            LinkState l = links.computeIfAbsent(channel, c -> new LinkState(neighborId, c,
+                    metrics.linkBytes(neighborId)));
             byNeighbor.put(neighborId, l);
             LOG.debug("{}: link {} to {} up for data", nodeId, channel, neighborId);
         });
@@ -278,6 +279,7 @@ public final class Forwarder {
             return;
         }
         in.bytesIn += frame.readableBytes();
+        in.totals[0] += frame.readableBytes();
         int type = DataFrames.type(frame);
         try {
             if (type == DataFrames.OPEN) {
@@ -535,6 +537,7 @@ public final class Forwarder {
         }
         metrics.forwarded(type, bytes);
         out.bytesOut += bytes;
+        out.totals[1] += bytes;
         if (source != null && !out.channel.isWritable() && out.pausedSources.add(source)) {
             if (source.pausedBy++ == 0) {
                 source.channel.setReadable(false);
@@ -765,9 +768,13 @@ public final class Forwarder {
         long inBytesPerS;
         long outBytesPerS;
 
-        LinkState(String neighborId, LinkChannel channel) {
+        /** The neighbour's totals over all its adjacencies (metrics). */
+        final long[] totals;
+
+        LinkState(String neighborId, LinkChannel channel, long[] totals) {
             this.neighborId = neighborId;
             this.channel = channel;
+            this.totals = totals;
         }
 
         int allocateStreamId() {
