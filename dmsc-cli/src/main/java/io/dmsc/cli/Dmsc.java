@@ -49,7 +49,10 @@ public final class Dmsc {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Dmsc());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-            if (ex instanceof ConfigException || ex instanceof LinkException || ex instanceof UserException) {
+            // Errors the user can fix say what was expected ("... (expected: ...)"): no stack trace for those.
+            if (ex instanceof ConfigException || ex instanceof LinkException || ex instanceof UserException
+                    || (ex instanceof RuntimeException && ex.getMessage() != null
+                    && ex.getMessage().contains("(expected:"))) {
                 line.getErr().println("dmsc: " + ex.getMessage());
                 return 2;
             }
