@@ -29,8 +29,11 @@ final class QosMonitor {
     static final int WINDOW = 20;
     /** Most egress SGs probed in one round. */
     static final int MAX_TARGETS = 1024;
-    /** Bytes of one probe frame and its reply, about: header, hop limit and a small Probe message, twice. */
-    static final int PROBE_ROUND_TRIP_BYTES = 2 * 96;
+    /**
+     * Bytes of one probe frame and its reply: about 60 each (header, hop limit, a small Probe
+     * message), as measured on the idle links of Figure 2 (docs/BENCHMARKS.md section 8).
+     */
+    static final int PROBE_ROUND_TRIP_BYTES = 2 * 60;
 
     private final String self;
     private final Forwarder forwarder;
