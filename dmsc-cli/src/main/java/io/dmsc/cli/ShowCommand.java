@@ -146,9 +146,11 @@ final class ShowCommand implements Callable<Integer> {
             return title + " flows: " + t.size() + "\n" + t.render();
         }
         if (what == What.links) {
-            Table t = new Table("Neighbor", "In B/s", "Out B/s", "Capacity", "Utilisation", "Bytes in", "Bytes out");
+            Table t = new Table("Neighbor", "RTT ms", "In B/s", "Out B/s", "Capacity", "Utilisation", "Bytes in",
+                    "Bytes out");
             for (com.fasterxml.jackson.databind.JsonNode l : root.path("links")) {
-                t.row(l.path("neighbor").asText(), l.path("inBytesPerS").asLong(), l.path("outBytesPerS").asLong(),
+                t.row(l.path("neighbor").asText(), l.path("rttMs").isNull() || l.path("rttMs").isMissingNode() ? "-"
+                        : l.path("rttMs").asText(), l.path("inBytesPerS").asLong(), l.path("outBytesPerS").asLong(),
                         l.path("capacityMbps").isNull() ? "-" : l.path("capacityMbps").asLong() + " Mbit/s",
                         l.path("utilisationPercent").isNull() ? "-" : l.path("utilisationPercent").asText() + " %",
                         l.path("bytesIn").asLong(), l.path("bytesOut").asLong());

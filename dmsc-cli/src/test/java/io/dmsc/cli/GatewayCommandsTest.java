@@ -227,8 +227,8 @@ class GatewayCommandsTest {
                 .contains("dmsc_qos_loss_ratio{egress=\"sg-4\"");
         // The probes cross sr-1: its link to sg-1 carries data both ways, against the example's 1000 Mbit/s.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(run("show", "links", "--admin",
-                mesh.node("sr-1").adminAddress())).containsPattern("(?m)^sg-1 +[1-9]\\d* +[1-9]\\d* +1000 Mbit/s +"
-                + "\\d+\\.\\d+ %"));
+                mesh.node("sr-1").adminAddress())).containsPattern("(?m)^sg-1 +\\d+\\.\\d+ +[1-9]\\d* +[1-9]\\d* +"
+                + "1000 Mbit/s +\\d+\\.\\d+ %"));
         assertThat(mesh.node("sr-1").metrics().scrape()).containsPattern(
                 "dmsc_link_data_bytes_total\\{direction=\"in\",neighbor=\"sg-1\",[^}]*\\} [1-9]");
     }

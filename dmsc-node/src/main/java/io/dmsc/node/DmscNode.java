@@ -98,6 +98,7 @@ public final class DmscNode implements AutoCloseable {
                 config.flowIdleTimeoutMs());
         conductor.setForwarder(forwarder);
         handler.target = conductor;
+        forwarder.enableNeighborProbes();
         forwarder.start();
         conductor.start();
         try {
@@ -155,6 +156,7 @@ public final class DmscNode implements AutoCloseable {
             r.put("neighbor", l.neighbor());
             r.put("inBytesPerS", l.inBytesPerS());
             r.put("outBytesPerS", l.outBytesPerS());
+            r.put("rttMs", Double.isNaN(l.rttMs()) ? null : Math.round(l.rttMs() * 1000) / 1000.0);
             r.put("bytesIn", l.bytesIn());
             r.put("bytesOut", l.bytesOut());
             long mbps = capacity.getOrDefault(l.neighbor(), 0L);

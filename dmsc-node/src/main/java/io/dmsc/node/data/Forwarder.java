@@ -112,8 +112,52 @@ public final class Forwarder {
     static final long LOAD_INTERVAL_MS = 1000;
     private io.netty.util.concurrent.ScheduledFuture<?> loadSampler;
 
-    /** Turns each link's byte counts of the last interval into rates. On the loop. */
+    /**
+     * Neighbour RTT probes, by probe id: which neighbour and when it left. Ids are negative, so
+     * they never meet the ids of {@link ProbeListener}s (ping, trace, path measurement). At most
+     * two rounds outstanding per link; older ones count as lost. On the loop.
+     */
+    private final Map<Long, Object[]> rttProbes = new HashMap<>();
+    private volatile boolean neighborProbes;
+
+    /** Sends one RTT probe a second to every neighbour (off by default: tests of the switching see only their frames). */
+    public void enableNeighborProbes() {
+        neighborProbes = true;
+    }
+    private long nextRttProbe = Long.MIN_VALUE;
+
+    /** One echo probe on every link that is up, straight to the neighbour (not by the FIB). On the loop. */
+    private void probeNeighbors(long nowNs) {
+        if (!neighborProbes) {
+            return;
+        }
+        rttProbes.values().removeIf(o -> nowNs - (long) o[1] > TimeUnit.MILLISECONDS.toNanos(2 * LOAD_INTERVAL_MS));
+        for (LinkState l : byNeighbor.values()) {
+            long id = nextRttProbe++;
+            if (nextRttProbe >= 0) {
+                nextRttProbe = Long.MIN_VALUE;
+            }
+            Probe p = Probe.newBuilder().setKind(Probe.Kind.ECHO_REQUEST).setProbeId(id).setOrigin(nodeId)
+                    .setName(ServicePrefix.nodePrefix(l.neighborId).toString()).setSentAtNs(nowNs)
+                    .setInitialHopLimit(2).build();
+            rttProbes.put(id, new Object[] {l, nowNs});
+            send(l, DataFrames.probe(alloc, 2, p), DataFrames.PROBE, null);
+        }
+    }
+
+    private void neighborRttReply(Probe reply) {
+        Object[] sent = rttProbes.remove(reply.getProbeId());
+        if (sent == null || reply.getKind() != Probe.Kind.ECHO_REPLY) {
+            return;
+        }
+        LinkState l = (LinkState) sent[0];
+        double ms = (System.nanoTime() - (long) sent[1]) / 1e6;
+        l.rttMs = Double.isNaN(l.rttMs) ? ms : l.rttMs + (ms - l.rttMs) / 8;
+    }
+
+    /** Turns each link's byte counts of the last interval into rates, and probes the neighbours. On the loop. */
     private void sampleLoad() {
+        probeNeighbors(System.nanoTime());
         for (LinkState l : links.values()) {
             l.inBytesPerS = (l.bytesIn - l.sampledIn) * 1000 / LOAD_INTERVAL_MS;
             l.outBytesPerS = (l.bytesOut - l.sampledOut) * 1000 / LOAD_INTERVAL_MS;
@@ -131,8 +175,10 @@ public final class Forwarder {
      * @param bytesOut      data bytes sent on the link
      * @param inBytesPerS   received over the last second
      * @param outBytesPerS  sent over the last second
+     * @param rttMs         smoothed round trip of a probe to the neighbour over this link, NaN before the first
      */
-    public record LinkLoad(String neighbor, long bytesIn, long bytesOut, long inBytesPerS, long outBytesPerS) {
+    public record LinkLoad(String neighbor, long bytesIn, long bytesOut, long inBytesPerS, long outBytesPerS,
+                           double rttMs) {
     }
 
     /** @return the data traffic of every link that is up, by neighbour id, taken on the loop */
@@ -141,7 +187,7 @@ public final class Forwarder {
         onLoop(() -> {
             List<LinkLoad> out = new ArrayList<>();
             for (LinkState l : links.values()) {
-                out.add(new LinkLoad(l.neighborId, l.bytesIn, l.bytesOut, l.inBytesPerS, l.outBytesPerS));
+                out.add(new LinkLoad(l.neighborId, l.bytesIn, l.bytesOut, l.inBytesPerS, l.outBytesPerS, l.rttMs));
             }
             out.sort(java.util.Comparator.comparing(LinkLoad::neighbor));
             f.complete(out);
@@ -670,6 +716,10 @@ public final class Forwarder {
         boolean request = p.getKind() == Probe.Kind.ECHO_REQUEST;
         String name = request ? p.getName() : ServicePrefix.nodePrefix(p.getOrigin()).toString();
         if (!request && p.getOrigin().equals(nodeId)) {
+            if (p.getProbeId() < 0) {
+                neighborRttReply(p);
+                return;
+            }
             ProbeListener l = probeListener;
             if (l != null) {
                 l.onProbeReply(p, System.nanoTime());
@@ -767,6 +817,7 @@ public final class Forwarder {
         long sampledOut;
         long inBytesPerS;
         long outBytesPerS;
+        double rttMs = Double.NaN;
 
         /** The neighbour's totals over all its adjacencies (metrics). */
         final long[] totals;
