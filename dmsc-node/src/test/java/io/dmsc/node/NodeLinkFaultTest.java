@@ -137,6 +137,50 @@ class NodeLinkFaultTest {
     }
 
     @Test
+    void shouldDeclareAPeerDownThatSendsOnlyProbesAfterItsLastHello() throws Exception {
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            int len = in.readInt();
+            in.readFully(new byte[len]);
+            out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
+                            && n.state().equals("UP")));
+            // No more hellos, but a probe every 100 ms: probes do not keep the adjacency alive.
+            ByteBuf probe = io.dmsc.wire.data.DataFrames.probe(UnpooledByteBufAllocator.DEFAULT, 2,
+                    io.dmsc.wire.proto.data.v1.Probe.newBuilder()
+                            .setKind(io.dmsc.wire.proto.data.v1.Probe.Kind.ECHO_REQUEST).setProbeId(1)
+                            .setOrigin("peer").setName("/_dmsc/node/sr-1").build());
+            byte[] probeBytes = new byte[probe.readableBytes()];
+            probe.readBytes(probeBytes);
+            probe.release();
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            Thread prober = new Thread(() -> {
+                try {
+                    while (true) {
+                        out.write(probeBytes);
+                        sent.incrementAndGet();
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the node closed the connection, or the test ended
+                }
+            }, "probe-only-peer");
+            prober.start();
+            try {
+                // Closed by the hold timer (400 ms) while the probes kept coming (within 5 s).
+                assertThat(closedByPeer(s)).as("the node closed the link").isTrue();
+                assertThat(sent.get()).as("probes sent before the node closed the link").isGreaterThanOrEqualTo(2);
+            } finally {
+                prober.interrupt();
+                prober.join(5000);
+            }
+        }
+    }
+
+    @Test
     void shouldNeverReplaceALiveAdjacencyByASecondHelloWithTheSameId() throws Exception {
         try (Socket real = connect(); Socket impostor = connect()) {
             OutputStream out = real.getOutputStream();

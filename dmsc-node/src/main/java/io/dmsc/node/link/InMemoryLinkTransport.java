@@ -131,7 +131,11 @@ public final class InMemoryLinkTransport implements LinkTransport {
             if (closed.get()) {
                 return;
             }
-            received(System.nanoTime());
+            // Probes do not keep the adjacency alive (as on TCP links).
+            if (bytes.length <= LinkFrameCodec.LENGTH_FIELD + 1
+                    || (bytes[LinkFrameCodec.LENGTH_FIELD + 1] & 0xff) != DataFrames.PROBE) {
+                received(System.nanoTime());
+            }
             ByteBuf frame = Unpooled.wrappedBuffer(bytes);
             LinkMessage decoded;
             try {

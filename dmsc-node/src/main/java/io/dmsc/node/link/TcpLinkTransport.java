@@ -214,16 +214,26 @@ public final class TcpLinkTransport implements LinkTransport {
                 return;
             }
             if (msg instanceof ByteBuf frame) {
+                // Probes (ping, path and neighbour measurement) are small and periodic: they do not
+                // keep the adjacency alive, so a neighbour whose routing stalled is still declared down.
+                live |= io.dmsc.wire.data.DataFrames.type(frame) != io.dmsc.wire.data.DataFrames.PROBE;
                 handler.onData(link, frame);
             } else if (msg instanceof LinkMessage m) {
+                live = true;
                 handler.onMessage(link, m);
             }
         }
 
+        /** A frame other than a probe arrived in the current read batch. */
+        private boolean live;
+
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             // Once per read batch, not per frame: enough for a hold time of seconds.
-            link.received(System.nanoTime());
+            if (live) {
+                live = false;
+                link.received(System.nanoTime());
+            }
             ctx.fireChannelReadComplete();
         }
 
