@@ -163,12 +163,14 @@ final class ShowCommand implements Callable<Integer> {
             }
             com.fasterxml.jackson.databind.JsonNode q = root.path("qos");
             Table t = new Table("Egress", "Delay ms", "Last ms", "Jitter ms", "Loss %", "Probes", "Answered",
-                    "Last reply");
+                    "Calls", "Sent B/s", "Recv B/s", "Last reply");
             for (com.fasterxml.jackson.databind.JsonNode p : q.path("paths")) {
                 t.row(p.path("node").asText(), p.path("delayMs").isNull() ? "-" : p.path("delayMs").asText(),
                         p.path("lastDelayMs").isNull() ? "-" : p.path("lastDelayMs").asText(),
                         p.path("jitterMs").asText(), p.path("lossPercent").asText(), p.path("probes").asLong(),
-                        p.path("answered").asLong(), p.path("lastReply").isNull() ? "-" : p.path("lastReply").asText());
+                        p.path("answered").asLong(), p.path("calls").asLong(), p.path("sentBytesPerS").asLong(),
+                        p.path("receivedBytesPerS").asLong(),
+                        p.path("lastReply").isNull() ? "-" : p.path("lastReply").asText());
             }
             return title + " paths to egress SGs: " + t.size() + ", a probe every " + q.path("probeIntervalMs").asLong()
                     + " ms to each (about " + q.path("probeBytesPerS").asLong() + " bytes/s, probes and replies)\n" + t.render();

@@ -222,6 +222,19 @@ class GatewayCommandsTest {
                 .containsPattern("(?m)^sg-2 +\\d+\\.\\d+ ").containsPattern("(?m)^sg-3 +\\d+\\.\\d+ ")
                 .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
         assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
+        // A call to /B/4 from sg-1 counts as traffic towards sg-4.
+        Metadata md = new Metadata();
+        md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B/4");
+        ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();
+        try {
+            EchoGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("towards sg-4")).build());
+        } finally {
+            ch.shutdownNow();
+        }
+        assertThat(run("show", "--json", "qos", "--admin", admin1)).containsPattern(
+                "\"node\" : \"sg-4\",[^}]*\"calls\" : [1-9]");
         assertThat(mesh.node("sg-1").metrics().scrape())
                 .containsPattern("dmsc_qos_delay_seconds\\{egress=\"sg-4\",[^}]*\\} 0\\.\\d+")
                 .contains("dmsc_qos_loss_ratio{egress=\"sg-4\"");

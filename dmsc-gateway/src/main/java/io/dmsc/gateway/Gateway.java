@@ -583,6 +583,24 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
 
     @Override
+    public String soleEgress(String name) {
+        io.dmsc.routing.Fib fib = forwarder.fib();
+        io.dmsc.routing.FibEntry e = fib.lookup(name);
+        if (e == null || e.local()) {
+            return null;
+        }
+        List<String> egress = fib.egress(e.prefix());
+        return egress.size() == 1 ? egress.get(0) : null;
+    }
+
+    @Override
+    public void egressTraffic(String egress, int opened, long sent, long received) {
+        if (qos != null) {
+            qos.traffic(egress, opened, sent, received);
+        }
+    }
+
+    @Override
     public String selectEndpoint(String routedName) {
         PodEndpoint e = registry.endpoints().select(routedName);
         return e == null ? null : e.endpoint();

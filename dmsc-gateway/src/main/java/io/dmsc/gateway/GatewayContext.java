@@ -86,4 +86,20 @@ interface GatewayContext {
      *         this SG serves the prefix itself)
      */
     String chooseEgress(String name);
+
+    /**
+     * @param name a routed name
+     * @return the egress SG it is routed to when there is exactly one, else null
+     */
+    String soleEgress(String name);
+
+    /**
+     * Counts the observed throughput towards an egress SG (for the path measurement).
+     *
+     * @param egress   the egress SG, or null when unknown
+     * @param opened   1 for a new call or attempt, else 0
+     * @param sent     request payload bytes
+     * @param received response payload bytes
+     */
+    void egressTraffic(String egress, int opened, long sent, long received);
 }

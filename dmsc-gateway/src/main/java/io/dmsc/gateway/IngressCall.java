@@ -47,6 +47,8 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
 
     private FlowHandle flow;
     private int attempt;
+    /** The egress SG the current attempt is routed to (pinned, or the only one), or null if unknown. */
+    private String egress;
     private int transparentRetries;
     private boolean accepted;
     private boolean committed;
@@ -94,8 +96,10 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         }
         OpenTail tail = OpenTail.newBuilder().setMethod(method).setTarget(target.toString())
                 .addAllHeaders(Calls.toHeaders(requestHeaders)).setOrigin(gw.nodeId()).setAttempt(attempt).build();
-        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name,
-                gw.chooseEgress(name), tail);
+        String pinned = gw.chooseEgress(name);
+        egress = pinned != null ? pinned : gw.soleEgress(name);
+        gw.egressTraffic(egress, 1, 0, 0);
+        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name, pinned, tail);
         flow = gw.forwarder().open(open, this);
         if (replay != null) {
             for (byte[] m : replay) {
@@ -109,6 +113,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
 
     private void sendChunks(byte[] message) {
         FlowHandle f = flow;
+        gw.egressTraffic(egress, 0, message.length, 0);
         Calls.chunks(gw.alloc(), message, f::send);
         credit.sent(message.length);
     }
@@ -193,6 +198,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
                     break;
                 case DataFrames.MESSAGE:
                     commit();
+                    gw.egressTraffic(egress, 0, 0, frame.readableBytes() - DataFrames.HEADER_LENGTH);
                     onResponseChunk(frame);
                     break;
                 case DataFrames.WINDOW_UPDATE:

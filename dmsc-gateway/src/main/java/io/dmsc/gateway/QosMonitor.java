@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * probe through the fabric to each egress SG this SG routes service prefixes to
  * ({@code /_dmsc/node/ID}, the PROBE frames of ping). Per egress it keeps the round-trip delay
  * (last and smoothed), the interarrival jitter of RFC 3550 section 6.4.1 over the round-trip
- * times, and the loss over the last {@value #WINDOW} probes. At most {@value #MAX_TARGETS}
+ * times, and the loss over the last {@value #WINDOW} probes; and the observed throughput of this
+ * SG's calls towards it (payload bytes each way per interval, calls opened). At most {@value #MAX_TARGETS}
  * egress SGs are probed; an egress no longer routed to is forgotten.
  *
  * <p>Thread: the node's data-plane loop only (timer, probe replies and snapshots).
@@ -57,6 +58,14 @@ final class QosMonitor {
         double smoothedRttMs = Double.NaN;
         double jitterMs;
         long lastReplyMs;
+        /** Call payload bytes sent towards and received from this egress, calls opened to it. */
+        long bytesSent;
+        long bytesReceived;
+        long calls;
+        long sampledSent;
+        long sampledReceived;
+        long sentBytesPerS;
+        long receivedBytesPerS;
         /** Its gauges, removed with it. */
         final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
 
@@ -137,6 +146,12 @@ final class QosMonitor {
             }
         }
         long timeoutMs = Math.min(2000, Math.max(100, intervalMs));
+        for (Path p : paths.values()) {
+            p.sentBytesPerS = (p.bytesSent - p.sampledSent) * 1000 / intervalMs;
+            p.receivedBytesPerS = (p.bytesReceived - p.sampledReceived) * 1000 / intervalMs;
+            p.sampledSent = p.bytesSent;
+            p.sampledReceived = p.bytesReceived;
+        }
         for (String t : targets) {
             Path p = paths.computeIfAbsent(t, this::newPath);
             p.sent++;
@@ -163,6 +178,23 @@ final class QosMonitor {
         return p;
     }
 
+    /**
+     * Counts the observed throughput of calls towards one egress SG (ingress side). On the loop.
+     *
+     * @param egress   the egress SG the call was routed to, or null when unknown
+     * @param opened   1 for a new call or attempt, else 0
+     * @param sent     request payload bytes
+     * @param received response payload bytes
+     */
+    void traffic(String egress, int opened, long sent, long received) {
+        Path p = egress == null ? null : paths.get(egress);
+        if (p != null) {
+            p.calls += opened;
+            p.bytesSent += sent;
+            p.bytesReceived += received;
+        }
+    }
+
     /** @return what the admin API shows: the interval, probe traffic and one row per egress SG */
     Map<String, Object> snapshot() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -181,6 +213,9 @@ final class QosMonitor {
             r.put("probes", p.sent);
             r.put("answered", p.answered);
             r.put("lastReply", p.lastReplyMs == 0 ? null : java.time.Instant.ofEpochMilli(p.lastReplyMs).toString());
+            r.put("calls", p.calls);
+            r.put("sentBytesPerS", p.sentBytesPerS);
+            r.put("receivedBytesPerS", p.receivedBytesPerS);
             rows.add(r);
         }
         m.put("paths", rows);
