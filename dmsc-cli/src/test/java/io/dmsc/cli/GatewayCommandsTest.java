@@ -144,19 +144,24 @@ class GatewayCommandsTest {
         assertThat(run("show", "pods", "--admin", admin4)).contains("pod-4").contains("/B/4")
                 .contains("127.0.0.1:" + plain.getPort());
         // A call through the mesh is counted at the endpoint that served it, with its latency.
+        callB4ThroughSg1("counted");
+        assertThat(run("show", "pods", "--admin", admin4)).containsPattern("/B/4 +127\\.0\\.0\\.1:" + plain.getPort()
+                + " +1 +yes +[1-9]\\d* +\\d+ +\\d+\\.\\d+ ");
+        assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
+    }
+
+    /** One unary call to /B/4 through sg-1's pod-facing port. */
+    private static void callB4ThroughSg1(String text) {
         Metadata md = new Metadata();
         md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B/4");
         ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();
         try {
             EchoGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
                     .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("counted")).build());
+                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8(text)).build());
         } finally {
             ch.shutdownNow();
         }
-        assertThat(run("show", "pods", "--admin", admin4)).containsPattern("/B/4 +127\\.0\\.0\\.1:" + plain.getPort()
-                + " +1 +yes +[1-9]\\d* +\\d+ +\\d+\\.\\d+ ");
-        assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
     }
 
     /** Runs a command and returns its exit code with what it printed to stdout and stderr. */
@@ -223,16 +228,7 @@ class GatewayCommandsTest {
                 .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
         assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
         // A call to /B/4 from sg-1 counts as traffic towards sg-4.
-        Metadata md = new Metadata();
-        md.put(Metadata.Key.of("dmsc-target", Metadata.ASCII_STRING_MARSHALLER), "/B/4");
-        ManagedChannel ch = NettyChannelBuilder.forTarget(sg1).usePlaintext().build();
-        try {
-            EchoGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .unary(EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("towards sg-4")).build());
-        } finally {
-            ch.shutdownNow();
-        }
+        callB4ThroughSg1("towards sg-4");
         assertThat(run("show", "--json", "qos", "--admin", admin1)).containsPattern(
                 "\"node\" : \"sg-4\",[^}]*\"calls\" : [1-9]");
         assertThat(mesh.node("sg-1").metrics().scrape())

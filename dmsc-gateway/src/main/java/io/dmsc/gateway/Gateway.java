@@ -521,15 +521,18 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
 
     @Override
-    public String chooseEgress(String name) {
+    public EgressChoice chooseEgress(String name) {
         io.dmsc.routing.Fib fib = forwarder.fib();
         io.dmsc.routing.FibEntry e = fib.lookup(name);
         if (e == null || e.local()) {
-            return null;
+            return EgressChoice.NONE;
         }
         List<String> replicas = fib.egress(e.prefix());
-        if (replicas.size() < 2) {
-            return null;
+        if (replicas.isEmpty()) {
+            return EgressChoice.NONE;
+        }
+        if (replicas.size() == 1) {
+            return new EgressChoice(replicas.get(0), false, qos == null ? null : qos.traffic(replicas.get(0)));
         }
         List<Integer> weights = fib.egressWeights(e.prefix());
         ReplicaTurns turns = replicaTurns.get(e.prefix());
@@ -540,7 +543,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
             turns = new ReplicaTurns(replicas, weights);
             replicaTurns.put(e.prefix(), turns);
         }
-        return turns.next();
+        String chosen = turns.next();
+        return new EgressChoice(chosen, true, qos == null ? null : qos.traffic(chosen));
     }
 
     /**
@@ -579,24 +583,6 @@ public final class Gateway implements NodeExtension, GatewayContext {
             }
             current[best] -= total;
             return egress.get(best);
-        }
-    }
-
-    @Override
-    public String soleEgress(String name) {
-        io.dmsc.routing.Fib fib = forwarder.fib();
-        io.dmsc.routing.FibEntry e = fib.lookup(name);
-        if (e == null || e.local()) {
-            return null;
-        }
-        List<String> egress = fib.egress(e.prefix());
-        return egress.size() == 1 ? egress.get(0) : null;
-    }
-
-    @Override
-    public void egressTraffic(String egress, int opened, long sent, long received) {
-        if (qos != null) {
-            qos.traffic(egress, opened, sent, received);
         }
     }
 

@@ -77,29 +77,24 @@ interface GatewayContext {
     Channel endpointChannel(String endpoint);
 
     /**
-     * Chooses the replica of a new call (or attempt): one of the egress SGs that announce the
-     * longest matching prefix at the best cost, in turn, so that equal-cost replicas get equal
-     * shares of new calls whatever the paths to them look like.
+     * Where a new call (or attempt) goes.
+     *
+     * @param egress  the egress SG, or null when unknown (no route, or this SG serves the prefix)
+     * @param pin     true to pin the OPEN to it: one of several best-cost replicas was chosen
+     * @param traffic the counter of calls towards it, or null when it is not measured
+     */
+    record EgressChoice(String egress, boolean pin, EgressTraffic traffic) {
+        static final EgressChoice NONE = new EgressChoice(null, false, null);
+    }
+
+    /**
+     * Chooses the egress of a new call (or attempt): the only egress SG of the longest matching
+     * prefix, or one of several at the best cost, in turn and in proportion to their advertised
+     * weights, so that equal-cost replicas get their shares of new calls whatever the paths to
+     * them look like.
      *
      * @param name the routed name
-     * @return the egress node to pin the OPEN to, or null to route by the name (one egress, or
-     *         this SG serves the prefix itself)
+     * @return the choice; {@link EgressChoice#NONE} when there is no remote egress
      */
-    String chooseEgress(String name);
-
-    /**
-     * @param name a routed name
-     * @return the egress SG it is routed to when there is exactly one, else null
-     */
-    String soleEgress(String name);
-
-    /**
-     * Counts the observed throughput towards an egress SG (for the path measurement).
-     *
-     * @param egress   the egress SG, or null when unknown
-     * @param opened   1 for a new call or attempt, else 0
-     * @param sent     request payload bytes
-     * @param received response payload bytes
-     */
-    void egressTraffic(String egress, int opened, long sent, long received);
+    EgressChoice chooseEgress(String name);
 }

@@ -47,8 +47,8 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
 
     private FlowHandle flow;
     private int attempt;
-    /** The egress SG the current attempt is routed to (pinned, or the only one), or null if unknown. */
-    private String egress;
+    /** Counts the current attempt's traffic towards its egress SG, or null when not measured. */
+    private EgressTraffic egressTraffic;
     private int transparentRetries;
     private boolean accepted;
     private boolean committed;
@@ -96,10 +96,13 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         }
         OpenTail tail = OpenTail.newBuilder().setMethod(method).setTarget(target.toString())
                 .addAllHeaders(Calls.toHeaders(requestHeaders)).setOrigin(gw.nodeId()).setAttempt(attempt).build();
-        String pinned = gw.chooseEgress(name);
-        egress = pinned != null ? pinned : gw.soleEgress(name);
-        gw.egressTraffic(egress, 1, 0, 0);
-        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name, pinned, tail);
+        GatewayContext.EgressChoice egress = gw.chooseEgress(name);
+        egressTraffic = egress.traffic();
+        if (egressTraffic != null) {
+            egressTraffic.calls++;
+        }
+        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name,
+                egress.pin() ? egress.egress() : null, tail);
         flow = gw.forwarder().open(open, this);
         if (replay != null) {
             for (byte[] m : replay) {
@@ -113,7 +116,9 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
 
     private void sendChunks(byte[] message) {
         FlowHandle f = flow;
-        gw.egressTraffic(egress, 0, message.length, 0);
+        if (egressTraffic != null) {
+            egressTraffic.bytesSent += message.length;
+        }
         Calls.chunks(gw.alloc(), message, f::send);
         credit.sent(message.length);
     }
@@ -198,7 +203,9 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
                     break;
                 case DataFrames.MESSAGE:
                     commit();
-                    gw.egressTraffic(egress, 0, 0, frame.readableBytes() - DataFrames.HEADER_LENGTH);
+                    if (egressTraffic != null) {
+                        egressTraffic.bytesReceived += frame.readableBytes() - DataFrames.HEADER_LENGTH;
+                    }
                     onResponseChunk(frame);
                     break;
                 case DataFrames.WINDOW_UPDATE:

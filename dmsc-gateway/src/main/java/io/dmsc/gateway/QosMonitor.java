@@ -58,10 +58,8 @@ final class QosMonitor {
         double smoothedRttMs = Double.NaN;
         double jitterMs;
         long lastReplyMs;
-        /** Call payload bytes sent towards and received from this egress, calls opened to it. */
-        long bytesSent;
-        long bytesReceived;
-        long calls;
+        /** This SG's calls towards the egress. */
+        final EgressTraffic traffic = new EgressTraffic();
         long sampledSent;
         long sampledReceived;
         long sentBytesPerS;
@@ -147,10 +145,10 @@ final class QosMonitor {
         }
         long timeoutMs = Math.min(2000, Math.max(100, intervalMs));
         for (Path p : paths.values()) {
-            p.sentBytesPerS = (p.bytesSent - p.sampledSent) * 1000 / intervalMs;
-            p.receivedBytesPerS = (p.bytesReceived - p.sampledReceived) * 1000 / intervalMs;
-            p.sampledSent = p.bytesSent;
-            p.sampledReceived = p.bytesReceived;
+            p.sentBytesPerS = (p.traffic.bytesSent - p.sampledSent) * 1000 / intervalMs;
+            p.receivedBytesPerS = (p.traffic.bytesReceived - p.sampledReceived) * 1000 / intervalMs;
+            p.sampledSent = p.traffic.bytesSent;
+            p.sampledReceived = p.traffic.bytesReceived;
         }
         for (String t : targets) {
             Path p = paths.computeIfAbsent(t, this::newPath);
@@ -179,20 +177,12 @@ final class QosMonitor {
     }
 
     /**
-     * Counts the observed throughput of calls towards one egress SG (ingress side). On the loop.
-     *
-     * @param egress   the egress SG the call was routed to, or null when unknown
-     * @param opened   1 for a new call or attempt, else 0
-     * @param sent     request payload bytes
-     * @param received response payload bytes
+     * @param egress an egress SG
+     * @return the counter of this SG's calls towards it, or null when it is not measured (yet)
      */
-    void traffic(String egress, int opened, long sent, long received) {
-        Path p = egress == null ? null : paths.get(egress);
-        if (p != null) {
-            p.calls += opened;
-            p.bytesSent += sent;
-            p.bytesReceived += received;
-        }
+    EgressTraffic traffic(String egress) {
+        Path p = paths.get(egress);
+        return p == null ? null : p.traffic;
     }
 
     /** @return what the admin API shows: the interval, probe traffic and one row per egress SG */
@@ -213,7 +203,7 @@ final class QosMonitor {
             r.put("probes", p.sent);
             r.put("answered", p.answered);
             r.put("lastReply", p.lastReplyMs == 0 ? null : java.time.Instant.ofEpochMilli(p.lastReplyMs).toString());
-            r.put("calls", p.calls);
+            r.put("calls", p.traffic.calls);
             r.put("sentBytesPerS", p.sentBytesPerS);
             r.put("receivedBytesPerS", p.receivedBytesPerS);
             rows.add(r);

@@ -64,6 +64,21 @@ class NodeLinkFaultTest {
         return out;
     }
 
+    /**
+     * Says hello as "peer", reads the node's answer and lists it back: the two-way check completes.
+     *
+     * @return the connection's input, past the node's first hello
+     */
+    private static DataInputStream helloTwoWay(Socket s) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int len = in.readInt();
+        in.readFully(new byte[len]);
+        out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+        return in;
+    }
+
     private static boolean closedByPeer(Socket s) throws IOException {
         InputStream in = s.getInputStream();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -115,13 +130,7 @@ class NodeLinkFaultTest {
     @Test
     void shouldBringTheAdjacencyUpAndDropItWhenThePeerFallsSilent() throws Exception {
         try (Socket s = connect()) {
-            OutputStream out = s.getOutputStream();
-            out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
-            // The node answers with a hello listing us; listing it back completes the two-way check.
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            int len = in.readInt();
-            in.readFully(new byte[len]);
-            out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+            DataInputStream in = helloTwoWay(s);
             // Nothing more is sent from here on.
             long silentSince = System.nanoTime();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
@@ -140,11 +149,7 @@ class NodeLinkFaultTest {
     void shouldDeclareAPeerDownThatSendsOnlyProbesAfterItsLastHello() throws Exception {
         try (Socket s = connect()) {
             OutputStream out = s.getOutputStream();
-            out.write(frame(new HelloMessage(1, "peer", 400, "", NodeRole.SR)));
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            int len = in.readInt();
-            in.readFully(new byte[len]);
-            out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+            helloTwoWay(s);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
                             && n.state().equals("UP")));
@@ -157,25 +162,22 @@ class NodeLinkFaultTest {
             probe.readBytes(probeBytes);
             probe.release();
             java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-            Thread prober = new Thread(() -> {
+            java.util.concurrent.ScheduledExecutorService prober =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            prober.scheduleAtFixedRate(() -> {
                 try {
-                    while (true) {
-                        out.write(probeBytes);
-                        sent.incrementAndGet();
-                        Thread.sleep(100);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // the node closed the connection, or the test ended
+                    out.write(probeBytes);
+                    sent.incrementAndGet();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // the node closed the connection: stop
                 }
-            }, "probe-only-peer");
-            prober.start();
+            }, 0, 100, TimeUnit.MILLISECONDS);
             try {
                 // Closed by the hold timer (400 ms) while the probes kept coming (within 5 s).
                 assertThat(closedByPeer(s)).as("the node closed the link").isTrue();
                 assertThat(sent.get()).as("probes sent before the node closed the link").isGreaterThanOrEqualTo(2);
             } finally {
-                prober.interrupt();
-                prober.join(5000);
+                prober.shutdownNow();
             }
         }
     }

@@ -171,28 +171,9 @@ final class PrefixTable {
     /**
      * @param prefix a prefix
      * @param nowNs  current time
-     * @return cost by origin of the advertisements that may be installed now (lowest cost per origin)
+     * @return by origin, its lowest-cost advertisement of the prefix that may be installed now
      */
-    Map<String, Integer> installable(ServicePrefix prefix, long nowNs) {
-        Map<LspId, Advertisement> ads = table.get(prefix);
-        if (ads == null || ads.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, Integer> out = new LinkedHashMap<>(ads.size() * 2);
-        for (Map.Entry<LspId, Advertisement> e : ads.entrySet()) {
-            if (e.getValue().verdict().rejectionAt(nowNs) == null) {
-                out.merge(e.getKey().origin(), e.getValue().entry().cost(), Math::min);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * @param prefix a prefix
-     * @param nowNs  current time
-     * @return weight by origin of the installable advertisements (of the lowest-cost one per origin)
-     */
-    Map<String, Integer> installableWeights(ServicePrefix prefix, long nowNs) {
+    private Map<String, PrefixEntry> installableEntries(ServicePrefix prefix, long nowNs) {
         Map<LspId, Advertisement> ads = table.get(prefix);
         if (ads == null || ads.isEmpty()) {
             return Map.of();
@@ -203,8 +184,31 @@ final class PrefixTable {
                 best.merge(e.getKey().origin(), e.getValue().entry(), (a, b) -> b.cost() < a.cost() ? b : a);
             }
         }
-        Map<String, Integer> out = new LinkedHashMap<>(best.size() * 2);
-        best.forEach((origin, entry) -> out.put(origin, entry.weight()));
+        return best;
+    }
+
+    /**
+     * @param prefix a prefix
+     * @param nowNs  current time
+     * @return cost by origin of the advertisements that may be installed now (lowest cost per origin)
+     */
+    Map<String, Integer> installable(ServicePrefix prefix, long nowNs) {
+        return field(installableEntries(prefix, nowNs), PrefixEntry::cost);
+    }
+
+    /**
+     * @param prefix a prefix
+     * @param nowNs  current time
+     * @return weight by origin of the installable advertisements (of the lowest-cost one per origin)
+     */
+    Map<String, Integer> installableWeights(ServicePrefix prefix, long nowNs) {
+        return field(installableEntries(prefix, nowNs), PrefixEntry::weight);
+    }
+
+    private static Map<String, Integer> field(Map<String, PrefixEntry> byOrigin,
+                                              java.util.function.ToIntFunction<PrefixEntry> f) {
+        Map<String, Integer> out = new LinkedHashMap<>(byOrigin.size() * 2);
+        byOrigin.forEach((origin, entry) -> out.put(origin, f.applyAsInt(entry)));
         return out;
     }
 

@@ -212,18 +212,10 @@ class PrefixAuthorityMeshTest {
                 new PrefixEntry(ServicePrefix.parse("/B/4/dmsc.testkit.v1.Echo"), 0, forged.encode()),
                 PrefixEntry.of(ServicePrefix.parse("/B/4/dmsc.testkit.v1.Echo/Unary"), 0));
         // sg-2's gateway republishes its own prefixes on every renewal (2 s): keep overriding them.
-        AtomicBoolean attacking = new AtomicBoolean(true);
-        Thread attacker = new Thread(() -> {
-            while (attacking.get()) {
-                mesh.node("sg-2").conductor().setLocalPrefixes(rogue);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rogue-sg-2");
-        attacker.start();
+        java.util.concurrent.ScheduledExecutorService attacker =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        attacker.scheduleAtFixedRate(() -> mesh.node("sg-2").conductor().setLocalPrefixes(rogue), 0, 100,
+                TimeUnit.MILLISECONDS);
         try (Traffic traffic = new Traffic()) {
             await().atMost(WAIT).untilAsserted(() -> {
                 NodeStatus.Prefix p = status("sg-1", "/B/4/dmsc.testkit.v1.Echo");
@@ -248,8 +240,8 @@ class PrefixAuthorityMeshTest {
             assertThat(traffic.failures.get()).as("first failure: %s", traffic.firstFailure.get()).isZero();
             assertThat(traffic.total()).isGreaterThan(10);
         } finally {
-            attacking.set(false);
-            attacker.join();
+            attacker.shutdownNow();
+            assertThat(attacker.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         }
         // sg-2's gateway puts its own prefixes back at its next renewal.
         await().atMost(WAIT).untilAsserted(() -> assertThat(status("sg-1", "/B/4/dmsc.testkit.v1.Echo")).isNull());

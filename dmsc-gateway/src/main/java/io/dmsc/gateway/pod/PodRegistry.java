@@ -298,17 +298,13 @@ public final class PodRegistry implements AutoCloseable {
     /** Rebuilds the snapshot and tells the listener if the advertised prefixes changed. */
     private void republish() {
         List<PodEndpoint> healthy = new ArrayList<>();
-        for (PodStream pod : pods.values()) {
-            for (PodEndpoint e : pod.announcements().values()) {
-                if (health.isHealthy(e.endpoint())) {
-                    healthy.add(e);
-                }
-            }
-        }
         java.util.Set<String> announced = new java.util.HashSet<>();
         for (PodStream pod : pods.values()) {
             for (PodEndpoint e : pod.announcements().values()) {
                 announced.add(e.endpoint());
+                if (health.isHealthy(e.endpoint())) {
+                    healthy.add(e);
+                }
             }
         }
         callStats.keySet().retainAll(announced);

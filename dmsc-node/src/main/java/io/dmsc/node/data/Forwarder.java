@@ -442,6 +442,10 @@ public final class Forwarder {
             FibEntry toEgress = target == null ? null : current.lookup(target);
             if (toEgress != null && !toEgress.local() && toEgress.prefix().toString().equals(target)) {
                 entry = toEgress;
+                // Only egress nodes the FIB knows are kept, so made-up ids in OPENs cannot crowd them out.
+                if (nodePrefixes.size() < 4096) {
+                    nodePrefixes.putIfAbsent(pinned, target);
+                }
             } else {
                 DataFrames.unpin(frame);
             }
@@ -503,18 +507,12 @@ public final class Forwarder {
         send(out, frame, DataFrames.OPEN, in);
     }
 
-    /** Node prefixes by node id ({@code /_dmsc/node/ID}) of pinned OPENs; at most 4096 kept. Loop only. */
+    /** Node prefixes by node id ({@code /_dmsc/node/ID}) of routed egress nodes; at most 4096 kept. Loop only. */
     private final java.util.Map<String, String> nodePrefixes = new java.util.HashMap<>();
 
     private String nodePrefix(String node) {
         String p = nodePrefixes.get(node);
-        if (p == null) {
-            p = "/" + io.dmsc.wire.ServicePrefix.RESERVED_COMPONENT + "/node/" + node;
-            if (nodePrefixes.size() < 4096) {
-                nodePrefixes.put(node, p);
-            }
-        }
-        return p;
+        return p != null ? p : "/" + io.dmsc.wire.ServicePrefix.RESERVED_COMPONENT + "/node/" + node;
     }
 
     private LinkState nextHop(FibEntry entry, LinkState in, int hash) {

@@ -37,6 +37,22 @@ class CertificateRotationTest {
         return ConfigLoader.loadNode(f);
     }
 
+    /** sr-1 and sr-2 with certificate files of one CA in caDir, sr-2 dialing sr-1, on one event loop. */
+    private record Pair(EventLoopGroup group, DmscNode sr1, DmscNode sr2) {
+        static Pair start(CertificateRotationTest t, MeshCa ca, String mesh, Path caDir) throws Exception {
+            ca.write(caDir);
+            for (String id : List.of("sr-1", "sr-2")) {
+                ca.issue(MeshIdentity.node(mesh, id), Duration.ofHours(1)).write(caDir, id);
+            }
+            EventLoopGroup group = EventLoops.newGroup(1, mesh);
+            NodeConfig c1 = t.node("sr-1", "sr-2", null);
+            DmscNode sr1 = new DmscNode(c1, new TcpLinkTransport(group, 65_536, c1.security().linkTls("sr-1"))).start();
+            NodeConfig c2 = t.node("sr-2", "sr-1", sr1.listenAddress());
+            DmscNode sr2 = new DmscNode(c2, new TcpLinkTransport(group, 65_536, c2.security().linkTls("sr-2"))).start();
+            return new Pair(group, sr1, sr2);
+        }
+    }
+
     private static NodeStatus.Lsp lsp(DmscNode at, String origin) throws Exception {
         return at.status().get().lsdb().stream().filter(l -> l.origin().equals(origin) && l.fragment() == 0)
                 .findFirst().orElse(null);
@@ -52,15 +68,10 @@ class CertificateRotationTest {
     void shouldUseRotatedCertificatesWithoutDroppingTheLink() throws Exception {
         MeshCa ca = MeshCa.create("rot", Duration.ofDays(1));
         Path caDir = dir.resolve("ca");
-        ca.write(caDir);
-        for (String id : List.of("sr-1", "sr-2")) {
-            ca.issue(MeshIdentity.node("rot", id), Duration.ofHours(1)).write(caDir, id);
-        }
-        EventLoopGroup group = EventLoops.newGroup(1, "rotation");
-        NodeConfig c1 = node("sr-1", "sr-2", null);
-        DmscNode sr1 = new DmscNode(c1, new TcpLinkTransport(group, 65_536, c1.security().linkTls("sr-1"))).start();
-        NodeConfig c2 = node("sr-2", "sr-1", sr1.listenAddress());
-        DmscNode sr2 = new DmscNode(c2, new TcpLinkTransport(group, 65_536, c2.security().linkTls("sr-2"))).start();
+        Pair pair = Pair.start(this, ca, "rot", caDir);
+        EventLoopGroup group = pair.group();
+        DmscNode sr1 = pair.sr1();
+        DmscNode sr2 = pair.sr2();
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> lsp(sr1, "sr-2") != null
                     && sr1.status().get().neighbors().stream().anyMatch(n -> n.state().equals("UP")));
@@ -107,15 +118,10 @@ class CertificateRotationTest {
         MeshCa oldCa = MeshCa.create("roll", Duration.ofDays(1));
         MeshCa newCa = MeshCa.create("roll", Duration.ofDays(1));
         Path caDir = dir.resolve("ca");
-        oldCa.write(caDir);
-        for (String id : List.of("sr-1", "sr-2")) {
-            oldCa.issue(MeshIdentity.node("roll", id), Duration.ofHours(1)).write(caDir, id);
-        }
-        EventLoopGroup group = EventLoops.newGroup(1, "rollover");
-        NodeConfig c1 = node("sr-1", "sr-2", null);
-        DmscNode sr1 = new DmscNode(c1, new TcpLinkTransport(group, 65_536, c1.security().linkTls("sr-1"))).start();
-        NodeConfig c2 = node("sr-2", "sr-1", sr1.listenAddress());
-        DmscNode sr2 = new DmscNode(c2, new TcpLinkTransport(group, 65_536, c2.security().linkTls("sr-2"))).start();
+        Pair pair = Pair.start(this, oldCa, "roll", caDir);
+        EventLoopGroup group = pair.group();
+        DmscNode sr1 = pair.sr1();
+        DmscNode sr2 = pair.sr2();
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> lsp(sr1, "sr-2") != null && lsp(sr2, "sr-1") != null);
 
