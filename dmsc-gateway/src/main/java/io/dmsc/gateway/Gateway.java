@@ -81,8 +81,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
     /** Ingress calls in flight. Data-plane loop only. */
     private int callsInFlight;
-    /** Turns of the replica choice, by anycast prefix. Data-plane loop only. */
-    private final Map<ServicePrefix, ReplicaTurns> replicaTurns = new HashMap<>();
+    /** The replica choice without a policy. Data-plane loop only. */
+    private final ReplicaSelector replicas = new ReplicaSelector();
+    /** The node's forwarding policies from the SCSC (consulted before the replica selector). */
+    private io.dmsc.node.policy.PolicyTable policies;
 
     /**
      * @param config    the gateway settings
@@ -138,6 +140,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
             qos = new QosMonitor(owner.id(), forwarder, diagnostics, loop, config.qosProbeIntervalMs(),
                     owner.metrics().registry());
             qos.start();
+        }
+        policies = owner.policies();
+        if (qos != null && owner.telemetry() != null) {
+            owner.telemetry().setPathSource(qos::reports);
         }
         forwarder.setLocalDelivery((open, upstream) -> EgressCall.accept(this, open, upstream));
         String mesh = owner.credentials() == null ? null : owner.credentials().identity().mesh();
@@ -527,63 +533,19 @@ public final class Gateway implements NodeExtension, GatewayContext {
         if (e == null || e.local()) {
             return EgressChoice.NONE;
         }
-        List<String> replicas = fib.egress(e.prefix());
-        if (replicas.isEmpty()) {
+        io.dmsc.node.policy.PolicyTable table = policies;
+        if (table != null) {
+            io.dmsc.node.policy.ForwardingPolicy p = table.forCall(e.prefix(), System.nanoTime());
+            if (p != null) {
+                return new EgressChoice(p.egress(), true, qos == null ? null : qos.traffic(p.egress()), p);
+            }
+        }
+        String chosen = replicas.select(fib, e.prefix());
+        if (chosen == null) {
             return EgressChoice.NONE;
         }
-        if (replicas.size() == 1) {
-            return new EgressChoice(replicas.get(0), false, qos == null ? null : qos.traffic(replicas.get(0)));
-        }
-        List<Integer> weights = fib.egressWeights(e.prefix());
-        ReplicaTurns turns = replicaTurns.get(e.prefix());
-        if (turns == null || !turns.egress.equals(replicas) || !turns.announced.equals(weights)) {
-            if (replicaTurns.size() >= 10_000) {
-                replicaTurns.clear(); // bounded by the FIB's anycast prefixes; start their turns again
-            }
-            turns = new ReplicaTurns(replicas, weights);
-            replicaTurns.put(e.prefix(), turns);
-        }
-        String chosen = turns.next();
-        return new EgressChoice(chosen, true, qos == null ? null : qos.traffic(chosen));
-    }
-
-    /**
-     * Smooth weighted round robin over the egress SGs of one anycast prefix (as for the
-     * endpoints of one SG): every pick adds each weight to its current value, takes the largest
-     * and subtracts the total from it, spreading picks evenly in proportion to the weights.
-     */
-    private static final class ReplicaTurns {
-        final List<String> egress;
-        /** The weights as the FIB gave them (to notice a change). */
-        final List<Integer> announced;
-        final List<Integer> weights;
-        final long[] current;
-        final long total;
-
-        ReplicaTurns(List<String> egress, List<Integer> weights) {
-            this.egress = egress;
-            this.announced = weights;
-            this.weights = weights.size() == egress.size() ? weights
-                    : java.util.Collections.nCopies(egress.size(), 1);
-            this.current = new long[egress.size()];
-            long t = 0;
-            for (int w : this.weights) {
-                t += w;
-            }
-            this.total = t;
-        }
-
-        String next() {
-            int best = 0;
-            for (int i = 0; i < current.length; i++) {
-                current[i] += weights.get(i);
-                if (current[i] > current[best]) {
-                    best = i;
-                }
-            }
-            current[best] -= total;
-            return egress.get(best);
-        }
+        return new EgressChoice(chosen, fib.egress(e.prefix()).size() > 1, qos == null ? null : qos.traffic(chosen),
+                null);
     }
 
     @Override

@@ -82,16 +82,18 @@ interface GatewayContext {
      * @param egress  the egress SG, or null when unknown (no route, or this SG serves the prefix)
      * @param pin     true to pin the OPEN to it: one of several best-cost replicas was chosen
      * @param traffic the counter of calls towards it, or null when it is not measured
+     * @param policy  the SCSC policy that chose it (its path is stamped into the OPEN), or null
      */
-    record EgressChoice(String egress, boolean pin, EgressTraffic traffic) {
-        static final EgressChoice NONE = new EgressChoice(null, false, null);
+    record EgressChoice(String egress, boolean pin, EgressTraffic traffic,
+                        io.dmsc.node.policy.ForwardingPolicy policy) {
+        static final EgressChoice NONE = new EgressChoice(null, false, null, null);
     }
 
     /**
-     * Chooses the egress of a new call (or attempt): the only egress SG of the longest matching
-     * prefix, or one of several at the best cost, in turn and in proportion to their advertised
-     * weights, so that equal-cost replicas get their shares of new calls whatever the paths to
-     * them look like.
+     * Chooses the egress of a new call (or attempt): the replica and path of the SCSC's policy for
+     * the longest matching prefix when one holds, else the only egress SG of that prefix, or one of
+     * several at the best cost, in turn and in proportion to their advertised weights, so that
+     * equal-cost replicas get their shares of new calls whatever the paths to them look like.
      *
      * @param name the routed name
      * @return the choice; {@link EgressChoice#NONE} when there is no remote egress

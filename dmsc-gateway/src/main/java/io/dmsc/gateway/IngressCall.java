@@ -101,8 +101,11 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         if (egressTraffic != null) {
             egressTraffic.calls++;
         }
-        ByteBuf open = DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name,
-                egress.pin() ? egress.egress() : null, tail);
+        ByteBuf open = egress.policy() != null
+                ? DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name, egress.egress(),
+                        egress.policy().path(), egress.policy().id(), tail)
+                : DataFrames.open(gw.alloc(), 0, DataFrames.DEFAULT_HOP_LIMIT, timeoutNs, name,
+                        egress.pin() ? egress.egress() : null, tail);
         flow = gw.forwarder().open(open, this);
         if (replay != null) {
             for (byte[] m : replay) {

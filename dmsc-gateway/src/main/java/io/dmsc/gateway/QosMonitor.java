@@ -55,6 +55,8 @@ final class QosMonitor {
         long sent;
         long answered;
         double lastRttMs = Double.NaN;
+        /** The answered probe before the last one. */
+        double previousRttMs = Double.NaN;
         double smoothedRttMs = Double.NaN;
         double jitterMs;
         long lastReplyMs;
@@ -82,6 +84,7 @@ final class QosMonitor {
                 jitterMs += (Math.abs(rtt - lastRttMs) - jitterMs) / 16;
             }
             smoothedRttMs = Double.isNaN(smoothedRttMs) ? rtt : smoothedRttMs + (rtt - smoothedRttMs) / 8;
+            previousRttMs = lastRttMs;
             lastRttMs = rtt;
         }
 
@@ -183,6 +186,31 @@ final class QosMonitor {
     EgressTraffic traffic(String egress) {
         Path p = paths.get(egress);
         return p == null ? null : p.traffic;
+    }
+
+    /**
+     * What the SG reports to the SCSC: per egress SG, the delay of the last two probes (the
+     * smaller, so one late probe is not a crossing, and a lasting change shows after two probes
+     * instead of the smoothed value's many), the jitter, loss and throughput.
+     *
+     * @return one entry per egress SG probed
+     */
+    List<io.dmsc.wire.proto.scsc.v1.PathQos> reports() {
+        List<io.dmsc.wire.proto.scsc.v1.PathQos> out = new ArrayList<>();
+        for (Map.Entry<String, Path> e : paths.entrySet()) {
+            Path p = e.getValue();
+            double delay = Double.isNaN(p.previousRttMs) ? p.lastRttMs : Math.min(p.lastRttMs, p.previousRttMs);
+            int answered = 0;
+            for (int i = 0; i < p.filled; i++) {
+                answered += p.lost[i] ? 0 : 1;
+            }
+            out.add(io.dmsc.wire.proto.scsc.v1.PathQos.newBuilder().setEgress(e.getKey())
+                    .setDelayMs(Double.isNaN(delay) ? 0 : delay).setJitterMs(p.jitterMs)
+                    .setLossRatio(p.lossPercent() / 100)
+                    .setThroughputBytesPerS(p.sentBytesPerS + p.receivedBytesPerS)
+                    .setSamples(Double.isNaN(delay) ? 0 : answered).build());
+        }
+        return out;
     }
 
     /** @return what the admin API shows: the interval, probe traffic and one row per egress SG */

@@ -37,6 +37,9 @@ public final class DmscNode implements AutoCloseable {
     private NodeConductor conductor;
     private Forwarder forwarder;
     private AdminServer admin;
+    private io.dmsc.node.policy.PolicyTable policies;
+    private io.dmsc.node.telemetry.TelemetryClient telemetry;
+    private java.util.concurrent.ScheduledFuture<?> policySweep;
     private String listenAddress;
     private NodeConfig effective;
 
@@ -99,12 +102,26 @@ public final class DmscNode implements AutoCloseable {
         conductor.setForwarder(forwarder);
         handler.target = conductor;
         forwarder.enableNeighborProbes();
+        policies = new io.dmsc.node.policy.PolicyTable(config.id(), conductor::fib, forwarder::isLinkUp,
+                metrics.registry());
+        forwarder.setPolicies(policies);
         forwarder.start();
         conductor.start();
         try {
+            policySweep = dataLoop.scheduleAtFixedRate(() -> policies.expire(System.nanoTime()), 500, 500,
+                    TimeUnit.MILLISECONDS);
+            if (config.telemetry() != null) {
+                telemetry = new io.dmsc.node.telemetry.TelemetryClient(config.id(), config.telemetry(),
+                        credentials == null ? null
+                                : this::credentials, dataLoop, forwarder, () -> neighbors, policies,
+                        metrics.registry());
+            }
             for (NodeExtension e : extensionFactory.create(effective)) {
                 extensions.add(e);
                 e.start(this);
+            }
+            if (telemetry != null) {
+                telemetry.start();
             }
             if (config.admin() != null) {
                 admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus, config.adminTokenFile());
@@ -133,8 +150,15 @@ public final class DmscNode implements AutoCloseable {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("flows", f);
                     m.put("links", linkRows(loads));
+                    m.put("policies", policies.rows(System.nanoTime()));
                     return m;
                 });
+        if (telemetry != null) {
+            all = all.thenCombine(telemetry.status(), (a, t) -> {
+                a.put("telemetry", t);
+                return a;
+            });
+        }
         for (NodeExtension e : extensions) {
             all = all.thenCombine(e.status(), (a, b) -> {
                 a.putAll(b);
@@ -174,6 +198,16 @@ public final class DmscNode implements AutoCloseable {
      */
     public io.dmsc.node.security.Credentials credentials() {
         return credentials;
+    }
+
+    /** @return the Scheduling Center's forwarding policies this node holds */
+    public io.dmsc.node.policy.PolicyTable policies() {
+        return policies;
+    }
+
+    /** @return the session with the SCSC, or null when the node reports to none */
+    public io.dmsc.node.telemetry.TelemetryClient telemetry() {
+        return telemetry;
     }
 
     /** @return the data plane */
@@ -252,6 +286,12 @@ public final class DmscNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (telemetry != null) {
+            telemetry.close();
+        }
+        if (policySweep != null) {
+            policySweep.cancel(false);
+        }
         for (int i = extensions.size() - 1; i >= 0; i--) {
             try {
                 extensions.get(i).close();

@@ -278,7 +278,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
      * @param overload the flag
      */
     public void setOverload(boolean overload) {
-        enqueueLifecycle(() -> protocol.setOverload(overload));
+        enqueueLifecycle(() -> protocol.setOverload(overload || config.role() == io.dmsc.wire.link.NodeRole.SCSC));
     }
 
     /**
@@ -345,6 +345,19 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     public CompletableFuture<NodeStatus> status() {
         CompletableFuture<NodeStatus> f = new CompletableFuture<>();
         if (!enqueueLifecycle(() -> f.complete(snapshot(System.nanoTime())))) {
+            f.completeExceptionally(new IllegalStateException("node " + config.id() + " is stopped"));
+        }
+        return f;
+    }
+
+    /**
+     * Takes the topology and installed prefixes of the LSDB on the conductor thread.
+     *
+     * @return the view, completed by the conductor
+     */
+    public CompletableFuture<io.dmsc.routing.MeshView> meshView() {
+        CompletableFuture<io.dmsc.routing.MeshView> f = new CompletableFuture<>();
+        if (!enqueueLifecycle(() -> f.complete(protocol.view(System.nanoTime())))) {
             f.completeExceptionally(new IllegalStateException("node " + config.id() + " is stopped"));
         }
         return f;

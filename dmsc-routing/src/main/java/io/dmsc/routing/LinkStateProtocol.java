@@ -970,6 +970,50 @@ public final class LinkStateProtocol {
         return java.util.Collections.unmodifiableMap(lspRejections);
     }
 
+    /**
+     * @param nowNs current time
+     * @return the topology and installed prefixes of the LSDB, for the Scheduling Center
+     */
+    public MeshView view(long nowNs) {
+        Map<String, List<NeighborEntry>> neighbors = new java.util.TreeMap<>();
+        Map<String, Boolean> overload = new HashMap<>();
+        Map<String, io.dmsc.wire.link.NodeRole> roles = new HashMap<>();
+        Map<String, Map<ServicePrefix, PrefixEntry>> advertised = new HashMap<>();
+        for (LsdbEntry e : lsdb.entries()) {
+            if (e.purged() || e.remainingLifetimeS(nowNs) == 0) {
+                continue;
+            }
+            LinkStatePdu p = e.pdu();
+            String origin = p.id().origin();
+            neighbors.computeIfAbsent(origin, k -> new ArrayList<>()).addAll(p.neighbors());
+            if (p.id().fragment() == 0) {
+                overload.put(origin, p.overload());
+                roles.put(origin, p.role());
+            }
+            for (PrefixEntry pe : p.prefixes()) {
+                advertised.computeIfAbsent(origin, k -> new HashMap<>()).put(pe.prefix(), pe);
+            }
+        }
+        Map<String, MeshView.Node> nodes = new HashMap<>();
+        for (Map.Entry<String, List<NeighborEntry>> n : neighbors.entrySet()) {
+            if (roles.containsKey(n.getKey())) {
+                nodes.put(n.getKey(), new MeshView.Node(n.getKey(), roles.get(n.getKey()),
+                        overload.getOrDefault(n.getKey(), false), n.getValue()));
+            }
+        }
+        Map<ServicePrefix, List<MeshView.Replica>> prefixes = new HashMap<>();
+        for (PrefixStatus s : prefixStatus(nowNs)) {
+            if (s.rejection() != null || s.prefix().isReserved() || !nodes.containsKey(s.origin())) {
+                continue;
+            }
+            PrefixEntry pe = advertised.getOrDefault(s.origin(), Map.of()).get(s.prefix());
+            prefixes.computeIfAbsent(s.prefix(), k -> new ArrayList<>()).add(new MeshView.Replica(s.origin(),
+                    s.cost(), pe == null ? 1 : pe.weight()));
+        }
+        prefixes.replaceAll((k, v) -> List.copyOf(v));
+        return new MeshView(nodes, prefixes);
+    }
+
     /** @return the LSDB (live view; owner thread only) */
     public Lsdb lsdb() {
         return lsdb;

@@ -103,7 +103,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload", "authorization", "security", "adminTokenFile");
+                "overload", "authorization", "security", "adminTokenFile", "telemetry", "scheduler");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -121,9 +121,26 @@ public final class ConfigLoader {
             neighbors.add(new NeighborConfig(nid, address, metric,
                     n.integer("capacityMbps", 0, 0, NeighborConfig.MAX_CAPACITY_MBPS)));
         }
-        return build(root, List.of(root.child("timers")), neighbors, Map.of())
+        NodeConfig built = build(root, List.of(root.child("timers")), neighbors, Map.of())
                 .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN))
                 .withSecurity(nodeSecurity(root, id));
+        ConfigNode telemetry = root.child("telemetry");
+        if (telemetry.isPresent()) {
+            if (built.role() == NodeRole.SCSC) {
+                throw root.error("telemetry", "set on the SCSC (expected: only on SGs and SRs, which report to it)");
+            }
+            telemetry.allowOnly("servers", "reportIntervalMs");
+            List<String> servers = new ArrayList<>();
+            for (ConfigNode s : telemetry.list("servers", true)) {
+                servers.add(addressText(s));
+            }
+            if (servers.isEmpty()) {
+                throw telemetry.error("servers", "empty list (expected: the SCSC's gRPC address, host:port)");
+            }
+            built = built.withTelemetry(new TelemetryConfig(servers, telemetry.integer("reportIntervalMs",
+                    TelemetryConfig.DEFAULT_REPORT_INTERVAL_MS, 100, 60_000)));
+        }
+        return built;
     }
 
     /**
@@ -149,7 +166,8 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler");
+        ConfigNode schedulerDefaults = root.child("scheduler");
         ConfigNode spaDefaults = root.child("spa");
         if (spaDefaults.isPresent()) {
             spaDefaults.allowOnly(SPA_SETTING_KEYS);
@@ -183,7 +201,7 @@ public final class ConfigLoader {
                 continue;
             }
             n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
-                    "authorization", "adminTokenFile");
+                    "authorization", "adminTokenFile", "scheduler");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null || spaAddresses.containsKey(id)) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -244,8 +262,25 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
             nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
-                    spaAddresses).withAuthorization(authorization(n.child("authorization"), meshAuthorization))
-                    .withSecurity(topologySecurity(root, e.getKey())));
+                    spaAddresses, schedulerDefaults).withAuthorization(authorization(n.child("authorization"),
+                    meshAuthorization)).withSecurity(topologySecurity(root, e.getKey())));
+        }
+        // Every SG and SR reports to the topology's Scheduling Centers.
+        List<String> scscAddresses = new ArrayList<>();
+        long reportIntervalMs = TelemetryConfig.DEFAULT_REPORT_INTERVAL_MS;
+        for (NodeConfig c : nodes) {
+            if (c.scheduler() != null) {
+                scscAddresses.add(c.scheduler().listen());
+                reportIntervalMs = c.scheduler().reportIntervalMs();
+                if (HostPort.parse(c.scheduler().listen()).port() != 0) {
+                    checkUnused(byId.get(c.id()), "scheduler.listen", c.scheduler().listen(),
+                            usedAddresses.put(c.scheduler().listen(), c.id() + ".scheduler.listen"));
+                }
+            }
+        }
+        if (!scscAddresses.isEmpty()) {
+            TelemetryConfig telemetry = new TelemetryConfig(scscAddresses, reportIntervalMs);
+            nodes.replaceAll(c -> c.role() == NodeRole.SCSC ? c : c.withTelemetry(telemetry));
         }
         return new TopologyConfig(root.file(), name, nodes, links, spas);
     }
@@ -256,6 +291,11 @@ public final class ConfigLoader {
      */
     private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors,
                                     Map<String, String> spaAddresses) {
+        return build(n, timerLayers, neighbors, spaAddresses, new ConfigNode(n.file(), "scheduler", null));
+    }
+
+    private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors,
+                                    Map<String, String> spaAddresses, ConfigNode schedulerDefaults) {
         ConfigNode timers = timerLayers.get(timerLayers.size() - 1);
         String id = nodeId(n, "id");
         NodeRole role;
@@ -263,7 +303,20 @@ public final class ConfigLoader {
         try {
             role = NodeRole.fromCode(roleText);
         } catch (IllegalArgumentException e) {
-            throw n.error("role", "'" + roleText + "' (expected: sg or sr; spa for an SPA)");
+            throw n.error("role", "'" + roleText + "' (expected: sg, sr or scsc; spa for an SPA)");
+        }
+        SchedulerConfig scheduler = null;
+        if (role == NodeRole.SCSC) {
+            if (n.has("overload") && !n.bool("overload", true)) {
+                throw n.error("overload", "false on the SCSC (expected: true or unset: the SCSC never forwards)");
+            }
+            if (n.has("prefixes") || n.has("gateway") || n.has("pod") || n.has("upstreams")) {
+                throw n.error(null, "the SCSC " + id + " has pod, gateway, upstream or prefix settings (expected: "
+                        + "none: it serves no calls)");
+            }
+            scheduler = scheduler(n.child("scheduler"), schedulerDefaults);
+        } else if (n.has("scheduler")) {
+            throw n.error("scheduler", "set on " + role.code() + " " + id + " (expected: only on role: scsc)");
         }
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
@@ -290,7 +343,7 @@ public final class ConfigLoader {
         try {
             routing = new RoutingConfig(id, role, t.lspLifetimeS, t.lspRefreshS, 60, t.retransmitIntervalMs,
                     t.maxLspBytes, 500, t.spfInitialDelayMs, t.spfShortDelayMs, t.spfLongDelayMs, t.spfTimeToLearnMs,
-                    t.spfHoldDownMs, n.bool("overload", false));
+                    t.spfHoldDownMs, n.bool("overload", role == NodeRole.SCSC));
         } catch (IllegalArgumentException e) {
             throw timers.error(null, e.getMessage());
         }
@@ -313,7 +366,66 @@ public final class ConfigLoader {
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
                 (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN,
-                SecurityConfig.OFF, adminToken);
+                SecurityConfig.OFF, adminToken, null, scheduler);
+    }
+
+    /** Keys of {@code scheduler:} (on the SCSC, or the topology's defaults). */
+    private static final String[] SCHEDULER_KEYS = {"listen", "reportIntervalMs", "thresholds", "prefixes",
+        "policyTtlMs", "hysteresisMs", "maxSessions", "maxReportsPerSecond"};
+
+    /** {@code scheduler: {listen, reportIntervalMs, thresholds{...}, prefixes[{prefix, ...}], ...}} over defaults. */
+    private static SchedulerConfig scheduler(ConfigNode s, ConfigNode defaults) {
+        if (!s.isPresent()) {
+            throw s.error(null, "missing on the SCSC (expected: scheduler: {listen: HOST:PORT, ...}, the gRPC "
+                    + "address nodes report to)");
+        }
+        s.allowOnly(SCHEDULER_KEYS);
+        if (defaults.isPresent()) {
+            defaults.allowOnly(SCHEDULER_KEYS);
+        }
+        String listen = address(s, "listen");
+        long interval = layered(s, defaults, "reportIntervalMs", TelemetryConfig.DEFAULT_REPORT_INTERVAL_MS, 100, 60_000);
+        SchedulerConfig.Thresholds global = thresholds(s.has("thresholds") ? s.child("thresholds")
+                : defaults.child("thresholds"), SchedulerConfig.Thresholds.DEFAULTS, false);
+        List<SchedulerConfig.PrefixThresholds> byPrefix = new ArrayList<>();
+        for (ConfigNode p : (s.has("prefixes") ? s : defaults).list("prefixes", false)) {
+            p.allowOnly("prefix", "delayMs", "jitterMs", "lossPercent", "availableBandwidthPercent");
+            String text = p.string("prefix", true);
+            ServicePrefix prefix;
+            try {
+                prefix = ServicePrefix.parse(text);
+            } catch (InvalidNameException e) {
+                throw p.error("prefix", e.getMessage());
+            }
+            byPrefix.add(new SchedulerConfig.PrefixThresholds(prefix, thresholds(p, global, true)));
+        }
+        try {
+            return new SchedulerConfig(listen, interval, global, byPrefix,
+                    layered(s, defaults, "policyTtlMs", Math.max(10_000, 3 * interval), 300, 3_600_000),
+                    layered(s, defaults, "hysteresisMs", 5_000, 0, 3_600_000),
+                    (int) layered(s, defaults, "maxSessions", 10_000, 1, 100_000),
+                    (int) layered(s, defaults, "maxReportsPerSecond", 20, 1, 1000));
+        } catch (IllegalArgumentException e) {
+            throw s.error(null, e.getMessage());
+        }
+    }
+
+    private static long layered(ConfigNode s, ConfigNode defaults, String key, long fallback, long min, long max) {
+        return s.integer(key, defaults.integer(key, fallback, min, max), min, max);
+    }
+
+    private static SchedulerConfig.Thresholds thresholds(ConfigNode t, SchedulerConfig.Thresholds inherited,
+                                                          boolean perPrefix) {
+        if (!t.isPresent()) {
+            return inherited;
+        }
+        if (!perPrefix) {
+            t.allowOnly("delayMs", "jitterMs", "lossPercent", "availableBandwidthPercent");
+        }
+        return new SchedulerConfig.Thresholds(t.number("delayMs", inherited.delayMs(), 0, 60_000),
+                t.number("jitterMs", inherited.jitterMs(), 0, 60_000),
+                t.number("lossPercent", inherited.lossPercent(), 0, 100),
+                t.number("availableBandwidthPercent", inherited.availableBandwidthPercent(), 0, 100));
     }
 
     /**
@@ -709,6 +821,15 @@ public final class ConfigLoader {
             throw n.error(key, "'" + id + "' (expected: a node id of 1 to 64 letters, digits and . _ -)");
         }
         return id;
+    }
+
+    private static String addressText(ConfigNode n) {
+        String text = n.text();
+        try {
+            return HostPort.parse(text).toString();
+        } catch (IllegalArgumentException e) {
+            throw n.error(null, "'" + text + "' (expected: HOST:PORT, e.g. 127.0.0.1:7020)");
+        }
     }
 
     private static String address(ConfigNode n, String key) {

@@ -91,6 +91,21 @@ final class ConfigNode {
         return value;
     }
 
+    double number(String key, double defaultValue, double min, double max) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return defaultValue;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw error(key, "'" + v.asText() + "' (expected: a number in " + min + ".." + max + ")");
+        }
+        double value = v.asDouble();
+        if (value < min || value > max) {
+            throw error(key, value + " (expected: " + min + ".." + max + ")");
+        }
+        return value;
+    }
+
     boolean bool(String key, boolean defaultValue) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {

@@ -7,7 +7,7 @@ import io.dmsc.wire.link.NodeRole;
 import java.util.List;
 
 /**
- * Validated settings of one node (SG or SR).
+ * Validated settings of one node (SG, SR or SCSC).
  *
  * @param id              node id
  * @param role            SG or SR
@@ -25,12 +25,15 @@ import java.util.List;
  * @param security        transport security of the fabric links (mutual TLS, node identity)
  * @param adminTokenFile  file holding the bearer token that admin endpoints which change state
  *                        require, or null: those endpoints are then refused
+ * @param telemetry       the SCSCs this node reports to (signal type 4), or null for none
+ * @param scheduler       the Scheduling Center's settings (role SCSC only), else null
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
                          RoutingConfig routing, AuthorizationConfig authorization,
-                         SecurityConfig security, java.nio.file.Path adminTokenFile) {
+                         SecurityConfig security, java.nio.file.Path adminTokenFile, TelemetryConfig telemetry,
+                         SchedulerConfig scheduler) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -49,6 +52,12 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
         if (gateway != null && role != NodeRole.SG) {
             throw new IllegalArgumentException("gateway: set on " + role + " " + id + " (expected: only SGs)");
         }
+        if (scheduler != null && role != NodeRole.SCSC) {
+            throw new IllegalArgumentException("scheduler: set on " + role + " " + id + " (expected: only the SCSC)");
+        }
+        if (role == NodeRole.SCSC && !routing.overload()) {
+            throw new IllegalArgumentException("overload: off on the SCSC " + id + " (expected: on: it never forwards)");
+        }
         if (flowIdleTimeoutMs < 1) {
             throw new IllegalArgumentException("flowIdleTimeoutMs: " + flowIdleTimeoutMs + " (expected: > 0)");
         }
@@ -56,6 +65,52 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
         }
+    }
+
+    /**
+     * The settings without SCSC (no telemetry, no scheduler).
+     *
+     * @param id              node id
+     * @param role            SG or SR
+     * @param listen          fabric listen address
+     * @param admin           admin address or null
+     * @param gateway         gateway settings or null
+     * @param prefixes        static prefixes
+     * @param neighbors       adjacencies
+     * @param helloIntervalMs hello period
+     * @param holdTimeMs      hold time
+     * @param maxFrameLength  largest frame
+     * @param flowIdleTimeoutMs flow idle timeout
+     * @param routing         routing settings
+     * @param authorization   authorization settings
+     * @param security        security settings
+     * @param adminTokenFile  admin token file or null
+     */
+    public NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
+                      List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
+                      long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
+                      RoutingConfig routing, AuthorizationConfig authorization,
+                      SecurityConfig security, java.nio.file.Path adminTokenFile) {
+        this(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs, maxFrameLength,
+                flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, null, null);
+    }
+
+    /**
+     * @param value the SCSCs to report to, or null
+     * @return a copy with other telemetry settings
+     */
+    public NodeConfig withTelemetry(TelemetryConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, value, scheduler);
+    }
+
+    /**
+     * @param value the scheduler settings (SCSC only), or null
+     * @return a copy with other scheduler settings
+     */
+    public NodeConfig withScheduler(SchedulerConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry, value);
     }
 
     /** @return the pod-facing address of an SG, or null */
@@ -69,7 +124,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -78,7 +134,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -87,7 +144,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -96,7 +154,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -106,7 +165,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -115,7 +175,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, value, authorization, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, value, authorization, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -124,7 +185,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAuthorization(AuthorizationConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, value, security, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, value, security, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -133,7 +195,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withSecurity(SecurityConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, value, adminTokenFile);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, value, adminTokenFile,
+                telemetry, scheduler);
     }
 
     /**
@@ -142,7 +205,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withAdminTokenFile(java.nio.file.Path value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, value);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, value,
+                telemetry, scheduler);
     }
 
     /**

@@ -67,6 +67,9 @@ public final class Forwarder {
     // Data-plane loop only.
     private final Map<LinkChannel, LinkState> links = new IdentityHashMap<>();
     private final Map<String, LinkState> byNeighbor = new HashMap<>();
+    /** The neighbours of {@link #byNeighbor}, for other threads. */
+    private volatile java.util.Set<String> upNeighbors = java.util.Set.of();
+    private volatile io.dmsc.node.policy.PolicyTable policies;
     private final Set<Flow> flows = Collections.newSetFromMap(new IdentityHashMap<>());
     private LocalDelivery delivery;
     private ProbeListener probeListener;
@@ -251,6 +254,24 @@ public final class Forwarder {
         onLoop(() -> probeListener = value);
     }
 
+    /**
+     * Sets the node's forwarding policies: calls following a policy's explicit path are counted
+     * there, and broken paths too.
+     *
+     * @param value the table, or null
+     */
+    public void setPolicies(io.dmsc.node.policy.PolicyTable value) {
+        policies = value;
+    }
+
+    /**
+     * @param neighborId a neighbour
+     * @return whether the data plane has an up link to it (any thread)
+     */
+    public boolean isLinkUp(String neighborId) {
+        return upNeighbors.contains(neighborId);
+    }
+
     private void onLoop(Runnable r) {
         if (loop.inEventLoop()) {
             r.run();
@@ -277,6 +298,7 @@ public final class Forwarder {
             LinkState l = links.computeIfAbsent(channel, c -> new LinkState(neighborId, c,
                     metrics.linkBytes(neighborId)));
             byNeighbor.put(neighborId, l);
+            upNeighbors = java.util.Set.copyOf(byNeighbor.keySet());
             LOG.debug("{}: link {} to {} up for data", nodeId, channel, neighborId);
         });
     }
@@ -448,6 +470,7 @@ public final class Forwarder {
                 }
             } else {
                 DataFrames.unpin(frame);
+                DataFrames.clearPath(frame);
             }
         }
         if (entry == null) {
@@ -488,7 +511,10 @@ public final class Forwarder {
                 return;
             }
         }
-        LinkState out = nextHop(entry, in, roundRobin++);
+        LinkState out = (DataFrames.flags(frame) & DataFrames.FLAG_PATH_ACTIVE) != 0 ? pathHop(frame, in) : null;
+        if (out == null) {
+            out = nextHop(entry, in, roundRobin++);
+        }
         if (out == null) {
             frame.release();
             failBoth(flow, UNAVAILABLE, "no route to " + flow.name + ": no usable link to " + entry.nextHops()
@@ -505,6 +531,45 @@ public final class Forwarder {
         DataFrames.setHopLimit(frame, hopLimit - 1);
         DataFrames.setTimeoutNs(frame, remainingNs);
         send(out, frame, DataFrames.OPEN, in);
+    }
+
+    /**
+     * The next hop of an OPEN's explicit path (a scheduling policy's), moving the path on; or null
+     * after clearing the path when it cannot be followed from here (it ends here, the frame is not
+     * where the path says, the next link is down or leads back): the OPEN then goes by shortest
+     * path towards its pinned egress, which is loop-free on its own.
+     */
+    private LinkState pathHop(ByteBuf frame, LinkState in) {
+        String next = DataFrames.pathNode(frame, 0);
+        String here = DataFrames.pathNode(frame, 1);
+        io.dmsc.node.policy.PolicyTable table = policies;
+        String broken = null;
+        LinkState out = null;
+        if (next == null) {
+            broken = "path_ended_early";
+        } else if (in == null ? here != null : !nodeId.equals(here)) {
+            broken = "path_misplaced";
+        } else {
+            out = byNeighbor.get(next);
+            if (out == null || out == in) {
+                broken = "path_link_down";
+                out = null;
+            }
+        }
+        if (broken != null) {
+            LOG.debug("{}: explicit path of policy {} broken ({}), shortest path from here", nodeId,
+                    DataFrames.pathPolicy(frame), broken);
+            DataFrames.clearPath(frame);
+            if (table != null) {
+                table.pathBroken(broken);
+            }
+            return null;
+        }
+        if (in != null && table != null) {
+            table.carried(DataFrames.pathPolicy(frame));
+        }
+        DataFrames.advancePath(frame);
+        return out;
     }
 
     /** Node prefixes by node id ({@code /_dmsc/node/ID}) of routed egress nodes; at most 4096 kept. Loop only. */
@@ -654,6 +719,7 @@ public final class Forwarder {
         links.remove(l.channel);
         if (byNeighbor.get(l.neighborId) == l) {
             byNeighbor.remove(l.neighborId);
+            upNeighbors = java.util.Set.copyOf(byNeighbor.keySet());
         }
         resumeSources(l);
         List<Side> sides = new ArrayList<>(l.streams.values());

@@ -40,11 +40,19 @@ import java.nio.charset.StandardCharsets;
  * +---------------------------+-----------------------------------+
  * | [Egress Length (8) | Egress (node id)]  only with Flags bit 1 (EGRESS) ...
  * +-----------------------------------------------------------------+
+ * | [Policy Id (32) | Next (8) | Count (8) | Count x (Length (8) | node id)]  only with bit 3 (PATH)
+ * +-----------------------------------------------------------------+
  * |  OpenTail (protobuf dmsc.data.v1: method, target, headers, origin, attempt) ...
  *
  * OPEN flags: bit 1 (EGRESS) = an egress node id follows the name; bit 2 (PINNED) = forward
  * towards that egress node (the ingress chose one of the equal-cost replicas), not by the name.
  * A node that is the egress, or that has no route to it, clears PINNED and routes by the name.
+ * Bit 3 (PATH, only with EGRESS) = an explicit path of a scheduling policy follows: the nodes
+ * after the ingress, the egress last; Next is the index of the node the frame goes to next. Bit 4
+ * (PATH_ACTIVE) = the path is followed: each node on it sends the OPEN to that neighbour and
+ * increments Next; a node that cannot (the link is down, the frame is not where the path says)
+ * clears PATH_ACTIVE and forwards towards the pinned egress by shortest path, so a broken path
+ * falls back to SPF at the hop where it broke.
  *
  * MESSAGE (19): payload bytes; Flags bit 0 = last chunk of a gRPC message.
  * WINDOW_UPDATE (23): Credit (32, bytes, &gt; 0).
@@ -106,6 +114,12 @@ public final class DataFrames {
     public static final int FLAG_PINNED = 4;
     /** Longest egress node id, bytes. */
     public static final int MAX_EGRESS_LENGTH = 64;
+    /** OPEN flag: an explicit path of a scheduling policy follows the egress. */
+    public static final int FLAG_PATH = 8;
+    /** OPEN flag: the explicit path is followed (cleared where it broke; the bytes stay). */
+    public static final int FLAG_PATH_ACTIVE = 16;
+    /** Most nodes an explicit path may list. */
+    public static final int MAX_PATH_NODES = 32;
     /** Longest routed name, bytes. */
     public static final int MAX_NAME_LENGTH = 4096;
     /** Hop limit of a new stream or probe. */
@@ -169,6 +183,16 @@ public final class DataFrames {
                     throw new MalformedFrameException("open", "open frame egress length " + egress
                             + " (expected: 1.." + MAX_EGRESS_LENGTH + " bytes within the frame)");
                 }
+                int flags = frame.getUnsignedByte(start + FLAGS_OFFSET);
+                if ((flags & FLAG_PATH) != 0) {
+                    validatePath(frame, start, at + 1 + egress, length);
+                } else if ((flags & FLAG_PATH_ACTIVE) != 0) {
+                    throw new MalformedFrameException("open", "open frame with PATH_ACTIVE but no path (expected: "
+                            + "PATH_ACTIVE only together with PATH)");
+                }
+            } else if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & (FLAG_PATH | FLAG_PATH_ACTIVE)) != 0) {
+                throw new MalformedFrameException("open", "open frame with a path but no egress (expected: the PATH "
+                        + "flag only together with EGRESS)");
             }
             if (frame.getLong(start + TIMEOUT_OFFSET) < 0) {
                 throw new MalformedFrameException("open", "open frame timeout " + frame.getLong(start + TIMEOUT_OFFSET)
@@ -177,6 +201,28 @@ public final class DataFrames {
         } else if (type == WINDOW_UPDATE && frame.getInt(start + HEADER_LENGTH) <= 0) {
             throw new MalformedFrameException("window", "window update of " + frame.getInt(start + HEADER_LENGTH)
                     + " bytes (expected: > 0)");
+        }
+    }
+
+    private static void validatePath(ByteBuf frame, int start, int at, int length) {
+        if (at + 6 > length) {
+            throw new MalformedFrameException("open", "open frame path header beyond the frame (expected: 6 bytes "
+                    + "of policy id, next and count)");
+        }
+        int next = frame.getUnsignedByte(start + at + 4);
+        int count = frame.getUnsignedByte(start + at + 5);
+        if (count == 0 || count > MAX_PATH_NODES || next > count) {
+            throw new MalformedFrameException("open", "open frame path of " + count + " nodes, next " + next
+                    + " (expected: 1.." + MAX_PATH_NODES + " nodes, next <= count)");
+        }
+        int p = at + 6;
+        for (int i = 0; i < count; i++) {
+            int n = p < length ? frame.getUnsignedByte(start + p) : 0;
+            if (n == 0 || n > MAX_EGRESS_LENGTH || p + 1 + n > length) {
+                throw new MalformedFrameException("open", "open frame path node " + i + " of length " + n
+                        + " (expected: 1.." + MAX_EGRESS_LENGTH + " bytes within the frame)");
+            }
+            p += 1 + n;
         }
     }
 
@@ -265,6 +311,73 @@ public final class DataFrames {
     public static void unpin(ByteBuf frame) {
         int at = frame.readerIndex() + FLAGS_OFFSET;
         frame.setByte(at, frame.getUnsignedByte(at) & ~FLAG_PINNED);
+    }
+
+    /** @return offset (from the reader index) of the path header, or -1 without an active path */
+    private static int pathOffset(ByteBuf frame) {
+        int start = frame.readerIndex();
+        int all = FLAG_EGRESS | FLAG_PATH | FLAG_PATH_ACTIVE;
+        if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & all) != all) {
+            return -1;
+        }
+        int at = NAME_OFFSET + frame.getUnsignedShort(start + NAME_LENGTH_OFFSET);
+        return at + 1 + frame.getUnsignedByte(start + at);
+    }
+
+    /**
+     * @param frame an OPEN frame
+     * @return the id of the policy whose explicit path it follows, or -1 for none
+     */
+    public static long pathPolicy(ByteBuf frame) {
+        int at = pathOffset(frame);
+        return at < 0 ? -1 : frame.getUnsignedInt(frame.readerIndex() + at);
+    }
+
+    /**
+     * @param frame an OPEN frame
+     * @param back  0 for the node the frame goes to next, 1 for the node it is at (the previous
+     *              entry), and so on
+     * @return that node of its explicit path; null without a path or when the index falls outside
+     *         (the path is done, or the ingress itself)
+     */
+    public static String pathNode(ByteBuf frame, int back) {
+        int at = pathOffset(frame);
+        if (at < 0) {
+            return null;
+        }
+        int start = frame.readerIndex();
+        int index = frame.getUnsignedByte(start + at + 4) - back;
+        int count = frame.getUnsignedByte(start + at + 5);
+        if (index < 0 || index >= count) {
+            return null;
+        }
+        int p = start + at + 6;
+        for (int i = 0; i < index; i++) {
+            p += 1 + frame.getUnsignedByte(p);
+        }
+        return frame.toString(p + 1, frame.getUnsignedByte(p), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Moves the explicit path on by one node in place (the frame is being sent to {@link #pathNode(ByteBuf, int)
+     * pathNode(frame, 0)}).
+     *
+     * @param frame an OPEN frame with a path
+     */
+    public static void advancePath(ByteBuf frame) {
+        int at = frame.readerIndex() + pathOffset(frame) + 4;
+        frame.setByte(at, frame.getUnsignedByte(at) + 1);
+    }
+
+    /**
+     * Clears the PATH_ACTIVE flag in place: from here on the OPEN goes by shortest path (towards its
+     * pinned egress). The path bytes stay, unread.
+     *
+     * @param frame an OPEN frame
+     */
+    public static void clearPath(ByteBuf frame) {
+        int at = frame.readerIndex() + FLAGS_OFFSET;
+        frame.setByte(at, frame.getUnsignedByte(at) & ~FLAG_PATH_ACTIVE);
     }
 
     /** @param frame a WINDOW_UPDATE frame @return the credit granted */
@@ -371,6 +484,43 @@ public final class DataFrames {
      */
     public static ByteBuf open(ByteBufAllocator alloc, int word, int hopLimit, long timeoutNs, String name,
                                String egress, OpenTail tail) {
+        return open(alloc, word, hopLimit, timeoutNs, name, egress, null, 0, tail);
+    }
+
+    /**
+     * @param alloc     allocator
+     * @param word      stream id word
+     * @param hopLimit  hops left, 1..255
+     * @param timeoutNs remaining time, ns; 0 for none
+     * @param name      routed name
+     * @param egress    the egress node to forward towards (pinned), or null to route by the name
+     * @param path      explicit path (the nodes after the ingress, ending with {@code egress}), or
+     *                  null for none; needs an egress
+     * @param policyId  the policy the path comes from (0..2^32-1)
+     * @param tail      the rest
+     * @return the frame; ownership passes to the caller
+     */
+    public static ByteBuf open(ByteBufAllocator alloc, int word, int hopLimit, long timeoutNs, String name,
+                               String egress, java.util.List<String> path, long policyId, OpenTail tail) {
+        byte[][] pathBytes = null;
+        int pathLength = 0;
+        if (path != null) {
+            if (egress == null || path.isEmpty() || path.size() > MAX_PATH_NODES
+                    || !path.get(path.size() - 1).equals(egress)) {
+                throw new IllegalArgumentException("path: " + path + " (expected: 1.." + MAX_PATH_NODES
+                        + " nodes ending with the egress " + egress + ")");
+            }
+            pathBytes = new byte[path.size()][];
+            pathLength = 6;
+            for (int i = 0; i < pathBytes.length; i++) {
+                pathBytes[i] = path.get(i).getBytes(StandardCharsets.US_ASCII);
+                if (pathBytes[i].length == 0 || pathBytes[i].length > MAX_EGRESS_LENGTH) {
+                    throw new IllegalArgumentException("path node '" + path.get(i) + "' (expected: 1.."
+                            + MAX_EGRESS_LENGTH + " bytes)");
+                }
+                pathLength += 1 + pathBytes[i].length;
+            }
+        }
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length == 0 || nameBytes.length > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("name: " + nameBytes.length + " bytes (expected: 1.." + MAX_NAME_LENGTH
@@ -382,9 +532,11 @@ public final class DataFrames {
                     + MAX_EGRESS_LENGTH + ")");
         }
         int size = tail.getSerializedSize();
-        int total = NAME_OFFSET + nameBytes.length + (egressBytes == null ? 0 : 1 + egressBytes.length) + size;
+        int total = NAME_OFFSET + nameBytes.length + (egressBytes == null ? 0 : 1 + egressBytes.length) + pathLength
+                + size;
         ByteBuf b = alloc.buffer(total);
-        writeHeader(b, total - 4, OPEN, egressBytes == null ? 0 : FLAG_EGRESS | FLAG_PINNED, word);
+        writeHeader(b, total - 4, OPEN, (egressBytes == null ? 0 : FLAG_EGRESS | FLAG_PINNED)
+                | (pathBytes == null ? 0 : FLAG_PATH | FLAG_PATH_ACTIVE), word);
         b.writeByte(hopLimit);
         b.writeLong(timeoutNs);
         b.writeShort(nameBytes.length);
@@ -392,6 +544,15 @@ public final class DataFrames {
         if (egressBytes != null) {
             b.writeByte(egressBytes.length);
             b.writeBytes(egressBytes);
+        }
+        if (pathBytes != null) {
+            b.writeInt((int) policyId);
+            b.writeByte(0);
+            b.writeByte(pathBytes.length);
+            for (byte[] node : pathBytes) {
+                b.writeByte(node.length);
+                b.writeBytes(node);
+            }
         }
         return writeBody(b, tail, size);
     }
@@ -471,6 +632,13 @@ public final class DataFrames {
         int from = start + NAME_OFFSET + frame.getUnsignedShort(start + NAME_LENGTH_OFFSET);
         if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & FLAG_EGRESS) != 0) {
             from += 1 + frame.getUnsignedByte(from);
+            if ((frame.getUnsignedByte(start + FLAGS_OFFSET) & FLAG_PATH) != 0) {
+                int count = frame.getUnsignedByte(from + 5);
+                from += 6;
+                for (int i = 0; i < count; i++) {
+                    from += 1 + frame.getUnsignedByte(from);
+                }
+            }
         }
         return parse(frame, from, OpenTail.parser(), "open");
     }

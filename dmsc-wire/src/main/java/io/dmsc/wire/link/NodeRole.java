@@ -5,7 +5,9 @@ public enum NodeRole {
     /** Service Gateway: default gateway of pods, ingress and egress of calls. */
     SG("sg"),
     /** Service Router: link-state router and forwarder. */
-    SR("sr");
+    SR("sr"),
+    /** The Scheduling Center: joins the flooding to learn the topology, never forwards (overload bit). */
+    SCSC("scsc");
 
     private final String code;
 
@@ -29,6 +31,6 @@ public enum NodeRole {
                 return r;
             }
         }
-        throw new IllegalArgumentException("role '" + code + "' (expected: sg or sr)");
+        throw new IllegalArgumentException("role '" + code + "' (expected: sg, sr or scsc)");
     }
 }
