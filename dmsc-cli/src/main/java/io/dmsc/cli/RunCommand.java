@@ -69,6 +69,7 @@ final class RunCommand implements Callable<Integer> {
         Gateway gateway = node.extension(Gateway.class);
         System.out.println(config.id() + " (" + config.role().code() + ") running: fabric " + node.listenAddress()
                 + (node.adminAddress() == null ? "" : ", admin http://" + node.adminAddress())
+                + (node.schedulerAddress() == null ? "" : ", Scheduler (gRPC) " + node.schedulerAddress())
                 + (gateway == null ? "" : ", pods " + gateway.podAddress()
                 + (gateway.upstreamAddresses().isEmpty() ? "" : ", upstreams " + gateway.upstreamAddresses())));
         CountDownLatch stop = new CountDownLatch(1);

@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods, qos or links "
+@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links or policies "
         + "(from its admin HTTP /status).")
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links }
+    enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links, policies }
 
     @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
     What what;
@@ -47,7 +47,8 @@ final class ShowCommand implements Callable<Integer> {
             System.out.println(body);
             return 0;
         }
-        if (what == What.flows || what == What.pods || what == What.qos || what == What.links) {
+        if (what == What.flows || what == What.pods || what == What.qos || what == What.links
+                || what == What.policies) {
             System.out.print(renderData(what, JSON.readTree(body)));
             return 0;
         }
@@ -157,10 +158,51 @@ final class ShowCommand implements Callable<Integer> {
             }
             return title + " links: " + t.size() + " (data frames, rates over the last second)\n" + t.render();
         }
-        if (what == What.qos) {
-            if (!root.has("qos")) {
-                return title + " measures no paths (only SGs probe, with gateway.qos.probeIntervalMs > 0)\n";
+        if (what == What.policies) {
+            Table t = new Table("Id", "Prefix", "Ingress", "Egress", "Path", "Role here", "Next", "TTL left", "Calls",
+                    "Reason");
+            for (com.fasterxml.jackson.databind.JsonNode p : root.path("policies")) {
+                java.util.List<String> path = new java.util.ArrayList<>();
+                p.path("path").forEach(n -> path.add(n.asText()));
+                t.row(p.path("id").asLong(), p.path("prefix").asText(), p.path("ingress").asText(),
+                        p.path("egress").asText(), String.join(" ", path), p.path("role").asText(),
+                        p.path("next").isNull() || p.path("next").isMissingNode() ? "-" : p.path("next").asText(),
+                        p.path("ttlLeftMs").asLong() + " ms",
+                        p.path("calls").isMissingNode() ? "-" : p.path("calls").asText(), p.path("reason").asText());
             }
+            return title + " forwarding policies: " + t.size() + (t.size() == 0 ? " (calls go by shortest path)" : "")
+                    + "\n" + t.render();
+        }
+        if (what == What.qos && root.has("scsc")) {
+            com.fasterxml.jackson.databind.JsonNode sc = root.path("scsc");
+            Table t = new Table("Node", "Connected", "Last report", "Path to", "Delay ms", "Jitter ms", "Loss %");
+            for (com.fasterxml.jackson.databind.JsonNode n : sc.path("nodes")) {
+                String age = n.path("lastReportMsAgo").asLong() + " ms ago";
+                if (n.path("paths").size() == 0) {
+                    t.row(n.path("node").asText(), n.path("connected").asBoolean() ? "yes" : "no", age, "-", "-", "-",
+                            "-");
+                }
+                for (com.fasterxml.jackson.databind.JsonNode p : n.path("paths")) {
+                    t.row(n.path("node").asText(), n.path("connected").asBoolean() ? "yes" : "no", age,
+                            p.path("egress").asText(), p.path("delayMs").asText(), p.path("jitterMs").asText(),
+                            p.path("lossPercent").asText());
+                }
+            }
+            return title + " (SCSC) global view: " + sc.path("nodes").size() + " reporting nodes, "
+                    + sc.path("nodesInLsdb").asInt() + " nodes in the LSDB, thresholds " + sc.path("thresholds")
+                    + "\n" + t.render();
+        }
+        if (what == What.qos && !root.has("qos")) {
+            Table t = new Table("Link to", "RTT ms", "In B/s", "Out B/s", "Capacity", "Utilisation");
+            for (com.fasterxml.jackson.databind.JsonNode l : root.path("links")) {
+                t.row(l.path("neighbor").asText(), l.path("rttMs").isNull() || l.path("rttMs").isMissingNode() ? "-"
+                        : l.path("rttMs").asText(), l.path("inBytesPerS").asLong(), l.path("outBytesPerS").asLong(),
+                        l.path("capacityMbps").isNull() ? "-" : l.path("capacityMbps").asLong() + " Mbit/s",
+                        l.path("utilisationPercent").isNull() ? "-" : l.path("utilisationPercent").asText() + " %");
+            }
+            return title + " probes no paths (an SR): per link, neighbour RTT and data rates\n" + t.render();
+        }
+        if (what == What.qos) {
             com.fasterxml.jackson.databind.JsonNode q = root.path("qos");
             Table t = new Table("Egress", "Delay ms", "Last ms", "Jitter ms", "Loss %", "Probes", "Answered",
                     "Calls", "Sent B/s", "Recv B/s", "Last reply");

@@ -35,7 +35,8 @@ final class UpCommand implements Callable<Integer> {
             DmscNode n = mesh.node(c.id());
             Gateway g = n.extension(Gateway.class);
             System.out.printf("%-10s %-5s %-22s %-22s %-22s%n", c.id(), c.role().code(), n.listenAddress(),
-                    n.adminAddress() == null ? "-" : n.adminAddress(), g == null ? "-" : g.podAddress());
+                    n.adminAddress() == null ? "-" : n.adminAddress(), g != null ? g.podAddress()
+                            : n.schedulerAddress() != null ? n.schedulerAddress() + " (reports)" : "-");
             if (g != null) {
                 g.upstreamAddresses().forEach((target, address) ->
                         System.out.printf("%-10s upstream %s -> %s%n", "", address, target));

@@ -38,6 +38,7 @@ public final class DmscNode implements AutoCloseable {
     private Forwarder forwarder;
     private AdminServer admin;
     private io.dmsc.node.policy.PolicyTable policies;
+    private SchedulerLauncher.Scheduler scheduler;
     private io.dmsc.node.telemetry.TelemetryClient telemetry;
     private java.util.concurrent.ScheduledFuture<?> policySweep;
     private String listenAddress;
@@ -115,6 +116,14 @@ public final class DmscNode implements AutoCloseable {
                         credentials == null ? null
                                 : this::credentials, dataLoop, forwarder, () -> neighbors, policies,
                         metrics.registry());
+            }
+            if (config.scheduler() != null) {
+                SchedulerLauncher launcher = java.util.ServiceLoader.load(SchedulerLauncher.class).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(config.id() + " is an SCSC but the Scheduling "
+                                + "Center (module dmsc-scsc) is not on the class path"));
+                scheduler = launcher.create(effective);
+                extensions.add(scheduler);
+                scheduler.start(this);
             }
             for (NodeExtension e : extensionFactory.create(effective)) {
                 extensions.add(e);
@@ -203,6 +212,11 @@ public final class DmscNode implements AutoCloseable {
     /** @return the Scheduling Center's forwarding policies this node holds */
     public io.dmsc.node.policy.PolicyTable policies() {
         return policies;
+    }
+
+    /** @return the gRPC address of the Scheduling Center this node runs, or null when it is not an SCSC */
+    public String schedulerAddress() {
+        return scheduler == null ? null : scheduler.address();
     }
 
     /** @return the session with the SCSC, or null when the node reports to none */

@@ -42,6 +42,8 @@ public final class Mesh implements AutoCloseable {
     private final java.util.Set<String> disconnected = new java.util.HashSet<>();
     private final NodeExtension.Factory extensions;
     private final Map<String, SpaLauncher.Running> spas = new LinkedHashMap<>();
+    /** Bound gRPC addresses of the Scheduling Centers, by configured address (kept over restarts). */
+    private final Map<String, String> schedulerBound = new java.util.HashMap<>();
     private final Map<String, String> spaAddresses = new HashMap<>();
     /** The ephemeral CA of security: auto, or null. */
     private final io.dmsc.node.security.MeshCa ca;
@@ -114,8 +116,16 @@ public final class Mesh implements AutoCloseable {
             for (io.dmsc.node.config.SpaConfig s : topology.spas()) {
                 mesh.startSpa(s.id());
             }
+            // Scheduling Centers first: the others report to their bound addresses.
             for (NodeConfig n : topology.nodes()) {
-                mesh.startNode(n.id(), false);
+                if (n.scheduler() != null) {
+                    mesh.startNode(n.id(), false);
+                }
+            }
+            for (NodeConfig n : topology.nodes()) {
+                if (n.scheduler() == null) {
+                    mesh.startNode(n.id(), false);
+                }
             }
             for (String id : mesh.configs.keySet()) {
                 mesh.nodes.get(id).setNeighbors(mesh.resolvedNeighbors(id));
@@ -196,6 +206,16 @@ public final class Mesh implements AutoCloseable {
 
     private synchronized void startNode(String id, boolean withNeighbors) {
         NodeConfig c = withSpaAddresses(configs.get(id));
+        if (c.scheduler() != null && schedulerBound.containsKey(c.scheduler().listen())) {
+            c = c.withScheduler(c.scheduler().withListen(schedulerBound.get(c.scheduler().listen())));
+        }
+        if (c.telemetry() != null) {
+            List<String> servers = new ArrayList<>();
+            for (String s : c.telemetry().servers()) {
+                servers.add(schedulerBound.getOrDefault(s, s));
+            }
+            c = c.withTelemetry(new io.dmsc.node.config.TelemetryConfig(servers, c.telemetry().reportIntervalMs()));
+        }
         String listen = bound.getOrDefault(id, links == Links.TCP ? c.listen() : "mem:" + id);
         NodeConfig effective = c.withListen(listen).withNeighbors(withNeighbors ? resolvedNeighbors(id) : List.of());
         io.netty.channel.EventLoop loop = group.next();
@@ -205,6 +225,9 @@ public final class Mesh implements AutoCloseable {
                 : new InMemoryLinkTransport(memory, c.maxFrameLength());
         DmscNode node = new DmscNode(effective, transport, loop, extensions).start();
         bound.put(id, node.listenAddress());
+        if (configs.get(id).scheduler() != null) {
+            schedulerBound.put(configs.get(id).scheduler().listen(), node.schedulerAddress());
+        }
         nodes.put(id, node);
     }
 
