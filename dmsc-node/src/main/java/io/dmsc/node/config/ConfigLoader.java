@@ -386,10 +386,10 @@ public final class ConfigLoader {
         String listen = address(s, "listen");
         long interval = layered(s, defaults, "reportIntervalMs", TelemetryConfig.DEFAULT_REPORT_INTERVAL_MS, 100, 60_000);
         SchedulerConfig.Thresholds global = thresholds(s.has("thresholds") ? s.child("thresholds")
-                : defaults.child("thresholds"), SchedulerConfig.Thresholds.DEFAULTS, false);
+                : defaults.isPresent() ? defaults.child("thresholds") : defaults, SchedulerConfig.Thresholds.DEFAULTS,
+                false);
         List<SchedulerConfig.PrefixThresholds> byPrefix = new ArrayList<>();
-        for (ConfigNode p : (s.has("prefixes") ? s : defaults).list("prefixes", false)) {
-            p.allowOnly("prefix", "delayMs", "jitterMs", "lossPercent", "availableBandwidthPercent");
+XX, "jitterMs", "lossPercent", "availableBandwidthPercent");
             String text = p.string("prefix", true);
             ServicePrefix prefix;
             try {
@@ -411,7 +411,7 @@ public final class ConfigLoader {
     }
 
     private static long layered(ConfigNode s, ConfigNode defaults, String key, long fallback, long min, long max) {
-        return s.integer(key, defaults.integer(key, fallback, min, max), min, max);
+        return s.integer(key, defaults.isPresent() ? defaults.integer(key, fallback, min, max) : fallback, min, max);
     }
 
     private static SchedulerConfig.Thresholds thresholds(ConfigNode t, SchedulerConfig.Thresholds inherited,
