@@ -389,7 +389,8 @@ public final class ConfigLoader {
                 : defaults.isPresent() ? defaults.child("thresholds") : defaults, SchedulerConfig.Thresholds.DEFAULTS,
                 false);
         List<SchedulerConfig.PrefixThresholds> byPrefix = new ArrayList<>();
-XX, "jitterMs", "lossPercent", "availableBandwidthPercent");
+        for (ConfigNode p : (s.has("prefixes") || !defaults.isPresent() ? s : defaults).list("prefixes", false)) {
+            p.allowOnly("prefix", "delayMs", "jitterMs", "lossPercent", "availableBandwidthPercent");
             String text = p.string("prefix", true);
             ServicePrefix prefix;
             try {
