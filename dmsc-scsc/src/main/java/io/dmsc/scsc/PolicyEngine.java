@@ -39,18 +39,18 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Policies name explicit paths without repeated nodes, so following them cannot loop.
  */
-final class PolicyEngine {
+public final class PolicyEngine {
     /** Share of a threshold a recovered measurement must stay under (over, for bandwidth). */
     static final double RECOVERY_MARGIN = 0.8;
     /** Cost penalty (µs units) of a link without bandwidth left: avoided unless nothing else. */
     static final long BANDWIDTH_PENALTY = 10_000_000L;
 
     /** One node's latest report. */
-    record NodeReport(Report report, long receivedNs) {
+    public record NodeReport(Report report, long receivedNs) {
     }
 
     /** A policy in force. Mutable, engine-owned. */
-    static final class Active {
+    public static final class Active {
         final long id;
         final ServicePrefix prefix;
         final String ingress;
@@ -83,7 +83,7 @@ final class PolicyEngine {
     }
 
     /** What to send: install (or refresh) or withdraw a policy at some nodes. */
-    record Action(boolean install, Active policy, List<String> nodes, String reason) {
+    public record Action(boolean install, Active policy, List<String> nodes, String reason) {
     }
 
     private record Key(String ingress, ServicePrefix prefix) {
@@ -96,12 +96,13 @@ final class PolicyEngine {
     long computed;
     long lastRoundNs;
 
-    PolicyEngine(SchedulerConfig config) {
+    /** @param config thresholds, TTL, hysteresis, report interval */
+    public PolicyEngine(SchedulerConfig config) {
         this.config = config;
     }
 
     /** @return the policies in force */
-    List<Active> active() {
+    public List<Active> active() {
         List<Active> out = new ArrayList<>(active.values());
         out.sort((a, b) -> Long.compare(a.id, b.id));
         return out;
@@ -135,7 +136,7 @@ final class PolicyEngine {
      * @param nowNs   current time
      * @return what to send
      */
-    List<Action> round(MeshView view, Map<String, NodeReport> reports, long nowNs) {
+    public List<Action> round(MeshView view, Map<String, NodeReport> reports, long nowNs) {
         long start = System.nanoTime();
         List<Action> out = new ArrayList<>();
         Graph g = new Graph(view, reports, config);
