@@ -26,6 +26,25 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TopologyConfig topology = ConfigLoader.loadTopology(file);
+        Path token = null;
+        if (topology.nodes().stream().allMatch(n -> n.adminTokenFile() == null)
+                && topology.nodes().stream().anyMatch(n -> n.security().mode()
+                        == io.dmsc.node.config.SecurityConfig.Mode.AUTO)) {
+            // security: auto is for trying things out: an admin token for this mesh's state-changing
+            // endpoints (link impair, overload), made once, owner-readable only.
+            token = file.toAbsolutePath().getParent().resolve(".dmsc").resolve("admin.token");
+            if (!java.nio.file.Files.exists(token)) {
+                java.nio.file.Files.createDirectories(token.getParent());
+                byte[] b = new byte[24];
+                new java.security.SecureRandom().nextBytes(b);
+                java.nio.file.Files.writeString(token, java.util.HexFormat.of().formatHex(b) + "\n");
+                java.nio.file.Files.setPosixFilePermissions(token,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+            Path t = token;
+            topology = new TopologyConfig(topology.file(), topology.name(), topology.nodes().stream()
+                    .map(n -> n.withAdminTokenFile(t)).toList(), topology.links(), topology.spas());
+        }
         Mesh mesh = Mesh.start(topology, Mesh.Links.TCP, Gateway.factory());
         System.out.println("topology " + (topology.name() == null ? file : topology.name()) + ": "
                 + topology.nodes().size() + " nodes, " + topology.links().size() + " links"
@@ -49,6 +68,10 @@ final class UpCommand implements Callable<Integer> {
         }
         NodeConfig first = topology.nodes().get(0);
         if (first.admin() != null) {
+            if (token != null) {
+                System.out.println("admin token (security: auto) for ./dmsc link impair|clear and overload: --token-file "
+                        + Path.of("").toAbsolutePath().relativize(token));
+            }
             System.out.println("inspect with: ./dmsc show fib --admin " + mesh.node(first.id()).adminAddress()
                     + "   (also: neighbors, lsdb, rib, flows)");
         }
