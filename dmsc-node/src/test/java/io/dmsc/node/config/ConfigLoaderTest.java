@@ -19,12 +19,21 @@ class ConfigLoaderTest {
     @Test
     void shouldLoadFigure2WithNeighboursFromLinks() {
         TopologyConfig t = ConfigLoader.loadTopology(Path.of("../examples/figure2.yaml"));
-        assertThat(t.nodes()).hasSize(7);
-        assertThat(t.links()).hasSize(9);
+        assertThat(t.nodes()).hasSize(8);
+        assertThat(t.links()).hasSize(11);
         NodeConfig sr1 = t.node("sr-1");
         assertThat(sr1.role()).isEqualTo(NodeRole.SR);
         assertThat(sr1.neighbors()).extracting(NeighborConfig::id).containsExactlyInAnyOrder("sg-1", "sr-2", "sr-3",
-                "sg-3");
+                "sg-3", "scsc");
+        // The SCSC: a node that never forwards, and every SG and SR reports to it.
+        NodeConfig scsc = t.node("scsc");
+        assertThat(scsc.role()).isEqualTo(NodeRole.SCSC);
+        assertThat(scsc.routing().overload()).isTrue();
+        assertThat(scsc.scheduler().listen()).isEqualTo("127.0.0.1:7020");
+        assertThat(scsc.scheduler().thresholds()).isEqualTo(SchedulerConfig.Thresholds.DEFAULTS);
+        assertThat(scsc.telemetry()).isNull();
+        assertThat(sr1.telemetry().servers()).containsExactly("127.0.0.1:7020");
+        assertThat(t.node("sg-4").telemetry().reportIntervalMs()).isEqualTo(1000);
         assertThat(sr1.neighbors()).filteredOn(n -> n.id().equals("sr-2")).first()
                 .extracting(NeighborConfig::address).isEqualTo("127.0.0.1:7012");
         assertThat(t.node("sg-4").prefixes()).extracting(Object::toString).containsExactly("/demo/sg-4");
@@ -77,7 +86,19 @@ class ConfigLoaderTest {
         return Stream.of(
             Arguments.of("unknown key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, lisen: x}\n", "t.yaml: nodes[0].lisen: unknown key (expected one of:"),
             Arguments.of("bad address", "nodes:\n  - {id: a, role: sg, listen: localhost}\n", "t.yaml: nodes[0].listen: 'localhost' (expected: HOST:PORT"),
-            Arguments.of("bad role", "nodes:\n  - {id: a, role: router, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].role: 'router' (expected: sg or sr; spa for an SPA)"),
+            Arguments.of("bad role", "nodes:\n  - {id: a, role: router, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].role: 'router' (expected: sg, sr or scsc; spa for an SPA)"),
+            Arguments.of("scsc without scheduler", "nodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1}\n",
+                    "t.yaml: nodes[0].scheduler: missing on the SCSC (expected: scheduler: {listen: HOST:PORT"),
+            Arguments.of("scsc forwarding", "nodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, overload: false, "
+                    + "scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: nodes[0].overload: false on the SCSC"),
+            Arguments.of("scheduler on an SR", "nodes:\n  - {id: r, role: sr, listen: 127.0.0.1:1, "
+                    + "scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: nodes[0].scheduler: set on sr r (expected: only on role: scsc)"),
+            Arguments.of("bad threshold", "nodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, "
+                    + "scheduler: {listen: 127.0.0.1:2, thresholds: {delayMs: -1}}}\n",
+                    "t.yaml: nodes[0].scheduler.thresholds.delayMs: -1.0 (expected: 0.0..60000.0)"),
+            Arguments.of("short TTL", "nodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, "
+                    + "scheduler: {listen: 127.0.0.1:2, policyTtlMs: 1000}}\n",
+                    "policyTtlMs: 1000 (expected: 3 report intervals (3000)..3600000)"),
             Arguments.of("spa without policy", "nodes:\n  - {id: s, role: spa, listen: 127.0.0.1:1}\n", "t.yaml: nodes[0].policy: missing (expected: policy: FILE"),
             Arguments.of("link to an spa", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1}\n  - {id: s, role: spa, listen: 127.0.0.1:2}\nlinks:\n  - {a: a, b: s}\n", "t.yaml: links[0].b: 's' is an SPA (expected: a link between SGs and SRs"),
             Arguments.of("spa key not a key", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/policy.yaml}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2}\n", "t.yaml: spa.signingKey: "),
