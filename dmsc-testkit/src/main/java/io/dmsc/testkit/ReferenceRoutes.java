@@ -64,7 +64,18 @@ public final class ReferenceRoutes {
         for (int i = 0; i < n; i++) {
             d[i] = w[i].clone();
         }
+        // A node with the overload bit (the SCSC, a drained router) is reached but never passed through.
+        boolean[] overload = new boolean[n];
+        for (NodeConfig c : topology.nodes()) {
+            Integer i = index.get(c.id());
+            if (i != null) {
+                overload[i] = c.routing().overload();
+            }
+        }
         for (int k = 0; k < n; k++) {
+            if (overload[k]) {
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     if (d[i][k] + d[k][j] < d[i][j]) {
@@ -106,7 +117,7 @@ public final class ReferenceRoutes {
                         continue;
                     }
                     for (int nb = 0; nb < n; nb++) {
-                        if (nb != s && w[s][nb] < INF && w[s][nb] + d[nb][t] == best) {
+                        if (nb != s && (nb == t || !overload[nb]) && w[s][nb] < INF && w[s][nb] + d[nb][t] == best) {
                             hops.add(ids.get(nb));
                         }
                     }

@@ -61,7 +61,9 @@ class Figure2MeshTest {
         FibEntry sg4 = mesh.node("sr-1").fib().lookup("/demo/sg-4/helloworld.Greeter/SayHello");
         assertThat(sg4.nextHops()).containsExactly("sr-2", "sr-3");
         assertThat(mesh.node("sg-1").fib().lookup("/demo/sg-2").nextHops()).containsExactly("sr-1");
-        assertThat(mesh.node("sg-1").fib().size()).isEqualTo(11);
+        // Its three SGs' and its own prefixes, the 8 node prefixes (the SCSC's too: reachable, never a transit).
+        assertThat(mesh.node("sg-1").fib().size()).isEqualTo(12);
+        assertThat(mesh.node("sr-1").fib().lookup("/_dmsc/node/sg-2").nextHops()).doesNotContain("scsc");
     }
 
     @Test
