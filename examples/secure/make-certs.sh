@@ -10,7 +10,7 @@ if [ -e "$HERE/ca/ca.key" ]; then
   exit 1
 fi
 "$DMSC" ca init --dir "$HERE/ca" --mesh figure2
-for node in sg-1 sg-2 sg-3 sg-4 sr-1 sr-2 sr-3 spa-1 spa-2 spa-3 spa-4; do
+for node in sg-1 sg-2 sg-3 sg-4 sr-1 sr-2 sr-3 scsc spa-1 spa-2 spa-3 spa-4; do
   "$DMSC" ca issue --dir "$HERE/ca" --node "$node"
 done
 for pod in pod-1 pod-4; do

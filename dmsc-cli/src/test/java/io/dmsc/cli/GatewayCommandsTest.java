@@ -226,7 +226,8 @@ class GatewayCommandsTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(run("show", "qos", "--admin", admin1))
                 .containsPattern("(?m)^sg-2 +\\d+\\.\\d+ ").containsPattern("(?m)^sg-3 +\\d+\\.\\d+ ")
                 .containsPattern("(?m)^sg-4 +\\d+\\.\\d+ ").contains("a probe every 1000 ms"));
-        assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("measures no paths");
+        assertThat(run("show", "qos", "--admin", mesh.node("sr-1").adminAddress())).contains("probes no paths (an SR)")
+                .contains("sg-1");
         // A call to /B/4 from sg-1 counts as traffic towards sg-4.
         callB4ThroughSg1("towards sg-4");
         assertThat(run("show", "--json", "qos", "--admin", admin1)).containsPattern(

@@ -64,7 +64,7 @@ class MultiProcessMeshTest {
         Path ca = dir.resolve("ca");
         assertThat(Dmsc.execute("ca", "init", "--dir", ca.toString(), "--mesh", "figure2")).isZero();
         // The SPAs serve TLS with node certificates of their own (spiffe://figure2/node/spa-N).
-        for (String id : List.of("sg-1", "sg-2", "sg-3", "sg-4", "sr-1", "sr-2", "sr-3", "spa-1", "spa-2", "spa-3",
+        for (String id : List.of("sg-1", "sg-2", "sg-3", "sg-4", "sr-1", "sr-2", "sr-3", "scsc", "spa-1", "spa-2", "spa-3",
                 "spa-4")) {
             assertThat(Dmsc.execute("ca", "issue", "--dir", ca.toString(), "--node", id)).isZero();
         }
