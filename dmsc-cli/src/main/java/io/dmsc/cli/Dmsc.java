@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Distributed Micro Service Communication: service gateways and routers that route calls "
                 + "by service prefix.",
         subcommands = {RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class, PingCommand.class,
-            TraceCommand.class, SpaCommand.class, CaCommand.class, OverloadCommand.class,
+            TraceCommand.class, SpaCommand.class, CaCommand.class, OverloadCommand.class, LinkCommand.class,
             CommandLine.HelpCommand.class})
 public final class Dmsc {
     private Dmsc() {

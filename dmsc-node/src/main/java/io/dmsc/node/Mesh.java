@@ -222,7 +222,7 @@ public final class Mesh implements AutoCloseable {
         // In memory there is no TLS, but nodes with certificates still sign and verify their LSPs.
         LinkTransport transport = links == Links.TCP ? new TcpLinkTransport(loop, c.maxFrameLength(),
                 c.security().linkTls(id))
-                : new InMemoryLinkTransport(memory, c.maxFrameLength());
+                : new InMemoryLinkTransport(memory, c.maxFrameLength(), loop);
         DmscNode node = new DmscNode(effective, transport, loop, extensions).start();
         bound.put(id, node.listenAddress());
         if (configs.get(id).scheduler() != null) {
@@ -325,6 +325,56 @@ public final class Mesh implements AutoCloseable {
             disconnected.add(at + ">" + peer);
         }
         n.setNeighbors(resolvedNeighbors(at));
+    }
+
+    /**
+     * Impairs the frames one node sends to a neighbour (delay, jitter, loss, rate limit), as
+     * {@code POST /link/impair} does; lasts until {@link #clearImpairment} or the node restarts.
+     * For the other direction, impair the other end too.
+     *
+     * @param node       the sending node
+     * @param peer       its neighbour
+     * @param impairment what to apply
+     * @throws IllegalArgumentException if {@code node} is not running or {@code peer} is not its neighbour
+     */
+    public void impair(String node, String peer, io.dmsc.node.link.LinkImpairment impairment) {
+        await(running(node).conductor().impair(peer, impairment));
+    }
+
+    /**
+     * Clears what {@link #impair} set; frames still held leave at once.
+     *
+     * @param node the sending node
+     * @param peer its neighbour
+     * @throws IllegalArgumentException if {@code node} is not running or {@code peer} is not its neighbour
+     */
+    public void clearImpairment(String node, String peer) {
+        await(running(node).conductor().clearImpairment(peer));
+    }
+
+    private synchronized DmscNode running(String id) {
+        DmscNode n = nodes.get(id);
+        if (n == null) {
+            throw new IllegalArgumentException("node '" + id + "' is not running (expected: one of "
+                    + String.join(", ", nodes.keySet()) + ")");
+        }
+        return n;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the node did not answer within 5 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return the topology */

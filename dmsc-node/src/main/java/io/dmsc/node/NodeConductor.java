@@ -101,6 +101,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final List<FibListener> fibListeners = new ArrayList<>();
     private List<PrefixEntry> localPrefixes;
     private volatile io.dmsc.node.data.Forwarder forwarder;
+    private final LinkImpairments impairments;
 
     /** Receives every new FIB snapshot, on the conductor thread. */
     public interface FibListener {
@@ -182,6 +183,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (NeighborConfig n : config.neighbors()) {
             dialers.put(n.id(), new Dialer(n, config.id()));
         }
+        this.impairments = new LinkImpairments(config.id(), metrics.registry());
     }
 
     /**
@@ -323,6 +325,55 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 s.channel.close();
             }
         });
+    }
+
+    /**
+     * Impairs the frames this node sends to a neighbour (delay, jitter, loss, rate limit), on its
+     * connection now and on every later one, until cleared ({@link LinkImpairments}).
+     *
+     * @param neighborId a configured neighbour
+     * @param impairment what to apply
+     * @return completes with the impairment, or fails with an {@link IllegalArgumentException}
+     *         naming the configured neighbours if {@code neighborId} is not one
+     */
+    public CompletableFuture<io.dmsc.node.link.LinkImpairment> impair(String neighborId,
+                                                                      io.dmsc.node.link.LinkImpairment impairment) {
+        return onConductor(() -> impairments.set(neighborId, impairment, dialers.keySet(), channelTo(neighborId)));
+    }
+
+    /**
+     * Clears the impairment of the link to a neighbour.
+     *
+     * @param neighborId a configured neighbour
+     * @return completes with true if one was set, or fails as {@link #impair} does
+     */
+    public CompletableFuture<Boolean> clearImpairment(String neighborId) {
+        return onConductor(() -> impairments.clear(neighborId, dialers.keySet(), channelTo(neighborId)));
+    }
+
+    /** @return the impairments set, by neighbour, taken on the conductor thread */
+    public CompletableFuture<List<LinkImpairments.Status>> impairments() {
+        return onConductor(() -> impairments.status(this::channelTo));
+    }
+
+    private LinkChannel channelTo(String neighborId) {
+        LinkSession s = active.get(neighborId);
+        return s == null ? null : s.channel;
+    }
+
+    private <T> CompletableFuture<T> onConductor(java.util.function.Supplier<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Runnable r = () -> {
+            try {
+                f.complete(task.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        };
+        if (!enqueueLifecycle(r)) {
+            f.completeExceptionally(new IllegalStateException("node " + config.id() + " is stopped"));
+        }
+        return f;
     }
 
     /**
@@ -668,6 +719,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 existing.channel.close();
             }
             active.put(id, s);
+            impairments.linkActive(id, s.channel);
         }
         Adjacency.Transition t;
         try {

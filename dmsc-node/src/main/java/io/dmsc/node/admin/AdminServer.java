@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Admin HTTP of one node: {@code /status} (JSON), {@code /metrics} (Prometheus text),
- * {@code /healthz}. Served by the JDK's HTTP server on one small thread; status is taken on the
+ * {@code /healthz}; with the bearer token, {@code POST /overload}, {@code POST /link/impair} and
+ * {@code POST /link/clear}. Served by the JDK's HTTP server on one small thread; status is taken on the
  * conductor thread and waited for with a timeout.
  */
 public final class AdminServer implements AutoCloseable {
@@ -37,6 +38,9 @@ public final class AdminServer implements AutoCloseable {
     /** The bearer token of state-changing endpoints (a secret: never logged), or null when they are off. */
     private final byte[] token;
     private final io.micrometer.core.instrument.Counter unauthorized;
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String LINK_IMPAIR = "/link/impair";
+    private static final String LINK_CLEAR = "/link/clear";
 
     /**
      * Binds and starts serving, with no sections beyond the conductor's.
@@ -91,10 +95,16 @@ public final class AdminServer implements AutoCloseable {
             respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "conductor not running\n");
         });
         server.createContext("/overload", this::overload);
-        server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8",
-                "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics, /healthz, or POST "
-                        + "/overload?set=on|off)\n"));
+        server.createContext(LINK_IMPAIR, this::linkImpair);
+        server.createContext(LINK_CLEAR, this::linkClear);
+        server.createContext("/", this::notFound);
         server.start();
+    }
+
+    private void notFound(HttpExchange ex) throws IOException {
+        respond(ex, 404, TEXT, "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics, "
+                + "/healthz, or POST /overload?set=on|off, " + LINK_IMPAIR + "?peer=ID&..., " + LINK_CLEAR
+                + "?peer=ID)\n");
     }
 
     private static byte[] readToken(java.nio.file.Path file) {
@@ -167,10 +177,108 @@ public final class AdminServer implements AutoCloseable {
         respond(ex, 200, "text/plain; charset=utf-8", "overload " + (on ? "on" : "off") + "\n");
     }
 
+    /**
+     * {@code POST /link/impair?peer=ID&delayMs=N&jitterMs=N&lossPercent=P&rateKbps=N}: impairs the
+     * frames this node sends to a neighbour (tests, drills, the demo) until {@code /link/clear}.
+     */
+    private void linkImpair(HttpExchange ex) throws IOException {
+        if (!exactPath(ex, LINK_IMPAIR) || !authorized(ex)) {
+            return;
+        }
+        LinkImpairmentQuery q;
+        try {
+            q = LinkImpairmentQuery.impair(ex.getRequestURI().getRawQuery());
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, TEXT, e.getMessage() + "\n");
+            return;
+        }
+        io.dmsc.node.link.LinkImpairment set = await(ex, conductor.impair(q.peer(), q.impairment()));
+        if (set == null) {
+            return;
+        }
+        String node = metrics.nodeId();
+        LOG.info("{}: link to {} impaired by the admin API (from {}): {}", node, q.peer(),
+                ex.getRemoteAddress().getAddress().getHostAddress(), set.describe());
+        StringBuilder body = new StringBuilder("link " + node + " -> " + q.peer() + " impaired: " + set.describe()
+                + " (on the frames " + node + " sends to " + q.peer() + "; loss drops data and probe frames only)\n");
+        io.dmsc.node.config.NodeConfig c = conductor.config();
+        long heldMs = (long) set.delayMs() + set.jitterMs();
+        if (heldMs + c.helloIntervalMs() >= c.holdTimeMs()) {
+            body.append("warning: hellos are held up to ").append(heldMs).append(" ms and sent every ")
+                    .append(c.helloIntervalMs()).append(" ms; with a hold time of ").append(c.holdTimeMs())
+                    .append(" ms the adjacency goes down while the link carries nothing else (expected for a "
+                            + "working link: delayMs + jitterMs + helloIntervalMs < holdTimeMs)\n");
+        }
+        respond(ex, 200, TEXT, body.toString());
+    }
+
+    /** {@code POST /link/clear?peer=ID}: removes the impairment; held frames leave at once. */
+    private void linkClear(HttpExchange ex) throws IOException {
+        if (!exactPath(ex, LINK_CLEAR) || !authorized(ex)) {
+            return;
+        }
+        LinkImpairmentQuery q;
+        try {
+            q = LinkImpairmentQuery.clear(ex.getRequestURI().getRawQuery());
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, TEXT, e.getMessage() + "\n");
+            return;
+        }
+        Boolean was = await(ex, conductor.clearImpairment(q.peer()));
+        if (was == null) {
+            return;
+        }
+        String node = metrics.nodeId();
+        if (was) {
+            LOG.info("{}: link to {} no longer impaired, by the admin API (from {})", node, q.peer(),
+                    ex.getRemoteAddress().getAddress().getHostAddress());
+        }
+        respond(ex, 200, TEXT, "link " + node + " -> " + q.peer() + (was ? ": impairment cleared\n"
+                : ": was not impaired\n"));
+    }
+
+    /** Answers 404 and returns false unless the path is exactly {@code path} (contexts match by prefix). */
+    private boolean exactPath(HttpExchange ex, String path) throws IOException {
+        if (path.equals(ex.getRequestURI().getPath())) {
+            return true;
+        }
+        notFound(ex);
+        return false;
+    }
+
+    /**
+     * Waits for the conductor's answer to a change. A refused change (an unknown neighbour)
+     * answers 404, a link that cannot be impaired 409.
+     *
+     * @return the answer, or null after an error was sent
+     */
+    private <T> T await(HttpExchange ex, java.util.concurrent.CompletableFuture<T> answer) throws IOException {
+        try {
+            return answer.get(3, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalArgumentException) {
+                respond(ex, 404, TEXT, cause.getMessage() + "\n");
+            } else if (cause instanceof UnsupportedOperationException) {
+                respond(ex, 409, TEXT, cause.getMessage() + "\n");
+            } else {
+                LOG.warn("{}: {} failed", metrics.nodeId(), ex.getRequestURI().getPath(), cause);
+                respond(ex, 500, TEXT, "failed: " + cause + "\n");
+            }
+        } catch (TimeoutException e) {
+            respond(ex, 503, TEXT, "the node did not answer within 3 s\n");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            respond(ex, 503, TEXT, "interrupted\n");
+        }
+        return null;
+    }
+
     private void status(HttpExchange ex) throws IOException {
         try {
             NodeStatus s = conductor.status().get(3, TimeUnit.SECONDS);
             com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(s);
+            tree.set("impairments", JSON.valueToTree(conductor.impairments().get(3, TimeUnit.SECONDS)));
             for (java.util.Map.Entry<String, Object> e : extra.get().get(3, TimeUnit.SECONDS).entrySet()) {
                 tree.set(e.getKey(), JSON.valueToTree(e.getValue()));
             }

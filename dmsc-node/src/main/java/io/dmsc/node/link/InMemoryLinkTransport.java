@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Link transport over an {@link InMemoryLinkNetwork}. Every message is encoded into a frame and
  * decoded again on delivery with the same codec as TCP, so the in-memory mesh exercises the same
- * code paths minus the socket. Thread-safe.
+ * code paths minus the socket. Links can be impaired ({@link LinkChannel#impair}) when the
+ * transport is given an event loop: an impaired link's frames pass through an
+ * {@link InMemoryImpairmentStage} on that loop. Thread-safe.
  */
 public final class InMemoryLinkTransport implements LinkTransport {
     /**
@@ -25,6 +27,8 @@ public final class InMemoryLinkTransport implements LinkTransport {
 
     private final InMemoryLinkNetwork network;
     private final int maxFrameLength;
+    /** Where impaired links hold their frames, or null: links cannot be impaired. */
+    private final io.netty.util.concurrent.EventExecutor impairmentLoop;
     private final Set<InMemoryChannel> channels = ConcurrentHashMap.newKeySet();
     private volatile Listener listener;
     private volatile boolean closed;
@@ -38,8 +42,23 @@ public final class InMemoryLinkTransport implements LinkTransport {
      * @param maxFrameLength largest frame, bytes after the length field
      */
     public InMemoryLinkTransport(InMemoryLinkNetwork network, int maxFrameLength) {
+        this(network, maxFrameLength, null);
+    }
+
+    /**
+     * Links that can be impaired.
+     *
+     * @param network        the shared medium
+     * @param maxFrameLength largest frame, bytes after the length field
+     * @param impairmentLoop the loop impaired links hold their frames on (the node's data-plane
+     *                       loop, as a TCP link's frames are held on its channel's loop), or null
+     *                       for links that cannot be impaired
+     */
+    public InMemoryLinkTransport(InMemoryLinkNetwork network, int maxFrameLength,
+                                 io.netty.util.concurrent.EventExecutor impairmentLoop) {
         this.network = network;
         this.maxFrameLength = maxFrameLength;
+        this.impairmentLoop = impairmentLoop;
     }
 
     @Override
@@ -96,6 +115,12 @@ public final class InMemoryLinkTransport implements LinkTransport {
         final String remote;
         final AtomicBoolean closed = new AtomicBoolean();
         volatile InMemoryChannel peer;
+        /**
+         * The link's impairment stage, set by the first {@link #impair} and kept until the link closes;
+         * null while the link was never impaired. Read (one volatile read) by every send.
+         */
+        private final java.util.concurrent.atomic.AtomicReference<InMemoryImpairmentStage> impairment =
+                new java.util.concurrent.atomic.AtomicReference<>();
 
         InMemoryChannel(InMemoryLinkTransport owner, LinkHandler handler, boolean outbound, Object attachment,
                         String remote) {
@@ -118,6 +143,19 @@ public final class InMemoryLinkTransport implements LinkTransport {
             } finally {
                 frame.release();
             }
+            return transmit(bytes);
+        }
+
+        private boolean transmit(byte[] bytes) {
+            InMemoryImpairmentStage stage = impairment.get();
+            if (stage != null) {
+                stage.offer(bytes);
+                return true;
+            }
+            return deliver(bytes);
+        }
+
+        private boolean deliver(byte[] bytes) {
             InMemoryChannel to = peer;
             boolean queued = owner.network.deliver(() -> to.receive(bytes));
             if (!queued) {
@@ -175,17 +213,45 @@ public final class InMemoryLinkTransport implements LinkTransport {
             } finally {
                 frame.release();
             }
-            InMemoryChannel to = peer;
-            boolean queued = owner.network.deliver(() -> to.receive(bytes));
-            if (!queued) {
-                close();
-            }
-            return queued;
+            return transmit(bytes);
         }
 
         @Override
         public boolean isWritable() {
             return !closed.get();
+        }
+
+        @Override
+        public void impair(LinkImpairment value, ImpairmentShaper.DropListener drops) {
+            io.netty.util.concurrent.EventExecutor loop = owner.impairmentLoop;
+            boolean clear = value == null || value.isNone();
+            if (loop == null) {
+                if (!clear) {
+                    throw new UnsupportedOperationException("this in-memory link cannot be impaired (expected: an "
+                            + "InMemoryLinkTransport built with an event loop, as Mesh builds them)");
+                }
+                return;
+            }
+            InMemoryImpairmentStage stage = impairment.get();
+            if (stage == null) {
+                if (clear || closed.get()) {
+                    return;
+                }
+                // The first impairment is installed at once, so that every frame sent after this call,
+                // from any thread, goes through it; the stage itself is touched only on its loop.
+                InMemoryImpairmentStage fresh = new InMemoryImpairmentStage(loop, this::deliver,
+                        ImpairmentShaper.create(value, drops));
+                if (impairment.compareAndSet(null, fresh)) {
+                    if (closed.get()) {
+                        // Closed meanwhile: close() may have missed the new stage.
+                        runOnImpairmentLoop(fresh::close);
+                    }
+                    return;
+                }
+                stage = impairment.get();
+            }
+            InMemoryImpairmentStage current = stage;
+            runOnImpairmentLoop(clear ? current::clear : () -> current.update(value));
         }
 
         @Override
@@ -197,11 +263,28 @@ public final class InMemoryLinkTransport implements LinkTransport {
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 owner.channels.remove(this);
+                InMemoryImpairmentStage stage = impairment.get();
+                if (stage != null) {
+                    runOnImpairmentLoop(stage::close);
+                }
                 owner.network.deliver(() -> handler.onClosed(this));
                 InMemoryChannel p = peer;
                 if (p != null) {
                     p.close();
                 }
+            }
+        }
+
+        private void runOnImpairmentLoop(Runnable task) {
+            io.netty.util.concurrent.EventExecutor loop = owner.impairmentLoop;
+            if (loop.inEventLoop()) {
+                task.run();
+                return;
+            }
+            try {
+                loop.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The loop is gone with the node; so are the held frames.
             }
         }
 

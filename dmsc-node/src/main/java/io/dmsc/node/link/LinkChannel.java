@@ -32,6 +32,20 @@ public interface LinkChannel {
     /** @return true while the outbound buffer is below its high-water mark */
     boolean isWritable();
 
+    /**
+     * Impairs the frames sent on this connection from now on (tests, drills, the demo), or
+     * clears the impairment: frames still held then leave at once, in order. Applied on the
+     * transport's thread shortly after the call; a link that was never impaired pays nothing.
+     *
+     * @param impairment what to apply; null or {@link LinkImpairment#isNone()} clears
+     * @param drops      told of every frame the impairment drops, on the transport's thread
+     * @throws UnsupportedOperationException if this transport cannot impair links
+     */
+    default void impair(LinkImpairment impairment, ImpairmentShaper.DropListener drops) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot impair links "
+                + "(expected: a TCP link, or an in-memory link of a transport built with an event loop)");
+    }
+
     /** @return true while reading is stopped by {@link #setReadable(boolean)} */
     boolean isReadPaused();
 

@@ -25,11 +25,14 @@ import java.net.InetSocketAddress;
 /**
  * Link transport over TCP with Netty: length-prefixed frames ({@code LinkFrameCodec}), a maximum
  * frame size, per-link write-buffer water marks. Events reach the {@link LinkHandler} on the
- * channel's event loop. Thread-safe.
+ * channel's event loop. An impaired link ({@link LinkChannel#impair}) gets a
+ * {@link TcpImpairmentHandler} in its pipeline for as long as the impairment lasts. Thread-safe.
  */
 public final class TcpLinkTransport implements LinkTransport {
     private static final int CONNECT_TIMEOUT_MS = 2000;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /** Name of the encoder in the pipeline; an impaired link's {@link TcpImpairmentHandler} goes before it. */
+    private static final String FRAME_ENCODER = "frameEncoder";
 
     private final EventLoopGroup group;
     private final int maxFrameLength;
@@ -149,7 +152,7 @@ public final class TcpLinkTransport implements LinkTransport {
                 ch.pipeline()
                         .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("frameDecoder", new LinkFrameDecoder(maxFrameLength))
-                        .addLast("frameEncoder", LinkFrameEncoder.INSTANCE)
+                        .addLast(FRAME_ENCODER, LinkFrameEncoder.INSTANCE)
                         .addLast("link", new LinkInboundHandler(link, handler, current));
             }
         };
@@ -302,6 +305,40 @@ public final class TcpLinkTransport implements LinkTransport {
         @Override
         public boolean isWritable() {
             return channel.isWritable();
+        }
+
+        @Override
+        public void impair(LinkImpairment impairment, ImpairmentShaper.DropListener drops) {
+            if (channel.eventLoop().inEventLoop()) {
+                applyImpairment(impairment, drops);
+                return;
+            }
+            try {
+                channel.eventLoop().execute(() -> applyImpairment(impairment, drops));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The loop is shutting down with the node, and the link with it.
+            }
+        }
+
+        /**
+         * Adds, updates or removes the impairment handler. On the event loop, like every write, so
+         * that no frame overtakes a held one when the impairment changes or goes.
+         */
+        private void applyImpairment(LinkImpairment impairment, ImpairmentShaper.DropListener drops) {
+            io.netty.channel.ChannelPipeline p = channel.pipeline();
+            TcpImpairmentHandler current = p.get(TcpImpairmentHandler.class);
+            if (impairment == null || impairment.isNone()) {
+                if (current != null) {
+                    current.sendAllNow();
+                    p.remove(current);
+                }
+            } else if (current != null) {
+                current.update(impairment);
+            } else if (channel.isActive() && p.get(FRAME_ENCODER) != null) {
+                // Between the encoder and TLS: it sees every frame encoded, and in plaintext.
+                p.addBefore(FRAME_ENCODER, TcpImpairmentHandler.NAME,
+                        new TcpImpairmentHandler(ImpairmentShaper.create(impairment, drops)));
+            }
         }
 
         @Override

@@ -31,8 +31,10 @@ class AdminServerTest {
     Path dir;
 
     private DmscNode start(Path tokenFile) {
+        // sr-b is a passive neighbour that never connects: its link can be impaired before it comes up.
         NodeConfig c = NodeConfig.of("sr-a", NodeRole.SR, "mem:sr-a").withAdmin("127.0.0.1:0")
-                .withAdminTokenFile(tokenFile);
+                .withAdminTokenFile(tokenFile)
+                .withNeighbors(java.util.List.of(new io.dmsc.node.config.NeighborConfig("sr-b", null, 10)));
         return new DmscNode(c, new InMemoryLinkTransport(new InMemoryLinkNetwork(),
                 LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH)).start();
     }
@@ -85,11 +87,74 @@ class AdminServerTest {
     }
 
     @Test
+    void shouldImpairAndClearALinkOnlyWithTheBearerToken() throws Exception {
+        try (DmscNode node = start(tokenFile(TOKEN, "rw-------"))) {
+            String impair = "/link/impair?peer=sr-b&delayMs=50&jitterMs=5&lossPercent=1.5&rateKbps=800";
+            HttpResponse<String> none = send(node, "POST", impair, null);
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.body()).contains("no Authorization header");
+            assertThat(send(node, "POST", impair, TOKEN.replace('0', '1')).statusCode()).isEqualTo(401);
+            assertThat(send(node, "GET", impair, TOKEN).statusCode()).isEqualTo(405);
+            assertThat(node.conductor().impairments().get(5, TimeUnit.SECONDS)).isEmpty();
+
+            HttpResponse<String> ok = send(node, "POST", impair, TOKEN);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("link sr-a -> sr-b impaired: delay 50 ms, jitter 5 ms, loss 1.5 %, rate "
+                    + "800 kbit/s (on the frames sr-a sends to sr-b; loss drops data and probe frames only)\n");
+            String status = send(node, "GET", "/status", null).body();
+            assertThat(status).contains("\"impairments\" : [ {", "\"neighbor\" : \"sr-b\"", "\"delayMs\" : 50",
+                    "\"jitterMs\" : 5", "\"lossPercent\" : 1.5", "\"rateKbps\" : 800", "\"onLink\" : false");
+            assertThat(send(node, "GET", "/metrics", null).body())
+                    .contains("dmsc_link_impairments_active{node=\"sr-a\"} 1.0")
+                    .contains("dmsc_link_impaired_frames_dropped_total{neighbor=\"sr-b\",node=\"sr-a\",reason=\"loss\"}");
+
+            HttpResponse<String> clear = send(node, "POST", "/link/clear?peer=sr-b", TOKEN);
+            assertThat(clear.statusCode()).isEqualTo(200);
+            assertThat(clear.body()).isEqualTo("link sr-a -> sr-b: impairment cleared\n");
+            assertThat(send(node, "POST", "/link/clear?peer=sr-b", TOKEN).body()).contains("was not impaired");
+            assertThat(send(node, "POST", "/link/clear?peer=sr-b", null).statusCode()).isEqualTo(401);
+            assertThat(node.conductor().impairments().get(5, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldRefuseBadImpairmentsWithWhatWasExpected() throws Exception {
+        try (DmscNode node = start(tokenFile(TOKEN, "rw-------"))) {
+            String[][] cases = {
+                {"peer=sr-b&delayMs=-5", "delayMs: '-5' (expected: an integer 0..60000)"},
+                {"peer=sr-b&delayMs=600000", "delayMs: 600000 (expected: an integer 0..60000)"},
+                {"peer=sr-b&lossPercent=NaN", "lossPercent: 'NaN' (expected: a number 0..100, e.g. 2.5)"},
+                {"peer=sr-b&lossPercent=1000", "lossPercent: '1000' (expected: a number 0..100, e.g. 2.5)"},
+                {"peer=sr-b&rateKbps=99999999999", "rateKbps: '99999999999' (expected: an integer 1..10000000"},
+                {"peer=sr-b", "nothing to impair"},
+                {"delayMs=5", "peer: missing"},
+                {"peer=sr-b&delayMs=5&bogus=1", "unknown parameter 'bogus'"},
+            };
+            for (String[] c : cases) {
+                HttpResponse<String> r = send(node, "POST", "/link/impair?" + c[0], TOKEN);
+                assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+                assertThat(r.body()).as(c[0]).contains(c[1]);
+            }
+            HttpResponse<String> unknown = send(node, "POST", "/link/impair?peer=sr-z&delayMs=5", TOKEN);
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).isEqualTo("peer 'sr-z' is not a neighbour of sr-a (expected: one of sr-b)\n");
+            assertThat(send(node, "POST", "/link/clear?peer=sr-z", TOKEN).statusCode()).isEqualTo(404);
+            assertThat(send(node, "POST", "/link/impairs?peer=sr-b&delayMs=5", TOKEN).statusCode()).isEqualTo(404);
+            // A delay that outlasts the hold time is allowed (drills), with a warning.
+            HttpResponse<String> slow = send(node, "POST", "/link/impair?peer=sr-b&delayMs=5000", TOKEN);
+            assertThat(slow.statusCode()).isEqualTo(200);
+            assertThat(slow.body()).contains("warning: hellos are held up to 5000 ms");
+            assertThat(node.conductor().impairments().get(5, TimeUnit.SECONDS)).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldKeepStateChangesOffWithoutATokenFile() throws Exception {
         try (DmscNode node = start(null)) {
             HttpResponse<String> r = send(node, "POST", "/overload?set=on", TOKEN);
             assertThat(r.statusCode()).isEqualTo(403);
             assertThat(r.body()).contains("adminTokenFile");
+            assertThat(send(node, "POST", "/link/impair?peer=sr-b&delayMs=5", TOKEN).statusCode()).isEqualTo(403);
         }
     }
 
