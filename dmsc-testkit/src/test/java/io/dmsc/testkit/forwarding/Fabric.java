@@ -73,6 +73,24 @@ final class Fabric {
     }
 
 
+    /** Figure 2 without its SCSC (and in authorization mode open): plain shortest paths only. */
+    static TopologyConfig figure2WithoutScsc() throws IOException {
+        StringBuilder b = new StringBuilder();
+        boolean inScsc = false;
+        for (String line : figure2Text().split("\n")) {
+            if (line.startsWith("  - {id: scsc,")) {
+                inScsc = true;
+            }
+            if (!inScsc && !line.contains("{a: scsc,")) {
+                b.append(line).append('\n');
+            }
+            if (inScsc && line.endsWith("}}}")) {
+                inScsc = false;
+            }
+        }
+        return ConfigLoader.parseTopology("../examples/figure2.yaml", b.toString()).withoutAuthorization();
+    }
+
     static String figure2Text() throws IOException {
         return Files.readString(Path.of("../examples/figure2.yaml")).replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:0");
     }

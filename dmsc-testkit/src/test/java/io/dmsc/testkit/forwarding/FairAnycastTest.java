@@ -28,11 +28,12 @@ import org.junit.jupiter.api.Test;
 class FairAnycastTest {
     @Test
     void shouldGiveEqualCostReplicasSharesInProportionToTheirAnnouncedWeights() throws Exception {
-        try (Mesh mesh = Fabric.start(Fabric.figure2());
+        try (Mesh mesh = Fabric.start(Fabric.figure2WithoutScsc());
              TestPod at2 = TestPod.start(Fabric.gateway(mesh, "sg-2").podAddress(), "pod-b2", List.of("/B"),
                      new EchoService("pod-b2").definition());
              TestPod at4 = TestPod.start(Fabric.gateway(mesh, "sg-4").podAddress(), "pod-b4", List.of("/B"),
                      new EchoService("pod-b4").definition())) {
+            assertThat(mesh.node("scsc")).as("SCSC off").isNull();
             await().atMost(Fabric.CONVERGENCE).untilAsserted(() -> assertThat(mesh.node("sg-1").fib()
                     .egress(ServicePrefix.parse("/B"))).containsExactly("sg-2", "sg-4"));
             Fabric.awaitRoute(mesh, "sr-1", "/B/x", "sr-2", "sr-3");

@@ -37,7 +37,16 @@ class SchedulingMeshTest {
     private static final ServicePrefix B = ServicePrefix.parse("/B");
 
     static TopologyConfig topology() throws Exception {
+        return topology("{delayMs: 20, jitterMs: 10, availableBandwidthPercent: 10}", 1000);
+    }
+
+    /** Figure 2 with other thresholds and another capacity for the link sg-2 — sr-2. */
+    static TopologyConfig topology(String thresholds, int sg2CapacityMbps) throws Exception {
         String text = Fabric.figure2Text()
+                .replace("thresholds: {delayMs: 20, jitterMs: 10, availableBandwidthPercent: 10}",
+                        "thresholds: " + thresholds)
+                .replace("{a: sg-2, b: sr-2, metric: 10, capacityMbps: 1000}",
+                        "{a: sg-2, b: sr-2, metric: 10, capacityMbps: " + sg2CapacityMbps + "}")
                 .replace("reportIntervalMs: 1000, policyTtlMs: 10000, hysteresisMs: 5000",
                         "reportIntervalMs: " + REPORT_MS + ", policyTtlMs: 1500, hysteresisMs: 1000")
                 .replace("gateway: {spa: {servers: [spa-1,", "gateway: {qos: {probeIntervalMs: 100}, "
@@ -56,9 +65,14 @@ class SchedulingMeshTest {
         final ManagedChannel channel;
 
         Caller(Mesh mesh) {
+            this(mesh, 1);
+        }
+
+        Caller(Mesh mesh, int payloadBytes) {
             channel = Fabric.channelTo(mesh, "sg-1");
             EchoGrpc.EchoBlockingStub stub = EchoGrpc.newBlockingStub(channel).withInterceptors(Fabric.target("/B"));
-            EchoRequest request = EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("b")).build();
+            EchoRequest request = EchoRequest.newBuilder().setPayload(ByteString.copyFrom(new byte[payloadBytes]))
+                    .build();
             thread = new Thread(() -> {
                 while (running.get()) {
                     long t = System.nanoTime();
@@ -199,6 +213,37 @@ class SchedulingMeshTest {
                 assertThat(caller.failures()).as("failed calls").isEmpty();
             }
             Fabric.awaitNoFlows(mesh);
+        }
+    }
+
+    @Test
+    void shouldSteerOnTheJitterThresholdAndOnTheBandwidthThreshold() throws Exception {
+        // Jitter only: 10 ms +- 10 ms on sr-2 -> sg-2 (delay under any threshold here: delay is off).
+        try (Mesh mesh = Fabric.start(topology("{delayMs: 0, jitterMs: 3, availableBandwidthPercent: 0}", 1000));
+             TestPod at2 = TestPod.start(Fabric.gateway(mesh, "sg-2").podAddress(), "pod-b2", List.of("/B"),
+                     new EchoService("pod-b2").definition());
+             TestPod at4 = TestPod.start(Fabric.gateway(mesh, "sg-4").podAddress(), "pod-b4", List.of("/B"),
+                     new EchoService("pod-b4").definition())) {
+            awaitBothReplicas(mesh);
+            mesh.impair("sr-2", "sg-2", new LinkImpairment(10, 10, 0, 0));
+            await().atMost(Duration.ofSeconds(20)).until(() -> policyAt(mesh, "sg-1") != null);
+            assertThat(policyAt(mesh, "sg-1").egress()).isEqualTo("sg-4");
+            assertThat(policyAt(mesh, "sg-1").reason()).contains("jitter").contains("to sg-2 >= 3 ms");
+        }
+        // Bandwidth only: the link sg-2 — sr-2 has 1 Mbit/s, and 32 KiB calls fill it.
+        try (Mesh mesh = Fabric.start(topology("{delayMs: 0, jitterMs: 0, availableBandwidthPercent: 10}", 1));
+             TestPod at2 = TestPod.start(Fabric.gateway(mesh, "sg-2").podAddress(), "pod-b2", List.of("/B"),
+                     new EchoService("pod-b2").definition());
+             TestPod at4 = TestPod.start(Fabric.gateway(mesh, "sg-4").podAddress(), "pod-b4", List.of("/B"),
+                     new EchoService("pod-b4").definition())) {
+            awaitBothReplicas(mesh);
+            assertThat(policyAt(mesh, "sg-1")).as("idle: the 1 Mbit/s link has bandwidth left").isNull();
+            try (Caller heavy = new Caller(mesh, 32 * 1024)) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> policyAt(mesh, "sg-1") != null);
+                assertThat(policyAt(mesh, "sg-1").egress()).isEqualTo("sg-4");
+                assertThat(policyAt(mesh, "sg-1").reason()).contains("available bandwidth").contains("towards sg-2");
+                assertThat(heavy.failures()).as("failed calls").isEmpty();
+            }
         }
     }
 }
