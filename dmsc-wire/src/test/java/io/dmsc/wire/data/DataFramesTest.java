@@ -172,4 +172,55 @@ class DataFramesTest {
         assertThat(DataFrames.pinnedEgress(plain)).isNull();
         plain.release();
     }
+
+    @Test
+    void shouldCarryAnExplicitPathThatEachHopFollowsOrAbandons() {
+        ByteBuf f = DataFrames.open(ALLOC, 7, 32, 0, "/B/x", "sg-4", List.of("sr-1", "sr-3", "sg-4"), 42, tail());
+        try {
+            DataFrames.validate(f);
+            assertThat(DataFrames.pinnedEgress(f)).isEqualTo("sg-4");
+            assertThat(DataFrames.pathPolicy(f)).isEqualTo(42);
+            assertThat(DataFrames.pathNode(f, 0)).isEqualTo("sr-1");
+            assertThat(DataFrames.pathNode(f, 1)).as("at the ingress: no node before").isNull();
+            DataFrames.advancePath(f);
+            assertThat(DataFrames.pathNode(f, 1)).isEqualTo("sr-1");
+            assertThat(DataFrames.pathNode(f, 0)).isEqualTo("sr-3");
+            DataFrames.advancePath(f);
+            DataFrames.advancePath(f);
+            assertThat(DataFrames.pathNode(f, 0)).as("the path is done at the egress").isNull();
+            DataFrames.validate(f);
+            DataFrames.clearPath(f);
+            assertThat(DataFrames.pathPolicy(f)).as("abandoned").isEqualTo(-1);
+            assertThat(DataFrames.pathNode(f, 0)).isNull();
+            assertThat(DataFrames.openTail(f)).as("the tail after the path bytes").isEqualTo(tail());
+        } finally {
+            f.release();
+        }
+        assertThatThrownBy(() -> DataFrames.open(ALLOC, 7, 32, 0, "/B", "sg-4", List.of("sr-1"), 1, tail()))
+                .hasMessageContaining("ending with the egress sg-4");
+    }
+
+    @Test
+    void shouldRefuseInconsistentPathFlags() {
+        ByteBuf plain = DataFrames.open(ALLOC, 7, 32, 0, "/B", null, tail());
+        ByteBuf pinned = DataFrames.open(ALLOC, 7, 32, 0, "/B", "sg-4", tail());
+        ByteBuf counted = DataFrames.open(ALLOC, 7, 32, 0, "/B", "sg-4", List.of("sg-4"), 1, tail());
+        try {
+            plain.setByte(DataFrames.FLAGS_OFFSET, DataFrames.FLAG_PATH);
+            assertThatThrownBy(() -> DataFrames.validate(plain)).isInstanceOf(MalformedFrameException.class)
+                    .hasMessageContaining("path but no egress");
+            pinned.setByte(DataFrames.FLAGS_OFFSET, DataFrames.FLAG_EGRESS | DataFrames.FLAG_PATH_ACTIVE);
+            assertThatThrownBy(() -> DataFrames.validate(pinned)).isInstanceOf(MalformedFrameException.class)
+                    .hasMessageContaining("PATH_ACTIVE but no path");
+            // Count 0 in the path header.
+            int countAt = DataFrames.NAME_OFFSET + 2 + 1 + 4 + 4 + 1;
+            counted.setByte(countAt, 0);
+            assertThatThrownBy(() -> DataFrames.validate(counted)).isInstanceOf(MalformedFrameException.class)
+                    .hasMessageContaining("path of 0 nodes");
+        } finally {
+            plain.release();
+            pinned.release();
+            counted.release();
+        }
+    }
 }
