@@ -540,12 +540,12 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 return new EgressChoice(p.egress(), true, qos == null ? null : qos.traffic(p.egress()), p);
             }
         }
-        String chosen = replicas.select(fib, e.prefix());
+        List<String> egress = fib.egress(e.prefix());
+        String chosen = replicas.select(fib, e.prefix(), egress);
         if (chosen == null) {
             return EgressChoice.NONE;
         }
-        return new EgressChoice(chosen, fib.egress(e.prefix()).size() > 1, qos == null ? null : qos.traffic(chosen),
-                null);
+        return new EgressChoice(chosen, egress.size() > 1, qos == null ? null : qos.traffic(chosen), null);
     }
 
     @Override

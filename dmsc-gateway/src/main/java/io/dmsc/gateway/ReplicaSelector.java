@@ -21,12 +21,12 @@ final class ReplicaSelector {
     private final Map<ServicePrefix, Turns> turns = new HashMap<>();
 
     /**
-     * @param fib    the FIB in force
-     * @param prefix a prefix of it
+     * @param fib      the FIB in force
+     * @param prefix   a prefix of it
+     * @param replicas its best-cost egress SGs ({@link Fib#egress})
      * @return the egress SG for the next call, or null when the prefix has none
      */
-    String select(Fib fib, ServicePrefix prefix) {
-        List<String> replicas = fib.egress(prefix);
+    String select(Fib fib, ServicePrefix prefix, List<String> replicas) {
         if (replicas.isEmpty()) {
             return null;
         }

@@ -190,22 +190,20 @@ class NodeLinkFaultTest {
             DataInputStream in = new DataInputStream(real.getInputStream());
             int len = in.readInt();
             in.readFully(new byte[len]);
-            java.util.concurrent.atomic.AtomicBoolean alive = new java.util.concurrent.atomic.AtomicBoolean(true);
-            Thread keepAlive = new Thread(() -> {
+            // Hellos every 100 ms keep the real adjacency up (hold time 400 ms), paced by a scheduler.
+            java.util.concurrent.ScheduledExecutorService keepAlive =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            keepAlive.scheduleAtFixedRate(() -> {
                 try {
-                    while (alive.get()) {
-                        out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
-                        out.flush();
-                        Thread.sleep(100);
-                        while (in.available() > 0) {
-                            in.skipBytes(in.available());
-                        }
+                    out.write(frame(new HelloMessage(1, "peer", 400, "sr-1", NodeRole.SR)));
+                    out.flush();
+                    while (in.available() > 0) {
+                        in.skipBytes(in.available());
                     }
-                } catch (IOException | InterruptedException e) {
-                    // the test ended
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // the test ended: stops the schedule
                 }
-            });
-            keepAlive.start();
+            }, 0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                         assertThat(node.status().get().neighbors()).anyMatch(n -> n.id().equals("peer")
@@ -222,8 +220,8 @@ class NodeLinkFaultTest {
                                 .extracting(NodeStatus.Neighbor::state).containsExactly("UP"));
                 assertThat(node.metrics().scrape()).contains("dmsc_adjacency_changes_total{node=\"sr-1\",state=\"down\"} 0.0");
             } finally {
-                alive.set(false);
-                keepAlive.join();
+                keepAlive.shutdownNow();
+                keepAlive.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
     }
