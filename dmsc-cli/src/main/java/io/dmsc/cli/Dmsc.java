@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dmsc", mixinStandardHelpOptions = true, version = "dmsc 0.1.0",
         description = "Distributed Micro Service Communication: service gateways and routers that route calls "
                 + "by service prefix.",
-        subcommands = {RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class, PingCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class, PingCommand.class,
             TraceCommand.class, SpaCommand.class, CaCommand.class, OverloadCommand.class, LinkCommand.class,
             CommandLine.HelpCommand.class})
 public final class Dmsc {

@@ -33,17 +33,7 @@ final class UpCommand implements Callable<Integer> {
             // security: auto is for trying things out: an admin token for this mesh's state-changing
             // endpoints (link impair, overload), made once, owner-readable only.
             token = file.toAbsolutePath().getParent().resolve(".dmsc").resolve("admin.token");
-            if (!java.nio.file.Files.exists(token)) {
-                java.nio.file.Files.createDirectories(token.getParent());
-                byte[] b = new byte[24];
-                new java.security.SecureRandom().nextBytes(b);
-                java.nio.file.Files.writeString(token, java.util.HexFormat.of().formatHex(b) + "\n");
-                java.nio.file.Files.setPosixFilePermissions(token,
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            }
-            Path t = token;
-            topology = new TopologyConfig(topology.file(), topology.name(), topology.nodes().stream()
-                    .map(n -> n.withAdminTokenFile(t)).toList(), topology.links(), topology.spas());
+            topology = withAdminToken(topology, token);
         }
         Mesh mesh = Mesh.start(topology, Mesh.Links.TCP, Gateway.factory());
         System.out.println("topology " + (topology.name() == null ? file : topology.name()) + ": "
@@ -89,8 +79,30 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Gives every node of a topology the admin token in {@code token} for its state-changing
+     * endpoints (link impair, overload), making the file (owner-readable only) if it is missing.
+     *
+     * @param topology the topology
+     * @param token    the token file
+     * @return the topology with the token file set on every node
+     * @throws java.io.IOException if the file cannot be made
+     */
+    static TopologyConfig withAdminToken(TopologyConfig topology, Path token) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(token)) {
+            java.nio.file.Files.createDirectories(token.toAbsolutePath().getParent());
+            byte[] b = new byte[24];
+            new java.security.SecureRandom().nextBytes(b);
+            java.nio.file.Files.writeString(token, java.util.HexFormat.of().formatHex(b) + "\n");
+            java.nio.file.Files.setPosixFilePermissions(token,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        return new TopologyConfig(topology.file(), topology.name(), topology.nodes().stream()
+                .map(n -> n.withAdminTokenFile(token)).toList(), topology.links(), topology.spas());
+    }
+
     /** Reads operator commands from stdin until it closes: failure drills without a second tool. */
-    private static void console(Mesh mesh) {
+    static void console(Mesh mesh) {
         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
                 java.nio.charset.StandardCharsets.UTF_8));
         try {
