@@ -91,17 +91,14 @@ final class Demo implements AutoCloseable {
     /** What the pods serve, by pod: the prefixes the policy of this run lets them own. */
     private static final Map<String, List<String>> SERVED = new LinkedHashMap<>();
     /** What each pod may own (the SPA policy of this run). */
-    private static final Map<String, String> OWNS = new LinkedHashMap<>();
+    static final Map<String, String> OWNS = Map.of("pod-1", "[/A/1/**, /B/1/**]", "pod-2", "[/B, /B/2/**]",
+            "pod-3", "[/B/3/**]", "pod-4", "[/A/4/**, /B/4/**, /B]");
 
     static {
         SERVED.put("pod-1", List.of("/A/1", "/B/1"));
         SERVED.put("pod-2", List.of("/B"));
         SERVED.put("pod-3", List.of("/B/3"));
         SERVED.put("pod-4", List.of("/A/4", "/B/4", "/B"));
-        OWNS.put("pod-1", "[/A/1/**, /B/1/**]");
-        OWNS.put("pod-2", "[/B, /B/2/**]");
-        OWNS.put("pod-3", "[/B/3/**]");
-        OWNS.put("pod-4", "[/A/4/**, /B/4/**, /B]");
     }
 
     /** The prefix pod-3 tries to claim without owning it. */
@@ -109,7 +106,7 @@ final class Demo implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PrintStream out;
-    private final long startNs = System.nanoTime();
+    private final Map<String, String> owns;
     private final List<Step> steps = new ArrayList<>();
     private final Map<String, String> tokens = new LinkedHashMap<>();
     private final Map<String, DmscMesh> pods = new LinkedHashMap<>();
@@ -124,7 +121,16 @@ final class Demo implements AutoCloseable {
 
     /** @param out where the narration goes (a discarding stream for {@code --quiet}) */
     Demo(PrintStream out) {
+        this(out, OWNS);
+    }
+
+    /**
+     * @param out  where the narration goes
+     * @param owns the SPA policy: what each of pod-1..pod-4 may own (tests give a wrong one)
+     */
+    Demo(PrintStream out, Map<String, String> owns) {
         this.out = out;
+        this.owns = Map.copyOf(owns);
     }
 
     /** @return the step results so far */
@@ -203,7 +209,7 @@ final class Demo implements AutoCloseable {
                 StandardCharsets.US_ASCII);
         StringBuilder policy = new StringBuilder("# SPA policy of this demo run: who may own which prefixes.\n"
                 + "identities:\n");
-        for (Map.Entry<String, String> e : OWNS.entrySet()) {
+        for (Map.Entry<String, String> e : new TreeMap<>(owns).entrySet()) {
             String token = TokenHash.newToken();
             tokens.put(e.getKey(), token);
             policy.append("  - {id: ").append(e.getKey()).append(", tokenHash: \"").append(TokenHash.hash(token))
@@ -319,7 +325,7 @@ final class Demo implements AutoCloseable {
         try {
             badClaim.get(10, TimeUnit.SECONDS);
             throw new StepFailed("pod-3's claim of " + BAD_CLAIM + " was accepted (expected: rejected, pod-3 owns "
-                    + OWNS.get("pod-3") + ")");
+                    + owns.get("pod-3") + ")");
         } catch (ExecutionException ex) {
             if (!(ex.getCause() instanceof AnnounceRejectedException rejected)) {
                 throw new StepFailed("pod-3's claim of " + BAD_CLAIM + " failed otherwise: " + ex.getCause());

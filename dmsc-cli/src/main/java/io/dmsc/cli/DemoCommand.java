@@ -29,6 +29,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Where the narration and the summary go (tests replace it). */
     PrintStream out = System.out;
+    /** The SPA policy of the run: what each pod may own (tests give a wrong one). */
+    java.util.Map<String, String> owns = Demo.OWNS;
     /** The last run's step results (tests read them). */
     java.util.List<Demo.Step> steps = java.util.List.of();
 
@@ -39,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintStream narration = quiet ? new PrintStream(OutputStream.nullOutputStream()) : out;
         long start = System.nanoTime();
-        Demo demo = new Demo(narration);
+        Demo demo = new Demo(narration, owns);
         try {
             boolean ok = demo.run();
             steps = demo.steps();
