@@ -515,9 +515,9 @@ final class Demo implements AutoCloseable {
             throw new StepFailed("before the impairment both replicas of /B should serve, served: " + spread);
         }
         out.println("      $ ./dmsc link impair --admin " + mesh.node("sr-2").adminAddress()
-                + " --peer sg-2 --delay-ms 40     (sr-2 delays what it sends to sg-2)");
+                + " --peer sg-2 --delay-ms 80     (sr-2 delays what it sends to sg-2)");
         long impairedNs = System.nanoTime();
-        mesh.impair("sr-2", "sg-2", LinkImpairment.delay(40));
+        mesh.impair("sr-2", "sg-2", LinkImpairment.delay(80));
         ForwardingPolicy[] policy = new ForwardingPolicy[1];
         long installed = waitFor(15_000, () -> {
             List<ForwardingPolicy> p = mesh.node("sg-1").policies().policies();
