@@ -629,7 +629,7 @@ final class Demo implements AutoCloseable {
     String commandsToTry() {
         String sg1Admin = mesh.node("sg-1").adminAddress();
         String sg1Pod = gateway("sg-1").podAddress();
-        String token = Path.of("").toAbsolutePath().relativize(dir.resolve("admin.token")).toString();
+        String token = dir.resolve("admin.token").toString();
         String scscAdmin = mesh.node("scsc").adminAddress();
         return String.join("\n",
                 "The mesh keeps running (Ctrl-C stops it; type 'stop sr-2' or 'start sr-2' here to drill a failure).",
