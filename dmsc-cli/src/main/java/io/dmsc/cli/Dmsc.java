@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "by service prefix.",
         subcommands = {DemoCommand.class, RunCommand.class, UpCommand.class, ShowCommand.class, AttachCommand.class, PingCommand.class,
             TraceCommand.class, SpaCommand.class, CaCommand.class, OverloadCommand.class, LinkCommand.class,
-            CommandLine.HelpCommand.class},
+            HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:done",
@@ -154,6 +154,11 @@ public final class Dmsc {
             message = "unknown command '" + unmatched.getUnmatched().get(0) + "' (expected: one of " + commands + ")";
         }
         err.println(name + ": " + message);
+        if (!(ex instanceof UnmatchedArgumentException) && !cmd.getUnmatchedArguments().isEmpty()) {
+            // picocli reports a missing option before an unknown one: say both.
+            err.println(name + ": unknown option or argument: " + String.join(", ", cmd.getUnmatchedArguments()
+                    .stream().map(a -> "'" + a + "'").toList()));
+        }
         UnmatchedArgumentException.printSuggestions(ex, err);
         err.println();
         cmd.usage(err, cmd.getColorScheme());
