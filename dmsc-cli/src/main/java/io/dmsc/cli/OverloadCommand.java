@@ -14,8 +14,10 @@ import picocli.CommandLine.Parameters;
     "Set (on) or clear (off) a node's overload bit: it stays reachable but carries no transit.",
     "Drain a router before maintenance with on; off lets transit through it again."},
         footerHeading = "%nExamples:%n",
-        footer = {"  dmsc overload on --admin 127.0.0.1:9111 --token-file examples/.dmsc/admin.token",
-            "  dmsc overload off --admin 127.0.0.1:9111 --token-file examples/.dmsc/admin.token"})
+        footer = {"  dmsc overload on --admin 127.0.0.1:9111 \\",
+            "      --token-file examples/.dmsc/admin.token",
+            "  dmsc overload off --admin 127.0.0.1:9111 \\",
+            "      --token-file examples/.dmsc/admin.token"})
 final class OverloadCommand implements Callable<Integer> {
     enum State { on, off }
 
