@@ -117,6 +117,12 @@ public final class Dmsc {
                 line.getErr().println("dmsc: " + ex.getMessage());
                 return 2;
             }
+            if (ex instanceof InterruptedException) {
+                // A command run in a thread that is interrupted (embedded, in tests) has closed what it
+                // held on the way out; it ends as a process does on SIGINT, without a stack trace.
+                Thread.currentThread().interrupt();
+                return 130;
+            }
             throw ex;
         });
         return cl;
