@@ -18,21 +18,15 @@ final class AdminClient {
     /**
      * Sends {@code POST pathAndQuery} to a node's admin port.
      *
-     * @param admin        the admin address, {@code HOST:PORT}
+     * @param hp           the node's admin address
      * @param pathAndQuery e.g. {@code /overload?set=on}, already encoded
      * @param tokenFile    the node's admin token file, or null to send no token (the node then
      *                     says what it expects)
      * @return the body of a 200 answer
-     * @throws Dmsc.UserException if the address or token file is unusable, the node is
+     * @throws Dmsc.UserException if the token file is unusable, the node is
      *                            unreachable or it answered anything but 200 (with its answer)
      */
-    static String post(String admin, String pathAndQuery, Path tokenFile) throws InterruptedException {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(admin);
-        } catch (IllegalArgumentException e) {
-            throw new Dmsc.UserException("--admin: " + e.getMessage());
-        }
+    static String post(HostPort hp, String pathAndQuery, Path tokenFile) throws InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hp + pathAndQuery))
                 .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody());
         if (tokenFile != null) {

@@ -26,47 +26,59 @@ import picocli.CommandLine.Option;
  * Gateway, and holds the attach session (re-attaching after a gateway restart) until stopped.
  */
 @Command(name = "attach", description = {
-    "Announce prefixes served by an existing gRPC server (any language) to a Service Gateway,",
-    "print every answer and health verdict as one line, and hold the session until Ctrl-C.",
-    "Example: dmsc attach --gateway 127.0.0.1:7104 --pod py-greeter --prefix /B/4 --endpoint 127.0.0.1:50051"})
+    "Announce the prefixes of an existing gRPC server (any language) to a Service Gateway.",
+    "Prints every answer and health verdict as one line and holds the session (re-attaching after a "
+        + "gateway restart) until Ctrl-C, which withdraws the prefixes. The pod proves its id with --token "
+        + "or with a pod certificate (--tls-ca, --cert, --key)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc attach --gateway 127.0.0.1:7104 --pod pod-4 \\",
+            "      --token \"$(cat examples/tokens/pod-4.token)\" \\",
+            "      --prefix /B/4 --endpoint 127.0.0.1:50051",
+            "  dmsc attach --gateway 127.0.0.1:7104 --pod pod-4 \\",
+            "      --prefix /B/4 --endpoint 127.0.0.1:50051 \\",
+            "      --tls-ca ca/ca.crt --cert ca/pod-4.crt --key ca/pod-4.key"})
 final class AttachCommand implements Callable<Integer> {
-    @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT",
-            description = "pod-facing address of the Service Gateway")
-    String gateway;
+    @picocli.CommandLine.Mixin
+    SharedOptions.Gateway gatewayOption = new SharedOptions.Gateway();
 
     @Option(names = "--pod", required = true, paramLabel = "ID", description = "pod id, unique per gateway")
     String podId;
 
-    @Option(names = "--prefix", required = true, paramLabel = "/P", description = "service prefix (repeatable)")
+    @Option(names = "--prefix", required = true, paramLabel = "/P",
+            description = "a service prefix the server serves (repeatable)")
     List<String> prefixes = new ArrayList<>();
 
     @Option(names = "--endpoint", required = true, paramLabel = "HOST:PORT",
             description = "where the gateway reaches the gRPC server")
     String endpoint;
 
-    @Option(names = "--token", paramLabel = "T", description = "credential sent in Hello (never printed)")
+    @Option(names = "--token", paramLabel = "T",
+            description = "the pod's token, sent in Hello and never printed (e.g. \"$(cat FILE)\")")
     String token;
 
     @picocli.CommandLine.Mixin
     TlsOptions tlsOptions = new TlsOptions();
 
-    @Option(names = "--weight", paramLabel = "N", description = "share among the gateway's endpoints of a prefix")
+    @Option(names = "--weight", paramLabel = "N",
+            description = "share among the gateway's endpoints of a prefix (default: ${DEFAULT-VALUE}, counted as 1)")
     int weight;
 
-    @Option(names = "--zone", paramLabel = "Z", description = "placement label")
+    @Option(names = "--zone", paramLabel = "Z", description = "placement label (default: none)")
     String zone = "";
 
-    @Option(names = "--version", paramLabel = "V", description = "version label of the service")
+    @Option(names = "--version", paramLabel = "V", description = "version label of the service (default: none)")
     String version = "";
 
-    @Option(names = "--timeout-ms", paramLabel = "MS", description = "wait this long for Welcome and answers")
+    @Option(names = "--timeout-ms", paramLabel = "MS",
+            description = "wait this long for Welcome and for each answer (default: ${DEFAULT-VALUE})")
     long timeoutMs = 10_000;
 
-    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
-    long exitAfterMs;
+    @picocli.CommandLine.Mixin
+    SharedOptions.ExitAfter exitAfter = new SharedOptions.ExitAfter();
 
     @Override
     public Integer call() throws Exception {
+        String gateway = gatewayOption.address;
         PrintStream out = System.out;
         AnnounceOptions options;
         DmscMesh mesh;
@@ -95,7 +107,7 @@ final class AttachCommand implements Callable<Integer> {
                 await(answers.get(i), prefixes.get(i), printer);
             }
             out.println("holding " + prefixes.size() + " prefix(es) for " + endpoint + "; Ctrl-C withdraws them");
-            UpCommand.await(stop, exitAfterMs);
+            UpCommand.await(stop, exitAfter.ms);
             return 0;
         } catch (IllegalArgumentException | AttachException e) {
             throw new Dmsc.UserException("attach: " + e.getMessage());
@@ -129,7 +141,7 @@ final class AttachCommand implements Callable<Integer> {
             }
             throw new Dmsc.UserException("attach: announcing " + prefix + " failed: " + e.getCause());
         } catch (TimeoutException e) {
-            throw new Dmsc.UserException("attach: gateway " + gateway + " did not answer the announcement of "
+            throw new Dmsc.UserException("attach: gateway " + gatewayOption.address + " did not answer the announcement of "
                     + prefix + " within " + timeoutMs + " ms");
         }
     }

@@ -13,23 +13,32 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dmsc ca}: the mesh certificate authority. */
-@Command(name = "ca", description = "The mesh certificate authority: node and pod certificates for mutual TLS.",
-        subcommands = {CaCommand.Init.class, CaCommand.Issue.class})
+@Command(name = "ca", description = {"The mesh certificate authority: node and pod certificates for mutual TLS.",
+    "Offline: the files it writes are what nodes list under security and pods give as --cert/--key."},
+        subcommands = {CaCommand.Init.class, CaCommand.Issue.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc ca init --dir ca --mesh prod", "  dmsc ca issue --dir ca --node sr-1",
+            "  dmsc ca issue --dir ca --pod pod-4 --days 7"})
 final class CaCommand {
     private CaCommand() {
     }
 
     /** {@code dmsc ca init --dir DIR --mesh NAME}. */
-    @Command(name = "init", description = {"Create a mesh CA: DIR/ca.key (owner-readable only) and DIR/ca.crt (the",
-        "trust anchor every node lists as security.ca)."})
+    @Command(name = "init", description = {"Create a mesh certificate authority.",
+        "Writes DIR/ca.key (owner-readable only) and DIR/ca.crt (the trust anchor every node lists as "
+            + "security.ca)."},
+            footerHeading = "%nExamples:%n",
+            footer = "  dmsc ca init --dir ca --mesh prod")
     static final class Init implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "DIR", description = "new or empty directory")
+        @Option(names = "--dir", required = true, paramLabel = "DIR", description = "a new or empty directory")
         Path dir;
 
-        @Option(names = "--mesh", required = true, paramLabel = "NAME", description = "mesh name (trust domain)")
+        @Option(names = "--mesh", required = true, paramLabel = "NAME", description = "the mesh name: the trust domain of "
+                + "spiffe://NAME/...")
         String mesh;
 
-        @Option(names = "--days", paramLabel = "N", description = "validity of the CA certificate (default 3650)")
+        @Option(names = "--days", paramLabel = "N",
+                description = "validity of the CA certificate in days (default: ${DEFAULT-VALUE})")
         int days = (int) MeshCa.DEFAULT_CA_VALIDITY.toDays();
 
         @Override
@@ -49,28 +58,33 @@ final class CaCommand {
     }
 
     /** {@code dmsc ca issue --dir DIR (--node ID | --pod ID)}. */
-    @Command(name = "issue", description = {"Issue a node or pod certificate: OUT/ID.key (owner-readable only) and",
-        "OUT/ID.crt (the certificate, then the CA's). Identity spiffe://MESH/node/ID or spiffe://MESH/pod/ID."})
+    @Command(name = "issue", description = {"Issue a node or pod certificate signed by the mesh CA.",
+        "Writes OUT/ID.key (owner-readable only) and OUT/ID.crt (the certificate, then the CA's), for the "
+            + "identity spiffe://MESH/node/ID or spiffe://MESH/pod/ID."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  dmsc ca issue --dir ca --node sr-1", "  dmsc ca issue --dir ca --pod pod-4 --days 7"})
     static final class Issue implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "DIR", description = "the CA directory")
+        @Option(names = "--dir", required = true, paramLabel = "DIR",
+                description = "the CA directory (made by dmsc ca init)")
         Path dir;
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Who who;
 
-        @Option(names = "--out", paramLabel = "DIR", description = "where to write (default: the CA directory)")
+        @Option(names = "--out", paramLabel = "DIR",
+                description = "where to write the key and certificate (default: the CA directory)")
         Path out;
 
-        @Option(names = "--days", paramLabel = "N", description = "validity (default 30: short-lived, re-issue "
-                + "instead of revoking)")
+        @Option(names = "--days", paramLabel = "N", description = "validity in days (default: ${DEFAULT-VALUE}; "
+                + "short-lived: re-issue instead of revoking)")
         int days = (int) MeshCa.DEFAULT_VALIDITY.toDays();
 
         /** Node or pod. */
         static final class Who {
-            @Option(names = "--node", paramLabel = "ID", description = "a node id (SG or SR)")
+            @Option(names = "--node", paramLabel = "ID", description = "a node id (SG, SR or SCSC)")
             String node;
 
-            @Option(names = "--pod", paramLabel = "ID", description = "a pod id")
+            @Option(names = "--pod", paramLabel = "ID", description = "a pod id (for --cert and --key)")
             String pod;
         }
 

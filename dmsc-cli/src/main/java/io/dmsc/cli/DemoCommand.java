@@ -11,12 +11,15 @@ import picocli.CommandLine.Option;
 
 /** {@code dmsc demo}: the draft's Figure 2 end to end, narrated and checked step by step. */
 @Command(name = "demo", description = {
-    "Run the draft's Figure 2 in this process (4 SPAs, SG-1..SG-4, SR-1..SR-3, the SCSC, 4 pods, mutual TLS on",
-    "every link, ephemeral loopback ports) and walk through the four signal types in seven steps, each checking",
-    "what it shows: pods announce (type 1), SPAs authorize and one bad claim is rejected (type 3), LSPs flood",
-    "and every node converges (type 2), A/1 calls B/4 through a generated gRPC stub, telemetry and an impaired",
-    "path make the SCSC steer calls to /B (type 4), an SR stops under traffic, and a summary.",
-    "Exit status: 0 when every step held, 1 naming the step that did not."})
+    "The draft's Figure 2 end to end in this process, each step checked.",
+    "Run the draft's Figure 2 in this process (4 SPAs, SG-1..SG-4, SR-1..SR-3, the SCSC, 4 pods, mutual TLS on "
+        + "every link, ephemeral loopback ports) and walk through the four signal types in seven steps, each checking "
+        + "what it shows: pods announce (type 1), SPAs authorize and one bad claim is rejected (type 3), LSPs flood "
+        + "and every node converges (type 2), A/1 calls B/4 through a generated gRPC stub, telemetry and an impaired "
+        + "path make the SCSC steer calls to /B (type 4), an SR stops under traffic, and a summary.",
+    "Exit status: 0 when every step held, 1 naming the step that did not."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc demo", "  dmsc demo --keep-running"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "leave the mesh up after the steps and print commands to try")
     boolean keepRunning;

@@ -1,9 +1,8 @@
 package io.dmsc.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -13,23 +12,27 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "overload", description = {
     "Set (on) or clear (off) a node's overload bit: it stays reachable but carries no transit.",
-    "Example: dmsc overload on --admin 127.0.0.1:9111 --token-file admin.token"})
+    "Drain a router before maintenance with on; off lets transit through it again."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc overload on --admin 127.0.0.1:9111 \\",
+            "      --token-file examples/.dmsc/admin.token",
+            "  dmsc overload off --admin 127.0.0.1:9111 \\",
+            "      --token-file examples/.dmsc/admin.token"})
 final class OverloadCommand implements Callable<Integer> {
     enum State { on, off }
 
-    @Parameters(paramLabel = "on|off", description = "one of: ${COMPLETION-CANDIDATES}")
+    @Parameters(paramLabel = "on|off", description = "set or clear the bit, one of: ${COMPLETION-CANDIDATES}")
     State state;
 
-    @Option(names = "--admin", required = true, paramLabel = "HOST:PORT", description = "the node's admin address")
-    String admin;
+    @Mixin
+    SharedOptions.Admin admin = new SharedOptions.Admin();
 
-    @Option(names = "--token-file", required = true, paramLabel = "FILE",
-            description = "the node's admin bearer token (its adminTokenFile)")
-    Path tokenFile;
+    @Mixin
+    SharedOptions.AdminToken token = new SharedOptions.AdminToken();
 
     @Override
     public Integer call() throws InterruptedException {
-        System.out.print(AdminClient.post(admin, "/overload?set=" + state, tokenFile));
+        System.out.print(AdminClient.post(admin.hostPort(), "/overload?set=" + state, token.file));
         return 0;
     }
 }

@@ -18,31 +18,39 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc ping /name}: echo probes through the fabric to the owner of a name, like ping. */
-@Command(name = "ping", description = "Round trip through the fabric to the node owning a name, like ping.")
+@Command(name = "ping", description = {"Echo probes through the fabric to the node owning a name, like ping.",
+    "Exit status 0 when a reply came back, 1 when none did."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc ping /B/4 --gateway 127.0.0.1:7101", "  dmsc ping /_dmsc/node/sr-2 --gateway 127.0.0.1:7101 -c 10 -i 200"})
 final class PingCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "service name, e.g. /B/4 or /_dmsc/node/sr-2")
+    @Parameters(paramLabel = "NAME", description = "a service name or a node's name, e.g. /B/4 or /_dmsc/node/sr-2")
     String name;
 
-    @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT", description = "an SG's pod-facing address")
-    String gateway;
+    @picocli.CommandLine.Mixin
+    SharedOptions.Gateway gatewayOption = new SharedOptions.Gateway();
 
     @picocli.CommandLine.Mixin
     TlsOptions tlsOptions = new TlsOptions();
 
-    @Option(names = {"-c", "--count"}, defaultValue = "4", description = "probes to send (default ${DEFAULT-VALUE})")
+    @Option(names = {"-c", "--count"}, paramLabel = "N", defaultValue = "4",
+            description = "probes to send (default: ${DEFAULT-VALUE})")
     int count;
 
-    @Option(names = {"-i", "--interval-ms"}, defaultValue = "1000", description = "between probes")
+    @Option(names = {"-i", "--interval-ms"}, paramLabel = "MS", defaultValue = "1000",
+            description = "wait between probes (default: ${DEFAULT-VALUE})")
     long intervalMs;
 
-    @Option(names = {"-s", "--size"}, defaultValue = "0", description = "padding bytes per probe")
+    @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "0",
+            description = "padding bytes per probe (default: ${DEFAULT-VALUE})")
     int size;
 
-    @Option(names = "--timeout-ms", defaultValue = "2000", description = "per probe")
+    @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "2000",
+            description = "wait this long for each reply (default: ${DEFAULT-VALUE})")
     int timeoutMs;
 
     @Override
     public Integer call() throws Exception {
+        String gateway = gatewayOption.address;
         ManagedChannel ch = channel(gateway, tlsOptions);
         try {
             DiagnosticsGrpc.DiagnosticsBlockingStub stub = DiagnosticsGrpc.newBlockingStub(ch);

@@ -16,21 +16,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc run}: one node as its own process. */
-@Command(name = "run", description = {"Run one node (SG, SR or SPA) in this process.",
-    "Either from a node or SPA file: dmsc run node.yaml",
-    "or one node of a topology file: dmsc run --topology FILE --node ID"})
+@Command(name = "run", description = {"Run one node (SG, SR, SCSC or SPA) in this process.",
+    "Either from a node or SPA file (NODE_FILE), or one node of a topology file (--topology FILE "
+        + "--node ID)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc run examples/sg-1.yaml",
+            "  dmsc run --topology examples/secure/figure2.yaml --node sr-1"})
 final class RunCommand implements Callable<Integer> {
-    @Parameters(arity = "0..1", paramLabel = "NODE_FILE", description = "node YAML file")
+    @Parameters(arity = "0..1", paramLabel = "NODE_FILE", description = "a node or SPA YAML file")
     Path nodeFile;
 
-    @Option(names = "--topology", paramLabel = "FILE", description = "topology YAML file")
+    @Option(names = "--topology", paramLabel = "FILE", description = "a topology YAML file (with --node)")
     Path topology;
 
-    @Option(names = "--node", paramLabel = "ID", description = "node id in the topology file")
+    @Option(names = "--node", paramLabel = "ID", description = "the id of the node or SPA to run (with --topology)")
     String nodeId;
 
-    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
-    long exitAfterMs;
+    @picocli.CommandLine.Mixin
+    SharedOptions.ExitAfter exitAfter = new SharedOptions.ExitAfter();
 
     @Override
     public Integer call() throws Exception {
@@ -78,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
             group.shutdownGracefully();
             stop.countDown();
         }));
-        UpCommand.await(stop, exitAfterMs);
+        UpCommand.await(stop, exitAfter.ms);
         node.close();
         group.shutdownGracefully();
         return 0;
@@ -98,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
             spa.close();
             stop.countDown();
         }));
-        UpCommand.await(stop, exitAfterMs);
+        UpCommand.await(stop, exitAfter.ms);
         spa.close();
         return 0;
     }

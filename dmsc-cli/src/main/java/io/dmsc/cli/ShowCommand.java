@@ -13,36 +13,37 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc show}: a node's state as aligned tables, from its admin HTTP. */
-@Command(name = "show", description = "Show a node's neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links or policies "
-        + "(from its admin HTTP /status).")
+@Command(name = "show", description = {"Show a node's state as a table, read from its admin HTTP /status.",
+    "WHAT: neighbors (adjacencies and the identity each proved), lsdb (the link-state database), rib (best "
+        + "routes with egress nodes), fib (the forwarding table), prefixes (advertised prefixes: origin, owner, "
+        + "expiry, installed or why not), flows (a node's flow table), pods (what is attached to an SG), qos "
+        + "(an SG's measured paths, an SR's links, the SCSC's global view), links (data rates per link), "
+        + "policies (the SCSC's forwarding policies held here)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc show fib --admin 127.0.0.1:9101", "  dmsc show neighbors --admin 127.0.0.1:9111 --json"})
 final class ShowCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     enum What { neighbors, lsdb, rib, fib, prefixes, flows, pods, qos, links, policies }
 
-    @Parameters(paramLabel = "WHAT", description = "one of: ${COMPLETION-CANDIDATES}")
+    @Parameters(paramLabel = "WHAT", description = "what to show, one of: ${COMPLETION-CANDIDATES}")
     What what;
 
-    @Option(names = "--admin", required = true, paramLabel = "HOST:PORT", description = "the node's admin address")
-    String admin;
+    @Mixin
+    SharedOptions.Admin admin = new SharedOptions.Admin();
 
-    @Option(names = "--json", description = "print the raw JSON status")
+    @Option(names = "--json", description = "print the node's whole status as JSON instead of a table")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(admin);
-        } catch (IllegalArgumentException e) {
-            throw new Dmsc.UserException("--admin: " + e.getMessage());
-        }
-        String body = fetch(hp);
+        String body = fetch(admin.hostPort());
         if (json) {
             System.out.println(body);
             return 0;

@@ -17,19 +17,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dmsc spa}: the Service Prefix Authentication entity's offline tools. */
-@Command(name = "spa", description = "Tools for the Service Prefix Authentication entity (SPA).",
-        subcommands = {SpaCommand.Keygen.class, SpaCommand.HashToken.class})
+@Command(name = "spa", description = {"Offline tools for the Service Prefix Authentication entity (SPA).",
+    "An SPA itself runs with dmsc run or dmsc up."},
+        subcommands = {SpaCommand.Keygen.class, SpaCommand.HashToken.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  dmsc spa keygen --out spa/signing.key", "  dmsc spa hash-token"})
 final class SpaCommand {
     private SpaCommand() {
     }
 
     /** {@code dmsc spa keygen --out FILE}. */
-    @Command(name = "keygen", description = {"Create an Ed25519 signing key for an SPA: FILE (private, mode 600) and",
-        "FILE.pub (the trust anchor every node lists in authorization.trustAnchors).",
-        "Rotation: create a new key, add its .pub to every node's trustAnchors, then point the SPAs' signingKey",
-        "at it; remove the old .pub once the old grants have expired."})
+    @Command(name = "keygen", description = {"Create an Ed25519 signing key for an SPA.",
+        "Writes FILE (private, mode 600) and FILE.pub (the trust anchor every node lists in "
+            + "authorization.trustAnchors); an existing file is never overwritten.",
+        "Rotation: create a new key, add its .pub to every node's trustAnchors, then point the SPAs' signingKey "
+            + "at it; remove the old .pub once the old grants have expired."},
+            footerHeading = "%nExamples:%n",
+            footer = "  dmsc spa keygen --out spa/signing.key")
     static final class Keygen implements Callable<Integer> {
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "private key file to create")
+        @Option(names = "--out", required = true, paramLabel = "FILE",
+                description = "the private key file to create; the public key goes next to it, as FILE.pub")
         Path out;
 
         @Override
@@ -56,12 +63,14 @@ final class SpaCommand {
     }
 
     /** {@code dmsc spa hash-token [--token T | --stdin]}. */
-    @Command(name = "hash-token", description = {"Print the salted hash of a token for the SPA policy's tokenHash.",
-        "Without --token or --stdin, a new random token is made and printed first (give it to the pod;",
-        "only the hash goes into the policy)."})
+    @Command(name = "hash-token", description = {"Print the salted hash of a token, for the SPA policy's tokenHash.",
+        "Without --token or --stdin, a new random token is made and printed first (give it to the pod; "
+            + "only the hash goes into the policy)."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  dmsc spa hash-token", "  dmsc spa hash-token --stdin < examples/tokens/pod-4.token"})
     static final class HashToken implements Callable<Integer> {
-        @Option(names = "--token", paramLabel = "T", description = "the token (visible in the process list; "
-                + "prefer --stdin)")
+        @Option(names = "--token", paramLabel = "T", description = "the token to hash (visible in the process "
+                + "list; prefer --stdin)")
         String token;
 
         @Option(names = "--stdin", description = "read the token from the first line of stdin")

@@ -7,14 +7,16 @@ import picocli.CommandLine.Option;
 /** {@code --tls-ca, --cert, --key}: TLS to a gateway's pod-facing port, shared by the pod-side commands. */
 final class TlsOptions {
     @Option(names = "--tls-ca", paramLabel = "FILE",
-            description = "mesh CA certificate: connect to the gateway over TLS and verify it")
+            description = "the mesh CA certificate: connect to the gateway over TLS and verify it "
+                    + "(default: plaintext)")
     Path ca;
 
     @Option(names = "--cert", paramLabel = "FILE",
-            description = "pod certificate (dmsc ca issue --pod ID): proves the pod id instead of a token")
+            description = "pod certificate (dmsc ca issue --pod ID), with --key and --tls-ca: proves the pod id "
+                    + "by mutual TLS instead of a token")
     Path cert;
 
-    @Option(names = "--key", paramLabel = "FILE", description = "the pod certificate's private key")
+    @Option(names = "--key", paramLabel = "FILE", description = "the pod certificate's private key (with --cert)")
     Path key;
 
     /** @return the TLS settings, or null for plaintext */

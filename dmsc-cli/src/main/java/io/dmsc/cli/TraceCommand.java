@@ -14,25 +14,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc trace /name}: every hop towards the owner of a name, like traceroute. */
-@Command(name = "trace", description = "Every hop on the way to the node owning a name, like traceroute.")
+@Command(name = "trace", description = {"Every hop on the way to the node owning a name, like traceroute.",
+    "Exit status 0 when the owner answered, 1 when it was not reached."},
+        footerHeading = "%nExamples:%n",
+        footer = "  dmsc trace /B/4 --gateway 127.0.0.1:7101")
 final class TraceCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "service name, e.g. /B/4")
+    @Parameters(paramLabel = "NAME", description = "a service name or a node's name, e.g. /B/4 or /_dmsc/node/sr-2")
     String name;
 
-    @Option(names = "--gateway", required = true, paramLabel = "HOST:PORT", description = "an SG's pod-facing address")
-    String gateway;
+    @picocli.CommandLine.Mixin
+    SharedOptions.Gateway gatewayOption = new SharedOptions.Gateway();
 
     @picocli.CommandLine.Mixin
     TlsOptions tlsOptions = new TlsOptions();
 
-    @Option(names = {"-m", "--max-hops"}, defaultValue = "16", description = "hop limit of the last probe")
+    @Option(names = {"-m", "--max-hops"}, paramLabel = "HOPS", defaultValue = "16",
+            description = "hop limit of the last probe (default: ${DEFAULT-VALUE})")
     int maxHops;
 
-    @Option(names = "--timeout-ms", defaultValue = "2000", description = "per probe")
+    @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "2000",
+            description = "wait this long for each hop's reply (default: ${DEFAULT-VALUE})")
     int timeoutMs;
 
     @Override
     public Integer call() {
+        String gateway = gatewayOption.address;
         ManagedChannel ch = PingCommand.channel(gateway, tlsOptions);
         try {
             System.out.println("trace " + name + " via " + gateway + ", " + maxHops + " hops max");

@@ -11,17 +11,19 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dmsc up}: a whole topology in one JVM over loopback TCP. */
-@Command(name = "up", description = "Run every node of a topology file in this process, linked over loopback TCP.")
+@Command(name = "up", description = {"Run every node of a topology file in this process, linked over loopback TCP.",
+    "Prints each node's addresses. Commands on stdin: stop NODE, start NODE (a node or an SPA), nodes."},
+        footerHeading = "%nExamples:%n",
+        footer = "  dmsc up examples/figure2.yaml")
 final class UpCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "TOPOLOGY_FILE", description = "topology YAML file")
+    @Parameters(paramLabel = "TOPOLOGY_FILE", description = "a topology YAML file")
     Path file;
 
-    @Option(names = "--exit-after-ms", paramLabel = "MS", description = "stop after this long (for scripts)")
-    long exitAfterMs;
+    @picocli.CommandLine.Mixin
+    SharedOptions.ExitAfter exitAfter = new SharedOptions.ExitAfter();
 
     @Override
     public Integer call() throws Exception {
@@ -74,7 +76,7 @@ final class UpCommand implements Callable<Integer> {
             mesh.close();
             stop.countDown();
         }));
-        await(stop, exitAfterMs);
+        await(stop, exitAfter.ms);
         mesh.close();
         return 0;
     }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.dmsc.gateway.Gateway;
 import io.dmsc.node.Mesh;
-import io.dmsc.node.config.ConfigLoader;
 import io.dmsc.testkit.EchoService;
 import io.dmsc.testkit.proto.v1.EchoGrpc;
 import io.dmsc.testkit.proto.v1.EchoReply;
@@ -21,8 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * {@code dmsc ping}, {@code dmsc trace} and {@code dmsc show flows|pods} against Figure 2.
  */
 class GatewayCommandsTest {
+    private static Figure2 figure2;
     private static Mesh mesh;
     private static Server plain;
     private static String sg1;
@@ -44,14 +42,10 @@ class GatewayCommandsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String text = Files.readString(Path.of("../examples/figure2.yaml")).replaceAll("127\\.0\\.0\\.1:\\d+",
-                "127.0.0.1:0");
-        // The example as it is, authorization required; named by its path so its policy, key and
-        // token files resolve.
-        mesh = Mesh.start(ConfigLoader.parseTopology("../examples/figure2.yaml", text), Mesh.Links.TCP,
-                Gateway.factory());
-        sg1 = mesh.node("sg-1").extension(Gateway.class).podAddress();
-        sg4 = mesh.node("sg-4").extension(Gateway.class).podAddress();
+        figure2 = Figure2.start();
+        mesh = figure2.mesh();
+        sg1 = figure2.podAddress("sg-1");
+        sg4 = figure2.podAddress("sg-4");
         plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new EchoService("plain")).build().start();
         attach = CompletableFuture.supplyAsync(() -> Dmsc.execute("attach", "--gateway", sg4, "--pod", "pod-4",
@@ -59,22 +53,16 @@ class GatewayCommandsTest {
                 "--exit-after-ms", "120000"));
         // Every node on a path between sg-1 and sg-4 routes /B/4 and back to sg-1: a probe that
         // sr-1 sends through a router still converging is lost (seen with sr-3 once).
-        await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.Stream.of("sg-1", "sr-1", "sr-2", "sr-3",
-                "sg-4").allMatch(n -> mesh.node(n).fib().lookup("/B/4/x") != null
-                && mesh.node(n).fib().lookup("/_dmsc/node/sg-1") != null));
+        figure2.awaitRoutes(List.of("/B/4/x"));
     }
 
     private static String token(String pod) {
-        try {
-            return Files.readString(Path.of("../examples/tokens/" + pod + ".token")).trim();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return Figure2.token(pod);
     }
 
     @AfterAll
     static void stop() {
-        mesh.close();
+        figure2.close();
         plain.shutdownNow();
     }
 

@@ -34,10 +34,11 @@ class MultiProcessMeshTest {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** A free port, held by a socket in {@code held} so that the next call cannot return it too. */
+    private static int freePort(List<ServerSocket> held) throws IOException {
+        ServerSocket s = new ServerSocket(0);
+        held.add(s);
+        return s.getLocalPort();
     }
 
     @Test
@@ -48,15 +49,22 @@ class MultiProcessMeshTest {
         Matcher m = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(text);
         Map<String, Integer> ports = new HashMap<>();
         StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            int port = ports.computeIfAbsent(m.group(1), k -> {
-                try {
-                    return freePort();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            m.appendReplacement(sb, "127.0.0.1:" + port);
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            while (m.find()) {
+                int port = ports.computeIfAbsent(m.group(1), k -> {
+                    try {
+                        return freePort(held);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                m.appendReplacement(sb, "127.0.0.1:" + port);
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
         m.appendTail(sb);
         // One process per node cannot share the ephemeral CA of security: auto: make the files
