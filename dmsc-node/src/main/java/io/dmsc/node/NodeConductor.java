@@ -78,14 +78,11 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private volatile long lastDutyCycleNs = System.nanoTime();
     private volatile long errors;
     private long lastSlowCycleLogNs = Long.MIN_VALUE / 2;
-    /** Peer hosts and reasons of TLS failures already logged (bounded). Any thread. */
-    private final java.util.Set<String> tlsFailureLogged = java.util.Collections.newSetFromMap(
-            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 1024;
-                }
-            }));
+    /**
+     * Lines about what outsiders do (refused TLS, hellos, malformed frames): one per peer host and
+     * cause every 10 s, with a count of the rest. Any thread.
+     */
+    private final io.dmsc.node.logging.RateLimitedLog peerLog = new io.dmsc.node.logging.RateLimitedLog(LOG);
     /** Sequence-number wraps already logged. Conductor thread. */
     private long loggedSequenceWraps;
     /** Hellos on a TLS link claiming another id than the certificate's. Conductor thread. */
@@ -460,8 +457,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     @Override
     public void onMalformed(LinkChannel channel, MalformedFrameException error) {
         metrics.malformedFrame(error.kind());
-        enqueueLifecycle(() -> LOG.warn("{}: closing link {}: malformed frame: {}", config.id(), channel,
-                error.getMessage()));
+        enqueueLifecycle(() -> peerLog.warn("malformed " + peerHost(channel) + " " + error.kind(),
+                "{}: closing link {}: malformed frame: {}", config.id(), channel, error.getMessage()));
     }
 
     @Override
@@ -478,10 +475,16 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     public void onTlsFailure(String remoteAddress, String reason, String detail) {
         metrics.tlsHandshakeFailed(reason);
         String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
-        if (tlsFailureLogged.add(host + " " + reason)) {
-            LOG.warn("{}: TLS refused for {}: {}: {} (logged once per peer host and reason; counted in "
-                    + "dmsc_tls_handshake_failures_total)", config.id(), remoteAddress, reason, detail);
-        }
+        peerLog.warn("tls " + host + " " + reason, "{}: TLS refused for {}: {}: {} (one line per peer host and "
+                + "reason every 10 s; counted in dmsc_tls_handshake_failures_total)", config.id(), remoteAddress,
+                reason, detail);
+    }
+
+    /** The host of a link's remote address (no port: a new connection must not be a new cause). */
+    private static String peerHost(LinkChannel channel) {
+        String a = String.valueOf(channel.remoteAddress());
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
     }
 
     @Override
@@ -576,7 +579,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (LinkSession s : new ArrayList<>(sessions.values())) {
             if (s.adjacency.neighborId().isEmpty()
                     && nowNs - s.openedNs > TimeUnit.MILLISECONDS.toNanos(config.holdTimeMs())) {
-                LOG.warn("{}: closing link {}: no hello within {} ms", config.id(), s.channel, config.holdTimeMs());
+                peerLog.warn("no-hello " + peerHost(s.channel), "{}: closing link {}: no hello within {} ms",
+                        config.id(), s.channel, config.holdTimeMs());
                 s.channel.close();
                 sessions.remove(s.channel.id());
                 continue;
@@ -670,8 +674,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         String proven = s.channel.peerIdentity();
         if (proven != null && !proven.equals(id)) {
             identityMismatches++;
-            LOG.warn("{}: closing link {}: its hello claims '{}' but its certificate is for node '{}' (expected: "
-                    + "the same id)", config.id(), s.channel, id, proven);
+            peerLog.warn("mismatch " + peerHost(s.channel) + " " + proven, "{}: closing link {}: its hello claims "
+                    + "'{}' but its certificate is for node '{}' (expected: the same id)", config.id(), s.channel,
+                    id, proven);
             s.channel.close();
             sessions.remove(s.channel.id());
             return;
@@ -679,7 +684,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         if (s.neighbor == null) {
             Dialer d = dialers.get(id);
             if (d == null) {
-                LOG.warn("{}: closing link {}: node '{}' is not a configured neighbour", config.id(), s.channel, id);
+                peerLog.warn("unknown " + peerHost(s.channel), "{}: closing link {}: node '{}' is not a configured "
+                        + "neighbour", config.id(), s.channel, id);
                 s.channel.close();
                 return;
             }
@@ -696,9 +702,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 // closes (or times out) first. On TLS links both connections proved the same node,
                 // and the dialed-by-lower-id rule below picks the same one on both ends.
                 duplicateHellos++;
-                LOG.warn("{}: closing link {} from {}: '{}' already has a live adjacency on {} (expected: one "
-                        + "connection per neighbour)", config.id(), s.channel, s.channel.remoteAddress(), id,
-                        existing.channel);
+                peerLog.warn("duplicate " + peerHost(s.channel) + " " + id, "{}: closing link {} from {}: '{}' "
+                        + "already has a live adjacency on {} (expected: one connection per neighbour)", config.id(),
+                        s.channel, s.channel.remoteAddress(), id, existing.channel);
                 s.channel.close();
                 sessions.remove(s.channel.id());
                 return;
@@ -725,7 +731,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         try {
             t = s.adjacency.onHello(hello, nowNs);
         } catch (IllegalStateException e) {
-            LOG.warn("{}: closing link {}: {}", config.id(), s.channel, e.getMessage());
+            peerLog.warn("hello " + peerHost(s.channel), "{}: closing link {}: {}", config.id(), s.channel,
+                    e.getMessage());
             s.channel.close();
             return;
         }

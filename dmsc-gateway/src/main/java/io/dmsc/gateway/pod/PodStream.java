@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PodStream implements StreamObserver<PodMessage> {
     private static final Logger log = LoggerFactory.getLogger(PodStream.class);
+    /** Rejections and failed streams: one line per gateway, pod (or peer host) and reason every 10 s. */
+    private static final io.dmsc.node.logging.RateLimitedLog LIMITED = new io.dmsc.node.logging.RateLimitedLog(log);
 
     /** Longest pod id. */
     static final int MAX_POD_ID_LENGTH = 64;
@@ -442,9 +444,16 @@ final class PodStream implements StreamObserver<PodMessage> {
         return address.equals(peer) || (address.isLoopbackAddress() && peer.isLoopbackAddress());
     }
 
+    /** The host of {@code host:port} (a new connection of one peer is not a new cause). */
+    private static String hostOf(Object address) {
+        String a = String.valueOf(address);
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
+    }
+
     private void reject(Announce a, RejectReason reason, String message) {
-        log.info("pod {} announced {} at {}: rejected ({}): {}", podId, printable(a.getPrefix(), 100),
-                printable(a.getEndpoint(), 100), reason, printable(message, 400));
+        LIMITED.info(gatewayId + " reject " + podId + " " + reason, "pod {} announced {} at {}: rejected ({}): {}",
+                podId, printable(a.getPrefix(), 100), printable(a.getEndpoint(), 100), reason, printable(message, 400));
         send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
                 .setRequestId(a.getRequestId())
                 .setPrefix(a.getPrefix())
@@ -506,8 +515,9 @@ final class PodStream implements StreamObserver<PodMessage> {
         if (state == StreamState.CLOSED) {
             return;
         }
-        log.warn("pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
-                status.getDescription());
+        LIMITED.warn(gatewayId + " fail " + hostOf(remoteAddress) + " " + status.getCode(),
+                "pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
+                printable(String.valueOf(status.getDescription()), 400));
         try {
             out.onError(status.asRuntimeException());
         } catch (RuntimeException e) {
