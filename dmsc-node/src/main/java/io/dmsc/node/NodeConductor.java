@@ -73,6 +73,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final PrefixAuthorizer authorizer;
     /** Signs own LSPs and verifies received ones when the node has a certificate. */
     private final io.dmsc.routing.LspAuthenticator lspAuthenticator;
+    /** Written on the conductor thread; read from any. */
+    private volatile java.util.Set<ServicePrefix> notAdvertised = java.util.Set.of();
     private volatile boolean running;
     private volatile Fib fib = Fib.EMPTY;
     private volatile long lastDutyCycleNs = System.nanoTime();
@@ -900,9 +902,40 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {
             m.put("prefixesRejected." + r.getKey().label(), r.getValue());
         }
+        m.put("prefixesNotAdvertised", (long) protocol.notAdvertised().size());
+        m.put("prefixesLeftOut", c.prefixesNotAdvertised);
+        java.util.Set<ServicePrefix> left = protocol.notAdvertised();
+        if (left != notAdvertised) {
+            if (!left.isEmpty() && !left.equals(notAdvertised)) {
+                LOG.warn("{}: its LSP has no room for {} own prefixes (first {}); they are not advertised "
+                        + "(expected: fewer or shorter prefixes, or a larger maxLspBytes)", config.id(), left.size(),
+                        left.iterator().next());
+            }
+            notAdvertised = left;
+        }
         Map<String, Long> published = Map.copyOf(m);
         metrics.publishProtocolCounters(published);
         return published;
+    }
+
+    /**
+     * Own prefixes the last origination had no room for: what {@link #setLocalPrefixes} gave
+     * beyond the LSP's room. Any thread.
+     *
+     * @return an unmodifiable set, empty while everything fits
+     */
+    public java.util.Set<ServicePrefix> notAdvertised() {
+        return notAdvertised;
+    }
+
+    /**
+     * The room this node's LSP has for prefixes with every configured neighbour listed. Any thread.
+     *
+     * @return the budget
+     */
+    public io.dmsc.routing.AdvertisementBudget advertisementBudget() {
+        return io.dmsc.routing.AdvertisementBudget.of(config.routing(), lspAuthenticator.overheadBytes(),
+                config.neighbors().stream().map(NeighborConfig::id).toList());
     }
 
     private NodeStatus snapshot(long nowNs) {

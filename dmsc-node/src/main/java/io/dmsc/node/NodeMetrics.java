@@ -65,6 +65,10 @@ public final class NodeMetrics {
         protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");
         protocolCounter("dmsc_partial_route_runs", "Prefix-only route calculations", "partialRuns");
         protocolCounter("dmsc_fib_updates", "FIB snapshots published", "fibUpdates");
+        protocolCounter("dmsc_prefixes_left_out", "Own prefixes an origination had no room for in the LSP's "
+                + "fragments (each time one is newly left out)", "prefixesLeftOut");
+        Gauge.builder("dmsc_prefixes_not_advertised", this, m -> m.protocol.getOrDefault("prefixesNotAdvertised", 0L))
+                .description("Own prefixes not advertised now: the LSP's fragments are full").register(registry);
     }
 
     private void protocolCounter(String name, String description, String key) {

@@ -328,6 +328,11 @@ final class PodStream implements StreamObserver<PodMessage> {
             return;
         }
         PodEndpoint granted = p.endpoint.withAuthorization(decision.authorization(), decision.authorizedUntilMs());
+        String full = registry.roomRefusal(this, granted);
+        if (full != null) {
+            reject(a, RejectReason.LIMIT_EXCEEDED, full);
+            return;
+        }
         try {
             registry.put(this, granted);
         } catch (IllegalArgumentException e) {
