@@ -100,6 +100,7 @@ public final class DmscNode implements AutoCloseable {
         conductor = new NodeConductor(effective, transport, metrics);
         forwarder = new Forwarder(config.id(), dataLoop, conductor::fib, new DataPlaneMetrics(metrics.registry()),
                 config.flowIdleTimeoutMs());
+        forwarder.limitFlows(config.limits().maxFlows());
         conductor.setForwarder(forwarder);
         handler.target = conductor;
         forwarder.enableNeighborProbes();

@@ -500,6 +500,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private void run() {
         protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, lspAuthenticator,
                 System.nanoTime());
+        protocol.limitLsdb(config.limits().lsdb());
         if (lspAuthenticator != io.dmsc.routing.LspAuthenticator.NONE) {
             LOG.info("{}: LSPs signed as {} and verified against the mesh CA; link TLS by {}", config.id(),
                     ((io.dmsc.node.security.SignedLspAuthenticator) lspAuthenticator).identity(),
@@ -903,6 +904,21 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             m.put("prefixesRejected." + r.getKey().label(), r.getValue());
         }
         m.put("prefixesNotAdvertised", (long) protocol.notAdvertised().size());
+        m.put("lsdbOrigins", (long) protocol.lsdb().origins());
+        m.put("lsdbBytes", protocol.lsdb().bytes());
+        for (Map.Entry<io.dmsc.routing.LsdbLimits.Refusal, Long> r : protocol.lsdbRefusals().entrySet()) {
+            m.put("lspsRefused." + r.getKey().label(), r.getValue());
+        }
+        LinkStateProtocol.RefusedLsp refused = protocol.pollLsdbRefusal();
+        if (refused != null) {
+            io.dmsc.routing.LsdbLimits l = config.limits().lsdb();
+            peerLog.warn("lsdb " + refused.id().origin() + " " + refused.reason(), "{}: LSP {} refused: {} (the LSDB "
+                    + "holds {} origins and {} bytes, {} of them from {}; expected: at most {} origins, {} bytes per "
+                    + "origin, {} in all: limits.maxLsdbOrigins, maxLsdbOriginBytes, maxLsdbBytes)", config.id(),
+                    refused.id(), refused.reason().label(), protocol.lsdb().origins(), protocol.lsdb().bytes(),
+                    protocol.lsdb().bytesOf(refused.id().origin()), refused.id().origin(), l.maxOrigins(),
+                    l.maxOriginBytes(), l.maxTotalBytes());
+        }
         m.put("prefixesLeftOut", c.prefixesNotAdvertised);
         java.util.Set<ServicePrefix> left = protocol.notAdvertised();
         if (left != notAdvertised) {

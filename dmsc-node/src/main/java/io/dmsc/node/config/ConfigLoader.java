@@ -103,7 +103,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload", "authorization", "security", "adminTokenFile", "telemetry", "scheduler");
+                "overload", "authorization", "security", "adminTokenFile", "telemetry", "scheduler", "limits");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -122,6 +122,7 @@ public final class ConfigLoader {
                     n.integer("capacityMbps", 0, 0, NeighborConfig.MAX_CAPACITY_MBPS)));
         }
         NodeConfig built = build(root, List.of(root.child("timers")), neighbors, Map.of())
+                .withLimits(limits(List.of(root.child("limits"))))
                 .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN))
                 .withSecurity(nodeSecurity(root, id));
         ConfigNode telemetry = root.child("telemetry");
@@ -166,7 +167,8 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler",
+                "limits");
         ConfigNode schedulerDefaults = root.child("scheduler");
         ConfigNode spaDefaults = root.child("spa");
         if (spaDefaults.isPresent()) {
@@ -201,7 +203,7 @@ public final class ConfigLoader {
                 continue;
             }
             n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
-                    "authorization", "adminTokenFile", "scheduler");
+                    "authorization", "adminTokenFile", "scheduler", "limits");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null || spaAddresses.containsKey(id)) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -262,7 +264,8 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
             nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
-                    spaAddresses, schedulerDefaults).withAuthorization(authorization(n.child("authorization"),
+                    spaAddresses, schedulerDefaults).withLimits(limits(List.of(root.child("limits"), n.child("limits"))))
+                    .withAuthorization(authorization(n.child("authorization"),
                     meshAuthorization)).withSecurity(topologySecurity(root, e.getKey())));
         }
         // Every SG and SR reports to the topology's Scheduling Centers.
@@ -366,7 +369,7 @@ public final class ConfigLoader {
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
                 (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN,
-                SecurityConfig.OFF, adminToken, null, scheduler);
+                SecurityConfig.OFF, adminToken, null, scheduler, LimitsConfig.DEFAULT);
     }
 
     /** Keys of {@code scheduler:} (on the SCSC, or the topology's defaults). */
@@ -776,6 +779,40 @@ public final class ConfigLoader {
         int maxFrameLength;
         int maxLspBytes;
         long flowIdleTimeoutMs;
+    }
+
+    /** {@code limits:} layers (the topology's, then the node's) over the defaults. */
+    private static LimitsConfig limits(List<ConfigNode> layers) {
+        LimitsConfig d = LimitsConfig.DEFAULT;
+        long origins = d.maxLsdbOrigins();
+        long originBytes = d.maxLsdbOriginBytes();
+        long bytes = d.maxLsdbBytes();
+        long flows = d.maxFlows();
+        long pods = d.maxPods();
+        long perPod = d.maxAnnouncementsPerPod();
+        long pending = d.maxPendingAdmissions();
+        long share = d.podPrefixSharePercent();
+        ConfigNode last = null;
+        for (ConfigNode c : layers) {
+            if (!c.isPresent()) {
+                continue;
+            }
+            last = c;
+            c.allowOnly(LimitsConfig.KEYS);
+            origins = c.integer("maxLsdbOrigins", origins, 1, 10_000_000);
+            originBytes = c.integer("maxLsdbOriginBytes", originBytes, 1024, 1L << 40);
+            bytes = c.integer("maxLsdbBytes", bytes, 1024, 1L << 40);
+            flows = c.integer("maxFlows", flows, 1, 100_000_000);
+            pods = c.integer("maxPods", pods, 1, 10_000_000);
+            perPod = c.integer("maxAnnouncementsPerPod", perPod, 1, 10_000_000);
+            pending = c.integer("maxPendingAdmissions", pending, 1, 10_000_000);
+            share = c.integer("podPrefixSharePercent", share, 1, 100);
+        }
+        if (bytes < originBytes) {
+            throw last.error("maxLsdbBytes", bytes + " (expected: at least maxLsdbOriginBytes " + originBytes + ")");
+        }
+        return new LimitsConfig((int) origins, originBytes, bytes, (int) flows, (int) pods, (int) perPod,
+                (int) pending, (int) share);
     }
 
     private static Timers timers(List<ConfigNode> layers) {

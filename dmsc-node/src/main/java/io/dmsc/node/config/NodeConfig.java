@@ -27,13 +27,14 @@ import java.util.List;
  *                        require, or null: those endpoints are then refused
  * @param telemetry       the SCSCs this node reports to (signal type 4), or null for none
  * @param scheduler       the Scheduling Center's settings (role SCSC only), else null
+ * @param limits          bounds on the state outsiders can make this node hold
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
                          RoutingConfig routing, AuthorizationConfig authorization,
                          SecurityConfig security, java.nio.file.Path adminTokenFile, TelemetryConfig telemetry,
-                         SchedulerConfig scheduler) {
+                         SchedulerConfig scheduler, LimitsConfig limits) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -62,6 +63,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
             throw new IllegalArgumentException("flowIdleTimeoutMs: " + flowIdleTimeoutMs + " (expected: > 0)");
         }
         java.util.Objects.requireNonNull(authorization, "authorization");
+        java.util.Objects.requireNonNull(limits, "limits");
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
         }
@@ -92,7 +94,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
                       RoutingConfig routing, AuthorizationConfig authorization,
                       SecurityConfig security, java.nio.file.Path adminTokenFile) {
         this(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs, maxFrameLength,
-                flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, null, null);
+                flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, null, null, LimitsConfig.DEFAULT);
     }
 
     /**
@@ -101,7 +103,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withTelemetry(TelemetryConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, value, scheduler);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, value, scheduler, limits);
     }
 
     /**
@@ -110,7 +112,17 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withScheduler(SchedulerConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry, value);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry, value, limits);
+    }
+
+    /**
+     * @param value the bounds
+     * @return a copy with other bounds
+     */
+    public NodeConfig withLimits(LimitsConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry,
+                scheduler, value);
     }
 
     /** @return the pod-facing address of an SG, or null */
@@ -125,7 +137,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -135,7 +147,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -145,7 +157,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -155,7 +167,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -166,7 +178,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -176,7 +188,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, value, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -186,7 +198,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAuthorization(AuthorizationConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, value, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -196,7 +208,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withSecurity(SecurityConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, value, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -206,7 +218,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAdminTokenFile(java.nio.file.Path value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, value,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**

@@ -123,8 +123,26 @@ class ConfigLoaderTest {
             Arguments.of("retry method", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, methods: [SayHello]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].methods[0]: 'SayHello' (expected: a full method name"),
             Arguments.of("retry code", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, retryableStatusCodes: [BUSY]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].retryableStatusCodes[0]: 'BUSY' (expected: a gRPC status code name"),
             Arguments.of("retry attempts", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, maxAttempts: 9}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].maxAttempts: 9 (expected: 2..5)"),
+            Arguments.of("limit out of range", "limits: {maxFlows: 0}\n" + NODES, "t.yaml: limits.maxFlows: 0 (expected: 1..100000000)"),
+            Arguments.of("node limit unknown", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, limits: {maxFlow: 5}}\n", "t.yaml: nodes[0].limits.maxFlow: unknown key (expected one of: maxAnnouncementsPerPod, maxFlows"),
+            Arguments.of("lsdb smaller than an origin", "limits: {maxLsdbOriginBytes: 8192, maxLsdbBytes: 4096}\n" + NODES, "t.yaml: limits.maxLsdbBytes: 4096 (expected: at least maxLsdbOriginBytes 8192)"),
             Arguments.of("window too small", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {streamWindowBytes: 10}}\n", "t.yaml: nodes[0].gateway.streamWindowBytes: 10 (expected: 16384..")
         );
+    }
+
+    @Test
+    void shouldLayerTheTopologysLimitsUnderEachNodesAndDefaultTheRest() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", "limits: {maxFlows: 500, maxPods: 7}\n"
+                + "nodes:\n"
+                + "  - {id: a, role: sg, listen: 127.0.0.1:7001, limits: {maxPods: 3, podPrefixSharePercent: 50}}\n"
+                + "  - {id: b, role: sr, listen: 127.0.0.1:7002}\n");
+        LimitsConfig a = t.node("a").limits();
+        assertThat(a.maxFlows()).isEqualTo(500);
+        assertThat(a.maxPods()).isEqualTo(3);
+        assertThat(a.podPrefixSharePercent()).isEqualTo(50);
+        assertThat(a.maxLsdbOrigins()).isEqualTo(LimitsConfig.DEFAULT.maxLsdbOrigins());
+        assertThat(t.node("b").limits().maxPods()).isEqualTo(7);
+        assertThat(ConfigLoader.parseTopology("t.yaml", NODES).node("b").limits()).isEqualTo(LimitsConfig.DEFAULT);
     }
 
     @ParameterizedTest(name = "{0}")
