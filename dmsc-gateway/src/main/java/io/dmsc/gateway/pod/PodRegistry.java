@@ -50,6 +50,13 @@ public final class PodRegistry implements AutoCloseable {
     private boolean closed;
     /** Written on {@code loop}; read from any thread. */
     private volatile LocalEndpoints endpoints = LocalEndpoints.empty();
+    /** Pods attached at once; more are refused. Written once before use, read on {@code loop}. */
+    private volatile int maxPods = io.dmsc.node.config.LimitsConfig.DEFAULT_MAX_PODS;
+    /** Announcements awaiting authorization over all pods; more are refused. */
+    private volatile int maxPending = io.dmsc.node.config.LimitsConfig.DEFAULT_MAX_PENDING_ADMISSIONS;
+    /** Hellos refused for {@link #maxPods}, announcements for {@link #maxPending}. Racy reads. */
+    private long refusedPods;
+    private long refusedPending;
     /** The LSP's room for the pods' prefixes. Accessed on {@code loop} only. */
     private final AdvertisementRoom room = new AdvertisementRoom();
 
@@ -256,6 +263,56 @@ public final class PodRegistry implements AutoCloseable {
 
     private static int entryBytes(PodEndpoint e) {
         return io.dmsc.routing.AdvertisementBudget.entryBytes(e.prefix(), e.authorization().length);
+    }
+
+    /**
+     * Bounds the pods attached at once and the announcements awaiting authorization over all
+     * pods. On any thread, before pods attach.
+     *
+     * @param pods    pods, &gt; 0
+     * @param pending announcements awaiting the SPA, &gt; 0
+     */
+    public void limitPods(int pods, int pending) {
+        if (pods < 1 || pending < 1) {
+            throw new IllegalArgumentException("maxPods " + pods + ", maxPendingAdmissions " + pending
+                    + " (expected: both > 0)");
+        }
+        maxPods = pods;
+        maxPending = pending;
+    }
+
+    /** @return why one more pod cannot attach, or null if it can. On the loop only. */
+    String podRefusal() {
+        if (pods.size() < maxPods) {
+            return null;
+        }
+        refusedPods++;
+        return "the gateway holds " + pods.size() + " attached pods (expected: at most limits.maxPods = " + maxPods
+                + "; attach to another gateway, or detach pods first)";
+    }
+
+    /** @return why one more announcement cannot await authorization, or null. On the loop only. */
+    String pendingRefusal() {
+        long waiting = 0;
+        for (PodStream pod : pods.values()) {
+            waiting += pod.pendingCount();
+        }
+        if (waiting < maxPending) {
+            return null;
+        }
+        refusedPending++;
+        return "the gateway has " + waiting + " announcements awaiting authorization (expected: at most "
+                + "limits.maxPendingAdmissions = " + maxPending + "; announce again once those are answered)";
+    }
+
+    /** @return hellos refused because {@code limits.maxPods} pods were attached (a racy read) */
+    public long refusedPods() {
+        return refusedPods;
+    }
+
+    /** @return announcements refused because too many awaited authorization (a racy read) */
+    public long refusedPending() {
+        return refusedPending;
     }
 
     /**

@@ -218,6 +218,11 @@ final class PodStream implements StreamObserver<PodMessage> {
                     + " (expected: one attach stream per pod; end the other stream or use another pod id)"));
             return;
         }
+        String full = registry.podRefusal();
+        if (full != null) {
+            fail(Status.RESOURCE_EXHAUSTED.withDescription(full));
+            return;
+        }
         podId = id;
         credential = hello.getCredential();
         attachedSince = Instant.now();
@@ -264,6 +269,11 @@ final class PodStream implements StreamObserver<PodMessage> {
             reject(a, RejectReason.LIMIT_EXCEEDED, "pod '" + podId + "' holds " + announcements.size()
                     + " announcements and " + pending.size() + " awaiting authorization (expected: at most "
                     + maxAnnouncements + " per pod; withdraw some first)");
+            return;
+        }
+        String waiting = announcements.containsKey(key) ? null : registry.pendingRefusal();
+        if (waiting != null) {
+            reject(a, RejectReason.LIMIT_EXCEEDED, waiting);
             return;
         }
         // uint32 on the wire: a weight above 2^31-1 arrives negative.
@@ -600,6 +610,11 @@ final class PodStream implements StreamObserver<PodMessage> {
 
     Instant attachedSince() {
         return attachedSince;
+    }
+
+    /** @return announcements awaiting authorization. On the loop. */
+    int pendingCount() {
+        return pending.size();
     }
 
     Map<Key, PodEndpoint> announcements() {
