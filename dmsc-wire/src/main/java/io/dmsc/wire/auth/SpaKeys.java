@@ -188,11 +188,7 @@ public final class SpaKeys {
     }
 
     private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e + " (expected: a readable PEM file)", e);
-        }
+        return io.dmsc.wire.TextFiles.read(file, StandardCharsets.US_ASCII, "a PEM key file written by 'dmsc spa keygen'");
     }
 
     private static byte[] block(Path file, String text, String type) {
