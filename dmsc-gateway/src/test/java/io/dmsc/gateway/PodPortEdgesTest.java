@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.dmsc.node.Mesh;
 import io.dmsc.node.config.ConfigLoader;
-import io.dmsc.node.link.EventLoops;
 import io.dmsc.node.link.HostPort;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -82,8 +81,7 @@ class PodPortEdgesTest {
 
     private static ManagedChannel channel(String address) {
         HostPort hp = HostPort.parse(address);
-        return NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext()
-                .channelType(EventLoops.socketChannel()).build();
+        return NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
     }
 
     /** Calls {@code test.Echo/Say} with the given dmsc-target headers; the status it ended with. */
