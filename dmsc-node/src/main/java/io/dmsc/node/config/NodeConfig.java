@@ -67,8 +67,20 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     }
 
     private void exposure(List<String> out, String key, String address, String what) {
-        if (address != null && io.dmsc.node.link.HostPort.parse(address).isWildcard()) {
+        if (isWildcard(address)) {
             out.add(id + ": " + key + " listens on " + address + ": every host that reaches this machine " + what);
+        }
+    }
+
+    /** Whether a socket address binds every interface; in-memory addresses ({@code mem:ID}) never do. */
+    static boolean isWildcard(String address) {
+        if (address == null) {
+            return false;
+        }
+        try {
+            return io.dmsc.node.link.HostPort.parse(address).isWildcard();
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -34,11 +34,11 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      */
     public java.util.List<String> exposureWarnings() {
         java.util.List<String> out = new java.util.ArrayList<>();
-        if (io.dmsc.node.link.HostPort.parse(listen).isWildcard()) {
+        if (NodeConfig.isWildcard(listen)) {
             out.add(id + ": listen listens on " + listen + ": every host that reaches this machine can ask it for "
                     + "prefix authorizations (each needs a token or certificate); bind it to the fabric network's address");
         }
-        if (admin != null && io.dmsc.node.link.HostPort.parse(admin).isWildcard()) {
+        if (NodeConfig.isWildcard(admin)) {
             out.add(id + ": admin listens on " + admin + ": every host that reaches this machine can read its status; "
                     + "bind it to loopback or a management network");
         }

@@ -134,6 +134,8 @@ class ConfigLoaderTest {
             Arguments.of("retry method", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, methods: [SayHello]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].methods[0]: 'SayHello' (expected: a full method name"),
             Arguments.of("retry code", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, retryableStatusCodes: [BUSY]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].retryableStatusCodes[0]: 'BUSY' (expected: a gRPC status code name"),
             Arguments.of("retry attempts", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, maxAttempts: 9}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].maxAttempts: 9 (expected: 2..5)"),
+            Arguments.of("pod port connections", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {maxConnections: 0}}}\n", "t.yaml: nodes[0].gateway.podPort.maxConnections: 0 (expected: 1..1000000)"),
+            Arguments.of("pod port key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {handshakeMs: 5}}}\n", "t.yaml: nodes[0].gateway.podPort.handshakeMs: unknown key"),
             Arguments.of("window too small", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {streamWindowBytes: 10}}\n", "t.yaml: nodes[0].gateway.streamWindowBytes: 10 (expected: 16384..")
         );
     }
@@ -209,5 +211,18 @@ class ConfigLoaderTest {
                 + "it to the fabric network's address");
         NodeConfig pod = ConfigLoader.parseNode("n.yaml", "{id: g, role: sg, listen: 127.0.0.1:1, pod: '0.0.0.0:2'}");
         assertThat(pod.exposureWarnings()).singleElement().asString().startsWith("g: pod listens on 0.0.0.0:2: ");
+    }
+
+    @Test
+    void shouldLoadPodPortLimitsWithDefaults() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", """
+                nodes:
+                  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {handshakeTimeoutMs: 500, maxConnections: 7,
+                     maxConnectionIdleMs: 60000, maxMetadataBytes: 16384}}}
+                  - {id: b, role: sg, listen: 127.0.0.1:2, pod: 127.0.0.1:3}
+                """);
+        assertThat(t.node("a").gateway().podPort()).isEqualTo(new GatewayConfig.PodPort(500, 7, 60_000, 16_384));
+        assertThat(t.node("b").gateway().podPort()).isEqualTo(GatewayConfig.PodPort.DEFAULTS)
+                .isEqualTo(new GatewayConfig.PodPort(10_000, 10_000, 0, 8192));
     }
 }
