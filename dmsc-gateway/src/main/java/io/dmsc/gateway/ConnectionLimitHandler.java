@@ -45,7 +45,8 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
     private final Map<SocketAddress, Long> handshaking = new ConcurrentHashMap<>();
     private final Counter refused;
     private final Counter timedOut;
-    private final AtomicLong lastLogNs = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NS);
+    private final AtomicLong lastLimitLogNs = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NS);
+    private final AtomicLong lastTimeoutLogNs = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NS);
 
     /**
      * @param nodeId             the SG, for messages
@@ -79,9 +80,7 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
         if (open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
             refused.increment();
-            long now = System.nanoTime();
-            long last = lastLogNs.get();
-            if (now - last >= LOG_INTERVAL_NS && lastLogNs.compareAndSet(last, now)) {
+            if (due(lastLimitLogNs)) {
                 LOG.warn("{}: {} port has {} connections, its limit (gateway.podPort.maxConnections): closing new "
                         + "ones from {} and others ({} so far)", nodeId, port, maxConnections, child.remoteAddress(),
                         (long) refused.count());
@@ -100,9 +99,21 @@ final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
             if (remote != null && handshaking.remove(remote) != null
                     && System.nanoTime() - acceptedNs >= handshakeTimeoutNs) {
                 timedOut.increment();
+                if (due(lastTimeoutLogNs)) {
+                    LOG.warn("{}: {} port closed a connection from {} that sent no HTTP/2 preface within {} ms "
+                            + "(gateway.podPort.handshakeTimeoutMs; {} so far)", nodeId, port, remote,
+                            handshakeTimeoutNs / 1_000_000, (long) timedOut.count());
+                }
             }
         });
         ctx.fireChannelRead(child);
+    }
+
+    /** At most one log line per cause per {@link #LOG_INTERVAL_NS}; the counters have the rest. */
+    private static boolean due(AtomicLong lastNs) {
+        long now = System.nanoTime();
+        long last = lastNs.get();
+        return now - last >= LOG_INTERVAL_NS && lastNs.compareAndSet(last, now);
     }
 
     /** @return the filter that marks a connection's preface as arrived; add it to the port's server */

@@ -352,7 +352,17 @@ public final class ConfigLoader {
             throw setter(timerLayers, null).error(null, e.getMessage());
         }
         if (t.holdTimeMs <= t.helloIntervalMs) {
-            throw setter(timerLayers, "holdTimeMs").error("holdTimeMs", t.holdTimeMs + " (expected: more than "
+            // Blame the value set last (or the only one set): a node's own helloIntervalMs over the
+            // topology's holdTimeMs is the node's error, a top-level hello over the default hold the top level's.
+            ConfigNode hold = setter(timerLayers, "holdTimeMs");
+            ConfigNode hello = setter(timerLayers, "helloIntervalMs");
+            boolean helloSet = hello.isPresent() && hello.has("helloIntervalMs");
+            boolean holdSet = hold.isPresent() && hold.has("holdTimeMs");
+            if (helloSet && (!holdSet || timerLayers.indexOf(hello) > timerLayers.indexOf(hold))) {
+                throw hello.error("helloIntervalMs", t.helloIntervalMs + " (expected: less than holdTimeMs "
+                        + t.holdTimeMs + ", typically a third of it)");
+            }
+            throw hold.error("holdTimeMs", t.holdTimeMs + " (expected: more than "
                     + "helloIntervalMs " + t.helloIntervalMs + ", typically 3 times)");
         }
         if (t.maxLspBytes + 64 > t.maxFrameLength) {

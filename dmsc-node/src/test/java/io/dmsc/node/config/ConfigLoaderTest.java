@@ -118,6 +118,8 @@ class ConfigLoaderTest {
             Arguments.of("prefixes on SR", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, prefixes: [/x]}\n", "t.yaml: nodes[0].prefixes: set on an SR"),
             Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "t.yaml: timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
             Arguments.of("node hold below top-level hello", "timers: {helloIntervalMs: 1000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {holdTimeMs: 500}}\n", "t.yaml: nodes[0].timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
+            Arguments.of("node hello above top-level hold", "timers: {holdTimeMs: 3000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {helloIntervalMs: 5000}}\n", "t.yaml: nodes[0].timers.helloIntervalMs: 5000 (expected: less than holdTimeMs 3000"),
+            Arguments.of("top-level hello above default hold", "timers: {helloIntervalMs: 3000}\n" + NODES, "t.yaml: timers.helloIntervalMs: 3000 (expected: less than holdTimeMs 3000"),
             Arguments.of("top-level lsp bytes", "timers: {maxFrameLength: 1024, maxLspBytes: 1000}\n" + NODES, "t.yaml: timers.maxLspBytes: 1000 (expected: at most maxFrameLength - 64 = 960)"),
             Arguments.of("top-level routing timers", "timers: {lspLifetimeS: 100, lspRefreshS: 200}\n" + NODES, "t.yaml: timers: "),
             Arguments.of("top-level scheduler", "scheduler: {thresholds: {delayMs: -1}}\nnodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: scheduler.thresholds.delayMs: -1.0 (expected: 0.0..60000.0)"),
