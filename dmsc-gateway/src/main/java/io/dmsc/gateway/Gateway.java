@@ -226,10 +226,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
             return "";
         }
         try {
-            return java.nio.file.Files.readString(file).trim();
-        } catch (IOException e) {
-            throw new LinkException(node.id() + ": cannot read the SG token file " + file + ": " + e.getMessage()
-                    + " (expected: a readable file with the token on one line)", e);
+            return io.dmsc.wire.TextFiles.read(file, java.nio.charset.StandardCharsets.UTF_8,
+                    "a readable file with the token on one line").trim();
+        } catch (IllegalArgumentException e) {
+            throw new LinkException(node.id() + ": the SG token file " + e.getMessage(), e);
         }
     }
 
@@ -306,8 +306,23 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private Server serve(String address, String what, GatewayConfig.PodTls tls, Customizer customizer) {
         HostPort hp = HostPort.parse(address);
         EventLoop loop = node.dataLoop();
+        GatewayConfig.PodPort limits = config.podPort();
+        ConnectionLimitHandler limiter = new ConnectionLimitHandler(node.id(), what, limits.maxConnections(),
+                limits.handshakeTimeoutMs(), node.metrics().registry());
+        io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> channels =
+                new io.netty.channel.ReflectiveChannelFactory<>(EventLoops.serverChannel());
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
-                .channelType(EventLoops.serverChannel())
+                // The limiter goes into the listening channel's pipeline ahead of the acceptor that
+                // bootstrap adds on registration, so it sees each connection before gRPC does.
+                .channelFactory(() -> {
+                    io.netty.channel.ServerChannel ch = channels.newChannel();
+                    ch.pipeline().addLast(limiter);
+                    return ch;
+                })
+                .addTransportFilter(limiter.transportFilter())
+                // Until a client's HTTP/2 preface (and TLS handshake) is in; grpc's default is 120 s.
+                .handshakeTimeout(limits.handshakeTimeoutMs(), TimeUnit.MILLISECONDS)
+                .maxInboundMetadataSize(limits.maxMetadataBytes())
                 .bossEventLoopGroup(loop)
                 .workerEventLoopGroup(loop)
                 .directExecutor()
@@ -317,6 +332,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 // whose hellos and replies share the same thread.
                 .withChildOption(MAX_MESSAGES_PER_READ, 1)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
+        if (limits.maxConnectionIdleMs() > 0) {
+            b.maxConnectionIdle(limits.maxConnectionIdleMs(), TimeUnit.MILLISECONDS);
+        }
         if (tls != GatewayConfig.PodTls.PLAINTEXT) {
             b.sslContext(io.dmsc.node.security.GrpcTls.server(node::credentials,
                     tls == GatewayConfig.PodTls.MUTUAL ? io.netty.handler.ssl.ClientAuth.REQUIRE

@@ -94,6 +94,9 @@ public final class DmscNode implements AutoCloseable {
         // Bind first so the status reports the real port; the conductor accepts events as soon
         // as its queues exist, before its thread runs.
         NodeConfig config = requested;
+        for (String warning : config.exposureWarnings()) {
+            org.slf4j.LoggerFactory.getLogger(DmscNode.class).warn(warning);
+        }
         ForwardingHandler handler = new ForwardingHandler();
         listenAddress = transport.listen(config.listen(), handler);
         effective = config.withListen(listenAddress);

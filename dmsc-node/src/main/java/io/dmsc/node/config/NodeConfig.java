@@ -38,6 +38,53 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
+    /**
+     * One line per address of this node bound to the wildcard address (0.0.0.0, ::): what it
+     * exposes to every host that reaches the machine, and where to bind it instead. Logged once at
+     * start; nothing is refused, since a container's only interface is a valid choice.
+     *
+     * @return the warnings, empty if every address names an interface
+     */
+    public List<String> exposureWarnings() {
+        List<String> out = new java.util.ArrayList<>();
+        exposure(out, "listen", listen, "can dial its fabric port and exchange link-state with it"
+                + (security.mode() == SecurityConfig.Mode.OFF ? " (security: off, so unauthenticated)" : "")
+                + "; bind it to the fabric network's address");
+        exposure(out, "admin", admin, "can read its status and metrics; bind it to loopback or a management network");
+        if (gateway != null) {
+            exposure(out, "pod", gateway.pod(), "can call the mesh's services through this SG; bind it to "
+                    + "loopback or the pod network");
+            for (int i = 0; i < gateway.upstreams().size(); i++) {
+                UpstreamConfig u = gateway.upstreams().get(i);
+                exposure(out, "upstreams[" + i + "].listen", u.listen(), "can call " + u.target()
+                        + " through this SG; bind it to loopback or the pod network");
+            }
+        }
+        if (scheduler != null) {
+            exposure(out, "scheduler.listen", scheduler.listen(), "can send QoS reports to this SCSC and read "
+                    + "its policies; bind it to the fabric network's address");
+        }
+        return out;
+    }
+
+    private void exposure(List<String> out, String key, String address, String what) {
+        if (isWildcard(address)) {
+            out.add(id + ": " + key + " listens on " + address + ": every host that reaches this machine " + what);
+        }
+    }
+
+    /** Whether a socket address binds every interface; in-memory addresses ({@code mem:ID}) never do. */
+    static boolean isWildcard(String address) {
+        if (address == null) {
+            return false;
+        }
+        try {
+            return io.dmsc.node.link.HostPort.parse(address).isWildcard();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Validates cross-field rules and copies lists. */
     public NodeConfig {
         NodeIds.check(id);
