@@ -42,7 +42,7 @@ class ConfigLoaderTest {
                 .extracting(NeighborConfig::address).isEqualTo("127.0.0.1:7012");
         assertThat(t.node("sg-4").prefixes()).extracting(Object::toString).containsExactly("/demo/sg-4");
         assertThat(t.node("sg-1").admin()).isEqualTo("127.0.0.1:9101");
-        assertThat(sr1.helloIntervalMs()).isEqualTo(1000);
+        assertThat(sr1.helloIntervalMs()).isEqualTo(250);
         assertThat(sr1.holdTimeMs()).isEqualTo(1000);
     }
 
