@@ -9,7 +9,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -65,6 +65,8 @@ public final class AdminHttpServer implements AutoCloseable {
     /** The longest part of a requested path echoed in a 404. */
     static final int MAX_ECHOED_PATH = 100;
     private static final long LOG_INTERVAL_NS = TimeUnit.MINUTES.toNanos(1);
+    /** How long a connection ended after an error answer is still read (and discarded) before closing. */
+    static final long LINGER_MS = 1_000;
 
     /** Answers one request; runs on the event loop and must not block. */
     @FunctionalInterface
@@ -232,8 +234,29 @@ public final class AdminHttpServer implements AutoCloseable {
         if (keepAlive) {
             f.addListener(done -> afterWrite.run());
         } else {
-            f.addListener(ChannelFutureListener.CLOSE);
+            f.addListener(done -> linger(ctx.channel()));
         }
+    }
+
+    /**
+     * Ends a connection after its last answer: shuts the output (the client reads the answer to its
+     * end), then reads and discards what the client still sends for up to {@link #LINGER_MS} before
+     * closing. Closing at once with unread bytes would reset the connection, and the client could lose
+     * the answer saying what was wrong (a 414 to a client still sending its long URL).
+     */
+    private static void linger(Channel ch) {
+        DeadlineHandler d = ch.pipeline().get(DeadlineHandler.class);
+        if (d != null) {
+            d.discard();
+        }
+        if (!(ch instanceof DuplexChannel duplex) || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
+        duplex.shutdownOutput().addListener(f -> ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, LINGER_MS, TimeUnit.MILLISECONDS));
     }
 
     /** @return at most {@link #MAX_ECHOED_PATH} characters of {@code path}, controls replaced by '?' */
@@ -270,7 +293,7 @@ public final class AdminHttpServer implements AutoCloseable {
                     + "Content-Length: " + b.length + "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
             ByteBuf out = Unpooled.buffer(head.length() + b.length);
             out.writeBytes(head.getBytes(StandardCharsets.US_ASCII)).writeBytes(b);
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(out).addListener(f -> linger(ctx.channel()));
         }
 
         @Override
@@ -291,6 +314,8 @@ public final class AdminHttpServer implements AutoCloseable {
         private boolean reading;
         /** True while an answer is owed: reads are off, no timer runs (the answer has its own). */
         private boolean answering;
+        /** True once the last answer is written: what the client still sends is discarded. */
+        private boolean discarding;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -305,6 +330,10 @@ public final class AdminHttpServer implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (discarding) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (!reading && !answering) {
                 startReading();
             }
@@ -324,7 +353,7 @@ public final class AdminHttpServer implements AutoCloseable {
         }
 
         private void requestTimedOut() {
-            if (!reading || !ctx.channel().isActive()) {
+            if (!reading || discarding || !ctx.channel().isActive()) {
                 return;
             }
             reading = false;
@@ -338,6 +367,13 @@ public final class AdminHttpServer implements AutoCloseable {
                     + "within requestTimeoutMs)\n"), false, false, null);
         }
 
+        /** The connection's last answer is written. */
+        void discard() {
+            cancel();
+            reading = false;
+            discarding = true;
+        }
+
         /** The request is complete: reads stop until it is answered. */
         void requestComplete() {
             cancel();
@@ -349,7 +385,7 @@ public final class AdminHttpServer implements AutoCloseable {
         /** The answer is written and the connection stays open: it may idle until the next request. */
         void answered() {
             answering = false;
-            if (!ctx.channel().isActive()) {
+            if (discarding || !ctx.channel().isActive()) {
                 return;
             }
             ctx.channel().config().setAutoRead(true);
