@@ -79,13 +79,19 @@ final class ShowCommand implements Callable<Integer> {
      * @return the status as JSON
      */
     static String fetch(HostPort hp, java.util.Set<String> tables) throws IOException, InterruptedException {
+        return fetch(hp, tables, PAGE_ROWS);
+    }
+
+    /** @param pageRows rows asked for per page, 1..{@link #PAGE_ROWS} */
+    static String fetch(HostPort hp, java.util.Set<String> tables, int pageRows)
+            throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(get(client, hp, "/status"));
         if (root instanceof com.fasterxml.jackson.databind.node.ObjectNode o
                 && o.get("sections") instanceof com.fasterxml.jackson.databind.node.ObjectNode sections) {
             for (java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : sections.properties()) {
                 if (e.getValue().path("truncated").asBoolean() && (tables == null || tables.contains(e.getKey()))) {
-                    o.set(e.getKey(), table(client, hp, e.getKey()));
+                    o.set(e.getKey(), table(client, hp, e.getKey(), pageRows));
                 }
             }
             o.remove("sections");
@@ -94,12 +100,12 @@ final class ShowCommand implements Callable<Integer> {
     }
 
     /** Pages through {@code /status/TABLE} until its total (as of the last page) is read. */
-    private static com.fasterxml.jackson.databind.node.ArrayNode table(HttpClient client, HostPort hp, String name)
-            throws IOException, InterruptedException {
+    private static com.fasterxml.jackson.databind.node.ArrayNode table(HttpClient client, HostPort hp, String name,
+                                                                       int pageRows) throws IOException, InterruptedException {
         com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
         while (true) {
             com.fasterxml.jackson.databind.JsonNode page = JSON.readTree(get(client, hp, "/status/" + name
-                    + "?offset=" + all.size() + "&limit=" + PAGE_ROWS));
+                    + "?offset=" + all.size() + "&limit=" + pageRows));
             com.fasterxml.jackson.databind.JsonNode items = page.path("items");
             items.forEach(all::add);
             if (items.size() == 0 || all.size() >= page.path("total").asLong()) {

@@ -16,8 +16,8 @@ package io.dmsc.node.admin;
  */
 public record AdminHttpSettings(long requestTimeoutMs, long idleTimeoutMs, int maxInitialLineBytes,
                                 int maxHeaderBytes, int maxBodyBytes, int maxConnections, long pendingAnswerMs) {
-    /** The defaults: 5 s per request, 60 s idle, 4 KiB request line, 8 KiB headers, 4 KiB body, 64 connections, 3 s. */
-    public static final AdminHttpSettings DEFAULTS = new AdminHttpSettings(5_000, 60_000, 4096, 8192, 4096, 64, 3_000);
+    /** The defaults: 5 s per request, 15 s idle, 4 KiB request line, 8 KiB headers, 4 KiB body, 64 connections, 3 s. */
+    public static final AdminHttpSettings DEFAULTS = new AdminHttpSettings(5_000, 15_000, 4096, 8192, 4096, 64, 3_000);
 
     /** Checks every limit. */
     public AdminHttpSettings {
