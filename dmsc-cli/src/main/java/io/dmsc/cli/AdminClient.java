@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -32,9 +31,10 @@ final class AdminClient {
         if (tokenFile != null) {
             String token;
             try {
-                token = Files.readString(tokenFile).trim();
-            } catch (IOException e) {
-                throw new Dmsc.UserException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
+                token = io.dmsc.wire.TextFiles.read(tokenFile, java.nio.charset.StandardCharsets.US_ASCII,
+                        "the node's admin token on one line").trim();
+            } catch (IllegalArgumentException e) {
+                throw new Dmsc.UserException("--token-file: " + e.getMessage());
             }
             request.header("Authorization", "Bearer " + token);
         }

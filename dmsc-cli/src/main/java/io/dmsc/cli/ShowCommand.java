@@ -276,23 +276,26 @@ final class ShowCommand implements Callable<Integer> {
         if (!root.has("pods")) {
             return title + " has no pod-facing side (only SGs attach pods)\n";
         }
-        Table t = new Table("Pod", "Proven by", "Prefix", "Endpoint", "Weight", "Healthy", "Calls", "Errors",
-                "Latency ms", "Since", "Detail");
+        Table t = new Table("Pod", "Proven by", "Prefix", "Endpoint", "Weight", "Healthy", "Advertised", "Calls",
+                "Errors", "Latency ms", "Since", "Detail");
         for (com.fasterxml.jackson.databind.JsonNode p : root.path("pods")) {
             for (com.fasterxml.jackson.databind.JsonNode a : p.path("announcements")) {
                 com.fasterxml.jackson.databind.JsonNode e = a.path("endpoint");
                 t.row(p.path("podId").asText(), p.path("provenBy").asText("-"), e.path("prefix").asText(),
                         e.path("endpoint").asText(),
                         e.path("weight").asInt(), a.path("healthy").asBoolean() ? "yes" : "NO",
-                        a.path("calls").asLong(), a.path("errors").asLong(),
+                        a.path("advertised").asText("-"), a.path("calls").asLong(), a.path("errors").asLong(),
                         a.path("latencyMs").isNull() || a.path("latencyMs").isMissingNode() ? "-"
                                 : a.path("latencyMs").asText(),
                         p.path("attachedSince").asText(), a.path("healthDetail").asText("-"));
             }
         }
+        com.fasterxml.jackson.databind.JsonNode room = root.path("gateway").path("lspPrefixBytes");
         return title + " pods: " + root.path("pods").size() + ", pod-facing port "
                 + root.path("gateway").path("pod").asText() + " (" + root.path("gateway").path("podTls").asText("plaintext")
-                + ")\n" + t.render();
+                + ")" + (room.isMissingNode() || room.path("room").asLong() < 0 ? ""
+                : ", pods' prefixes take " + room.path("used").asLong() + " of " + room.path("room").asLong()
+                + " bytes of the LSP") + "\n" + t.render();
     }
 
     private static String duration(long ms) {

@@ -103,10 +103,20 @@ final class UpCommand implements Callable<Integer> {
                 .map(n -> n.withAdminTokenFile(token)).toList(), topology.links(), topology.spas());
     }
 
-    /** Reads operator commands from stdin until it closes: failure drills without a second tool. */
+    /** Reads operator commands from stdin until it closes, answering on stdout. */
     static void console(Mesh mesh) {
-        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
-                java.nio.charset.StandardCharsets.UTF_8));
+        console(mesh, new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.UTF_8)), System.out);
+    }
+
+    /**
+     * Reads operator commands until {@code in} closes: failure drills without a second tool.
+     *
+     * @param mesh the running mesh
+     * @param in   the commands, one a line
+     * @param out  where the answers go
+     */
+    static void console(Mesh mesh, java.io.BufferedReader in, java.io.PrintStream out) {
         try {
             for (String line; (line = in.readLine()) != null; ) {
                 String[] words = line.trim().split("\\s+");
@@ -116,29 +126,35 @@ final class UpCommand implements Callable<Integer> {
                 boolean known = mesh.topology().nodes().stream().anyMatch(n -> words.length == 2
                         && n.id().equals(words[1]));
                 boolean spa = words.length == 2 && mesh.topology().spa(words[1]) != null;
-                if (words[0].equals("stop") && spa) {
+                boolean running = spa ? mesh.spaRunning(words[1]) : known && mesh.node(words[1]) != null;
+                // "start" on a running node would be a silent restart (its state lost): refuse, say why.
+                if (words[0].equals("start") && (spa || known) && running) {
+                    out.println(words[1] + " is running (expected: stop " + words[1] + " first)");
+                } else if (words[0].equals("stop") && (spa || known) && !running) {
+                    out.println(words[1] + " is stopped (expected: start " + words[1] + " to run it again)");
+                } else if (words[0].equals("stop") && spa) {
                     mesh.killSpa(words[1]);
-                    System.out.println(words[1] + " stopped (SGs fail over to their other SPAs)");
+                    out.println(words[1] + " stopped (SGs fail over to their other SPAs)");
                 } else if (words[0].equals("start") && spa) {
                     mesh.startSpa(words[1]);
-                    System.out.println(words[1] + " started again");
+                    out.println(words[1] + " started again");
                 } else if (words[0].equals("stop") && known) {
                     mesh.kill(words[1]);
-                    System.out.println(words[1] + " stopped (its links closed; neighbours reroute)");
+                    out.println(words[1] + " stopped (its links closed; neighbours reroute)");
                 } else if (words[0].equals("start") && known) {
                     mesh.restart(words[1]);
-                    System.out.println(words[1] + " started again");
+                    out.println(words[1] + " started again");
                 } else if (words[0].equals("nodes")) {
                     for (NodeConfig c : mesh.topology().nodes()) {
-                        System.out.println(c.id() + (mesh.node(c.id()) == null ? " stopped" : " running"));
+                        out.println(c.id() + (mesh.node(c.id()) == null ? " stopped" : " running"));
                     }
                 } else {
-                    System.out.println("unknown command '" + line.trim() + "' (expected: stop NODE, start NODE or nodes;"
+                    out.println("unknown command '" + line.trim() + "' (expected: stop NODE, start NODE or nodes;"
                             + " nodes: " + mesh.topology().nodes().stream().map(NodeConfig::id).toList() + ")");
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
-            System.out.println("console stopped: " + e.getMessage());
+            out.println("console stopped: " + e.getMessage());
         }
     }
 

@@ -134,6 +134,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
         }
         EventLoop loop = owner.dataLoop();
         registry = new PodRegistry(loop, this::podPrefixesChanged, config.healthCheckIntervalMs(), 2);
+        io.dmsc.node.config.LimitsConfig limits = owner.config().limits();
+        registry.limitPods(limits.maxPods(), limits.maxPendingAdmissions());
+        registry.limitAdvertisements(owner.id(), owner.conductor().advertisementBudget(),
+                limits.podPrefixSharePercent());
+        registerLimitMetrics(owner.metrics().registry());
         DiagnosticsService diagnostics = new DiagnosticsService(forwarder);
         forwarder.setProbeListener(diagnostics);
         if (config.qosProbeIntervalMs() > 0) {
@@ -149,7 +154,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
         String mesh = owner.credentials() == null ? null : owner.credentials().identity().mesh();
         podTls = portTls(config.pod(), "pod-facing", true);
         podServer = serve(config.pod(), "pod-facing", podTls, builder -> builder
-                .addService(new AttachService(owner.id(), registry, admission, AttachService.DEFAULT_MAX_ANNOUNCEMENTS_PER_POD,
+                .addService(new AttachService(owner.id(), registry, admission, limits.maxAnnouncementsPerPod(),
                         mesh).serviceDefinition())
                 .addService(diagnostics)
                 .fallbackHandlerRegistry(new IngressHandler(this, null)));
@@ -221,10 +226,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
             return "";
         }
         try {
-            return java.nio.file.Files.readString(file).trim();
-        } catch (IOException e) {
-            throw new LinkException(node.id() + ": cannot read the SG token file " + file + ": " + e.getMessage()
-                    + " (expected: a readable file with the token on one line)", e);
+            return io.dmsc.wire.TextFiles.read(file, java.nio.charset.StandardCharsets.UTF_8,
+                    "a readable file with the token on one line").trim();
+        } catch (IllegalArgumentException e) {
+            throw new LinkException(node.id() + ": the SG token file " + e.getMessage(), e);
         }
     }
 
@@ -301,8 +306,23 @@ public final class Gateway implements NodeExtension, GatewayContext {
     private Server serve(String address, String what, GatewayConfig.PodTls tls, Customizer customizer) {
         HostPort hp = HostPort.parse(address);
         EventLoop loop = node.dataLoop();
+        GatewayConfig.PodPort limits = config.podPort();
+        ConnectionLimitHandler limiter = new ConnectionLimitHandler(node.id(), what, limits.maxConnections(),
+                limits.handshakeTimeoutMs(), node.metrics().registry());
+        io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> channels =
+                new io.netty.channel.ReflectiveChannelFactory<>(EventLoops.serverChannel());
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
-                .channelType(EventLoops.serverChannel())
+                // The limiter goes into the listening channel's pipeline ahead of the acceptor that
+                // bootstrap adds on registration, so it sees each connection before gRPC does.
+                .channelFactory(() -> {
+                    io.netty.channel.ServerChannel ch = channels.newChannel();
+                    ch.pipeline().addLast(limiter);
+                    return ch;
+                })
+                .addTransportFilter(limiter.transportFilter())
+                // Until a client's HTTP/2 preface (and TLS handshake) is in; grpc's default is 120 s.
+                .handshakeTimeout(limits.handshakeTimeoutMs(), TimeUnit.MILLISECONDS)
+                .maxInboundMetadataSize(limits.maxMetadataBytes())
                 .bossEventLoopGroup(loop)
                 .workerEventLoopGroup(loop)
                 .directExecutor()
@@ -312,6 +332,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
                 // whose hellos and replies share the same thread.
                 .withChildOption(MAX_MESSAGES_PER_READ, 1)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
+        if (limits.maxConnectionIdleMs() > 0) {
+            b.maxConnectionIdle(limits.maxConnectionIdleMs(), TimeUnit.MILLISECONDS);
+        }
         if (tls != GatewayConfig.PodTls.PLAINTEXT) {
             b.sslContext(io.dmsc.node.security.GrpcTls.server(node::credentials,
                     tls == GatewayConfig.PodTls.MUTUAL ? io.netty.handler.ssl.ClientAuth.REQUIRE
@@ -335,12 +358,37 @@ public final class Gateway implements NodeExtension, GatewayContext {
         publishPrefixes();
     }
 
-    /** Advertises the authorized static prefixes and the pods' prefixes. On the loop. */
+    private void registerLimitMetrics(io.micrometer.core.instrument.MeterRegistry meters) {
+        io.micrometer.core.instrument.FunctionCounter.builder("dmsc_announcements_refused", registry,
+                PodRegistry::refusedForRoom).tag("reason", "lsp_full")
+                .description("Announcements refused by a limit of the SG (limits.*), by reason").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("dmsc_announcements_refused", registry,
+                PodRegistry::refusedForShare).tag("reason", "pod_share")
+                .description("Announcements refused by a limit of the SG (limits.*), by reason").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("dmsc_announcements_refused", registry,
+                PodRegistry::refusedPending).tag("reason", "pending")
+                .description("Announcements refused by a limit of the SG (limits.*), by reason").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("dmsc_pods_refused", registry, PodRegistry::refusedPods)
+                .description("Pods refused at Hello: limits.maxPods were attached").register(meters);
+    }
+
+    /**
+     * Advertises the node prefix, then the authorized static prefixes, then the pods'
+     * prefixes: the routing protocol packs them in this order, and the pods' share of the LSP
+     * is what the first two leave. On the loop.
+     */
     private void publishPrefixes() {
         Map<ServicePrefix, PrefixEntry> all = new LinkedHashMap<>();
+        ServicePrefix own = ServicePrefix.nodePrefix(node.id());
+        long reserved = io.dmsc.routing.AdvertisementBudget.entryBytes(own, 0);
+        int largest = (int) reserved;
         for (StaticGrant g : staticGrants.values()) {
             all.put(g.entry().prefix(), g.entry());
+            int bytes = io.dmsc.routing.AdvertisementBudget.entryBytes(g.entry());
+            reserved += bytes;
+            largest = Math.max(largest, bytes);
         }
+        registry.reserveAdvertisements(reserved, largest);
         for (PrefixEntry e : podEntries) {
             all.putIfAbsent(e.prefix(), e);
         }
@@ -373,6 +421,7 @@ public final class Gateway implements NodeExtension, GatewayContext {
         return CompletableFuture.supplyAsync(() -> {
             Map<String, Object> m = new LinkedHashMap<>();
             List<Map<String, Object>> pods = new ArrayList<>();
+            java.util.Set<ServicePrefix> left = node.conductor().notAdvertised();
             for (io.dmsc.gateway.pod.PodInfo p : registry.pods()) {
                 Map<String, Object> pod = new LinkedHashMap<>();
                 pod.put("podId", p.podId());
@@ -385,6 +434,9 @@ public final class Gateway implements NodeExtension, GatewayContext {
                     ann.put("endpoint", endpointMap(a.endpoint()));
                     ann.put("healthy", a.healthy());
                     ann.put("healthDetail", a.healthDetail());
+                    // Whether the mesh can reach it: healthy, and in this SG's LSP.
+                    ann.put("advertised", !a.healthy() ? "no: unhealthy"
+                            : left.contains(a.endpoint().prefix()) ? "NO: no room in the LSP" : "yes");
                     ann.put("calls", a.calls());
                     ann.put("errors", a.errors());
                     ann.put("latencyMs", Double.isNaN(a.latencyMs()) ? null : Math.round(a.latencyMs() * 1000) / 1000.0);
@@ -399,6 +451,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
             ports.put("podTls", podTls.name().toLowerCase(java.util.Locale.ROOT));
             ports.put("upstreams", upstreamAddresses);
             ports.put("callsInFlight", callsInFlight);
+            long[] use = registry.advertisementUse();
+            ports.put("lspPrefixBytes", Map.of("used", use[0], "room", use[1]));
             m.put("gateway", ports);
             if (qos != null) {
                 m.put("qos", qos.snapshot());

@@ -16,9 +16,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The catch-all of a pod-facing or upstream port: every method no service of the port
- * implements is an ingress call into the fabric. The target prefix comes from the
+ * implements is an ingress call into the fabric. The target prefix comes from the one
  * {@code dmsc-target} metadata or, on an upstream port, from the port's binding; the routed name
- * is the target plus the method path (DESIGN.md section 4).
+ * is the target plus the method path (DESIGN.md section 4). Two {@code dmsc-target} headers are
+ * refused, and so is one on an upstream port that names another prefix than the binding: the
+ * binding is all that port exposes.
  *
  * <p>Thread: the data-plane loop (the servers run with a direct executor on it); the method
  * cache is confined to that loop too.
@@ -51,7 +53,20 @@ final class IngressHandler extends HandlerRegistry implements ServerCallHandler<
 
     @Override
     public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
-        String text = headers.get(Calls.TARGET_KEY);
+        // Metadata.get answers the last of repeated headers: two targets are refused, not guessed between.
+        Iterable<String> all = headers.getAll(Calls.TARGET_KEY);
+        String text = null;
+        int count = 0;
+        if (all != null) {
+            for (String t : all) {
+                text = t;
+                count++;
+            }
+        }
+        if (count > 1) {
+            return reject(call, Status.INVALID_ARGUMENT.withDescription(count + " " + Calls.TARGET_HEADER
+                    + " headers (expected: exactly one)"));
+        }
         ServicePrefix target;
         String method = call.getMethodDescriptor().getFullMethodName();
         if (text == null) {
@@ -67,6 +82,12 @@ final class IngressHandler extends HandlerRegistry implements ServerCallHandler<
             } catch (InvalidNameException e) {
                 return reject(call, Status.INVALID_ARGUMENT.withDescription("invalid " + Calls.TARGET_HEADER + " '"
                         + text + "': " + e.getMessage()));
+            }
+            if (fixedTarget != null && !target.equals(fixedTarget)) {
+                // The binding is what the operator exposed on this port; a header must not widen it.
+                return reject(call, Status.INVALID_ARGUMENT.withDescription(Calls.TARGET_HEADER + " '" + text
+                        + "' on the upstream port bound to " + fixedTarget + " (expected: no " + Calls.TARGET_HEADER
+                        + " header, or " + fixedTarget + ")"));
             }
         }
         String name;

@@ -94,12 +94,16 @@ public final class DmscNode implements AutoCloseable {
         // Bind first so the status reports the real port; the conductor accepts events as soon
         // as its queues exist, before its thread runs.
         NodeConfig config = requested;
+        for (String warning : config.exposureWarnings()) {
+            org.slf4j.LoggerFactory.getLogger(DmscNode.class).warn(warning);
+        }
         ForwardingHandler handler = new ForwardingHandler();
         listenAddress = transport.listen(config.listen(), handler);
         effective = config.withListen(listenAddress);
         conductor = new NodeConductor(effective, transport, metrics);
         forwarder = new Forwarder(config.id(), dataLoop, conductor::fib, new DataPlaneMetrics(metrics.registry()),
                 config.flowIdleTimeoutMs());
+        forwarder.limitFlows(config.limits().maxFlows());
         conductor.setForwarder(forwarder);
         handler.target = conductor;
         forwarder.enableNeighborProbes();

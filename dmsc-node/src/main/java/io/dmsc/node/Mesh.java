@@ -163,6 +163,14 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
+     * @param id an SPA id
+     * @return whether it runs now (started and not killed)
+     */
+    public synchronized boolean spaRunning(String id) {
+        return spas.containsKey(id);
+    }
+
+    /**
      * Stops an SPA abruptly (its address is kept for {@link #startSpa}).
      *
      * @param id the SPA's id

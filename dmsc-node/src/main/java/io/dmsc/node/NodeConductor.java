@@ -73,19 +73,18 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private final PrefixAuthorizer authorizer;
     /** Signs own LSPs and verifies received ones when the node has a certificate. */
     private final io.dmsc.routing.LspAuthenticator lspAuthenticator;
+    /** Written on the conductor thread; read from any. */
+    private volatile java.util.Set<ServicePrefix> notAdvertised = java.util.Set.of();
     private volatile boolean running;
     private volatile Fib fib = Fib.EMPTY;
     private volatile long lastDutyCycleNs = System.nanoTime();
     private volatile long errors;
     private long lastSlowCycleLogNs = Long.MIN_VALUE / 2;
-    /** Peer hosts and reasons of TLS failures already logged (bounded). Any thread. */
-    private final java.util.Set<String> tlsFailureLogged = java.util.Collections.newSetFromMap(
-            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 1024;
-                }
-            }));
+    /**
+     * Lines about what outsiders do (refused TLS, hellos, malformed frames): one per peer host and
+     * cause every 10 s, with a count of the rest. Any thread.
+     */
+    private final io.dmsc.node.logging.RateLimitedLog peerLog = new io.dmsc.node.logging.RateLimitedLog(LOG);
     /** Sequence-number wraps already logged. Conductor thread. */
     private long loggedSequenceWraps;
     /** Hellos on a TLS link claiming another id than the certificate's. Conductor thread. */
@@ -460,8 +459,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     @Override
     public void onMalformed(LinkChannel channel, MalformedFrameException error) {
         metrics.malformedFrame(error.kind());
-        enqueueLifecycle(() -> LOG.warn("{}: closing link {}: malformed frame: {}", config.id(), channel,
-                error.getMessage()));
+        enqueueLifecycle(() -> peerLog.warn("malformed " + peerHost(channel) + " " + error.kind(),
+                "{}: closing link {}: malformed frame: {}", config.id(), channel, error.getMessage()));
     }
 
     @Override
@@ -478,10 +477,16 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     public void onTlsFailure(String remoteAddress, String reason, String detail) {
         metrics.tlsHandshakeFailed(reason);
         String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
-        if (tlsFailureLogged.add(host + " " + reason)) {
-            LOG.warn("{}: TLS refused for {}: {}: {} (logged once per peer host and reason; counted in "
-                    + "dmsc_tls_handshake_failures_total)", config.id(), remoteAddress, reason, detail);
-        }
+        peerLog.warn("tls " + host + " " + reason, "{}: TLS refused for {}: {}: {} (one line per peer host and "
+                + "reason every 10 s; counted in dmsc_tls_handshake_failures_total)", config.id(), remoteAddress,
+                reason, detail);
+    }
+
+    /** The host of a link's remote address (no port: a new connection must not be a new cause). */
+    private static String peerHost(LinkChannel channel) {
+        String a = String.valueOf(channel.remoteAddress());
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
     }
 
     @Override
@@ -495,6 +500,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     private void run() {
         protocol = new LinkStateProtocol(config.routing(), this, System::nanoTime, authorizer, lspAuthenticator,
                 System.nanoTime());
+        protocol.limitLsdb(config.limits().lsdb());
         if (lspAuthenticator != io.dmsc.routing.LspAuthenticator.NONE) {
             LOG.info("{}: LSPs signed as {} and verified against the mesh CA; link TLS by {}", config.id(),
                     ((io.dmsc.node.security.SignedLspAuthenticator) lspAuthenticator).identity(),
@@ -576,7 +582,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (LinkSession s : new ArrayList<>(sessions.values())) {
             if (s.adjacency.neighborId().isEmpty()
                     && nowNs - s.openedNs > TimeUnit.MILLISECONDS.toNanos(config.holdTimeMs())) {
-                LOG.warn("{}: closing link {}: no hello within {} ms", config.id(), s.channel, config.holdTimeMs());
+                peerLog.warn("no-hello " + peerHost(s.channel), "{}: closing link {}: no hello within {} ms",
+                        config.id(), s.channel, config.holdTimeMs());
                 s.channel.close();
                 sessions.remove(s.channel.id());
                 continue;
@@ -670,8 +677,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         String proven = s.channel.peerIdentity();
         if (proven != null && !proven.equals(id)) {
             identityMismatches++;
-            LOG.warn("{}: closing link {}: its hello claims '{}' but its certificate is for node '{}' (expected: "
-                    + "the same id)", config.id(), s.channel, id, proven);
+            peerLog.warn("mismatch " + peerHost(s.channel) + " " + proven, "{}: closing link {}: its hello claims "
+                    + "'{}' but its certificate is for node '{}' (expected: the same id)", config.id(), s.channel,
+                    id, proven);
             s.channel.close();
             sessions.remove(s.channel.id());
             return;
@@ -679,7 +687,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         if (s.neighbor == null) {
             Dialer d = dialers.get(id);
             if (d == null) {
-                LOG.warn("{}: closing link {}: node '{}' is not a configured neighbour", config.id(), s.channel, id);
+                peerLog.warn("unknown " + peerHost(s.channel), "{}: closing link {}: node '{}' is not a configured "
+                        + "neighbour", config.id(), s.channel, id);
                 s.channel.close();
                 return;
             }
@@ -696,9 +705,9 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 // closes (or times out) first. On TLS links both connections proved the same node,
                 // and the dialed-by-lower-id rule below picks the same one on both ends.
                 duplicateHellos++;
-                LOG.warn("{}: closing link {} from {}: '{}' already has a live adjacency on {} (expected: one "
-                        + "connection per neighbour)", config.id(), s.channel, s.channel.remoteAddress(), id,
-                        existing.channel);
+                peerLog.warn("duplicate " + peerHost(s.channel) + " " + id, "{}: closing link {} from {}: '{}' "
+                        + "already has a live adjacency on {} (expected: one connection per neighbour)", config.id(),
+                        s.channel, s.channel.remoteAddress(), id, existing.channel);
                 s.channel.close();
                 sessions.remove(s.channel.id());
                 return;
@@ -725,7 +734,8 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         try {
             t = s.adjacency.onHello(hello, nowNs);
         } catch (IllegalStateException e) {
-            LOG.warn("{}: closing link {}: {}", config.id(), s.channel, e.getMessage());
+            peerLog.warn("hello " + peerHost(s.channel), "{}: closing link {}: {}", config.id(), s.channel,
+                    e.getMessage());
             s.channel.close();
             return;
         }
@@ -893,9 +903,55 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         for (Map.Entry<io.dmsc.routing.PrefixRejection, Long> r : protocol.prefixRejections().entrySet()) {
             m.put("prefixesRejected." + r.getKey().label(), r.getValue());
         }
+        m.put("prefixesNotAdvertised", (long) protocol.notAdvertised().size());
+        m.put("lsdbOrigins", (long) protocol.lsdb().origins());
+        m.put("lsdbBytes", protocol.lsdb().bytes());
+        for (Map.Entry<io.dmsc.routing.LsdbLimits.Refusal, Long> r : protocol.lsdbRefusals().entrySet()) {
+            m.put("lspsRefused." + r.getKey().label(), r.getValue());
+        }
+        LinkStateProtocol.RefusedLsp refused = protocol.pollLsdbRefusal();
+        if (refused != null) {
+            io.dmsc.routing.LsdbLimits l = config.limits().lsdb();
+            peerLog.warn("lsdb " + refused.id().origin() + " " + refused.reason(), "{}: LSP {} refused: {} (the LSDB "
+                    + "holds {} origins and {} bytes, {} of them from {}; expected: at most {} origins, {} bytes per "
+                    + "origin, {} in all: limits.maxLsdbOrigins, maxLsdbOriginBytes, maxLsdbBytes)", config.id(),
+                    refused.id(), refused.reason().label(), protocol.lsdb().origins(), protocol.lsdb().bytes(),
+                    protocol.lsdb().bytesOf(refused.id().origin()), refused.id().origin(), l.maxOrigins(),
+                    l.maxOriginBytes(), l.maxTotalBytes());
+        }
+        m.put("prefixesLeftOut", c.prefixesNotAdvertised);
+        java.util.Set<ServicePrefix> left = protocol.notAdvertised();
+        if (left != notAdvertised) {
+            if (!left.isEmpty() && !left.equals(notAdvertised)) {
+                LOG.warn("{}: its LSP has no room for {} own prefixes (first {}); they are not advertised "
+                        + "(expected: fewer or shorter prefixes, or a larger maxLspBytes)", config.id(), left.size(),
+                        left.iterator().next());
+            }
+            notAdvertised = left;
+        }
         Map<String, Long> published = Map.copyOf(m);
         metrics.publishProtocolCounters(published);
         return published;
+    }
+
+    /**
+     * Own prefixes the last origination had no room for: what {@link #setLocalPrefixes} gave
+     * beyond the LSP's room. Any thread.
+     *
+     * @return an unmodifiable set, empty while everything fits
+     */
+    public java.util.Set<ServicePrefix> notAdvertised() {
+        return notAdvertised;
+    }
+
+    /**
+     * The room this node's LSP has for prefixes with every configured neighbour listed. Any thread.
+     *
+     * @return the budget
+     */
+    public io.dmsc.routing.AdvertisementBudget advertisementBudget() {
+        return io.dmsc.routing.AdvertisementBudget.of(config.routing(), lspAuthenticator.overheadBytes(),
+                config.neighbors().stream().map(NeighborConfig::id).toList());
     }
 
     private NodeStatus snapshot(long nowNs) {

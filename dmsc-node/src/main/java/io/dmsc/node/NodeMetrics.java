@@ -65,6 +65,21 @@ public final class NodeMetrics {
         protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");
         protocolCounter("dmsc_partial_route_runs", "Prefix-only route calculations", "partialRuns");
         protocolCounter("dmsc_fib_updates", "FIB snapshots published", "fibUpdates");
+        protocolCounter("dmsc_prefixes_left_out", "Own prefixes an origination had no room for in the LSP's "
+                + "fragments (each time one is newly left out)", "prefixesLeftOut");
+        for (io.dmsc.routing.LsdbLimits.Refusal r : io.dmsc.routing.LsdbLimits.Refusal.values()) {
+            String key = "lspsRefused." + r.label();
+            FunctionCounter.builder("dmsc_lsps_refused", this, m -> m.protocol.getOrDefault(key, 0L))
+                    .tag("reason", r.label())
+                    .description("LSPs not installed because the LSDB would cross a limit (limits.maxLsdb*)")
+                    .register(registry);
+        }
+        Gauge.builder("dmsc_lsdb_origins", this, m -> m.protocol.getOrDefault("lsdbOrigins", 0L))
+                .description("Origins with fragments in the LSDB").register(registry);
+        Gauge.builder("dmsc_lsdb_bytes", this, m -> m.protocol.getOrDefault("lsdbBytes", 0L))
+                .description("Bytes of the LSDB's entries").register(registry);
+        Gauge.builder("dmsc_prefixes_not_advertised", this, m -> m.protocol.getOrDefault("prefixesNotAdvertised", 0L))
+                .description("Own prefixes not advertised now: the LSP's fragments are full").register(registry);
     }
 
     private void protocolCounter(String name, String description, String key) {

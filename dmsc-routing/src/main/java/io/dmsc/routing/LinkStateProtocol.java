@@ -59,7 +59,29 @@ public final class LinkStateProtocol {
 
     private final Lsdb lsdb = new Lsdb();
     private final Map<String, NeighborState> neighbors = new TreeMap<>();
-    private final Map<ServicePrefix, PrefixEntry> localPrefixes = new TreeMap<>();
+    /**
+     * Own prefixes in the order they are packed into fragments: {@code /_dmsc/node/<id>} first,
+     * then as the owner gave them (its most important first); what does not fit is left out from
+     * the end and listed in {@link #notAdvertised}.
+     */
+    private final Map<ServicePrefix, PrefixEntry> localPrefixes = new LinkedHashMap<>();
+    /** Bounds on what other origins can make this node store. */
+    private LsdbLimits lsdbLimits = LsdbLimits.DEFAULT;
+    private final Map<LsdbLimits.Refusal, Long> lsdbRefusals = new java.util.EnumMap<>(LsdbLimits.Refusal.class);
+    /** The last LSP refused by {@link #lsdbLimits}, or null: for the owner to log. */
+    private RefusedLsp lastLsdbRefusal;
+
+    /**
+     * An LSP that was not installed because the LSDB would have crossed a limit.
+     *
+     * @param id     its id
+     * @param reason the limit
+     */
+    public record RefusedLsp(LspId id, LsdbLimits.Refusal reason) {
+    }
+
+    /** Own prefixes the last origination had no room for. */
+    private java.util.Set<ServicePrefix> notAdvertised = java.util.Set.of();
     private final Map<Integer, OwnFragment> ownFragments = new TreeMap<>();
     private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
 
@@ -209,18 +231,20 @@ public final class LinkStateProtocol {
 
     /**
      * Sets the prefixes this node originates (static config, attached pods), replacing the
-     * previous set. The node's own {@code /_dmsc/node/<id>} is always added.
+     * previous set. The node's own {@code /_dmsc/node/<id>} is always added, and packed first;
+     * the others are packed in the order given, so when the LSP is full the last ones are left
+     * out ({@link #notAdvertised()}): give static prefixes and prefixes already advertised first.
      *
      * @param prefixes the prefixes
      * @param nowNs    current time
      */
     public void setLocalPrefixes(Collection<PrefixEntry> prefixes, long nowNs) {
         localPrefixes.clear();
-        for (PrefixEntry e : prefixes) {
-            localPrefixes.put(e.prefix(), e);
-        }
         ServicePrefix own = ServicePrefix.nodePrefix(self);
-        localPrefixes.putIfAbsent(own, PrefixEntry.of(own, 0));
+        localPrefixes.put(own, PrefixEntry.of(own, 0));
+        for (PrefixEntry e : prefixes) {
+            localPrefixes.putIfAbsent(e.prefix(), e);
+        }
         originationPending = true;
     }
 
@@ -301,6 +325,16 @@ public final class LinkStateProtocol {
         if (id.origin().equals(self) && f == Lsdb.Freshness.NEWER) {
             receiveOwnNewer(from, n, p, nowNs);
             return;
+        }
+        if (f == Lsdb.Freshness.NEWER && !p.isPurge()) {
+            LsdbLimits.Refusal refusal = lsdb.refusal(p, lsdbLimits);
+            if (refusal != null) {
+                // Not installed, not flooded, not acknowledged; what is held stays. The sender
+                // retransmits at its interval, which costs one check each time.
+                lsdbRefusals.merge(refusal, 1L, Long::sum);
+                lastLsdbRefusal = new RefusedLsp(id, refusal);
+                return;
+            }
         }
         switch (f) {
             case NEWER:
@@ -726,31 +760,82 @@ public final class LinkStateProtocol {
 
     /** Splits neighbours and prefixes into fragments within the configured byte budget. */
     private List<List<PrefixEntry>> fragment(List<NeighborEntry> ns, List<PrefixEntry> prefixes) {
-        int overhead = 32 + self.length() + authenticator.overheadBytes();
-        int budget = config.maxLspBytes() - overhead;
-        for (NeighborEntry n : ns) {
-            budget -= n.nodeId().length() + 8;
-        }
+        AdvertisementBudget room = budget(ns.stream().map(NeighborEntry::nodeId).toList());
+        int budget = room.fragmentBytes() - room.neighbourBytes();
         List<List<PrefixEntry>> out = new ArrayList<>();
         List<PrefixEntry> current = new ArrayList<>();
         out.add(current);
         int used = 0;
+        java.util.Set<ServicePrefix> left = null;
         for (PrefixEntry e : prefixes) {
-            int size = e.prefix().toString().length() + e.authorizationLength() + 16;
+            int size = AdvertisementBudget.entryBytes(e);
             if (used + size > budget && !current.isEmpty()) {
-                if (out.size() == LspId.MAX_FRAGMENT + 1) {
-                    counters.prefixesNotAdvertised++;
+                if (out.size() == room.fragments()) {
+                    if (left == null) {
+                        left = new java.util.LinkedHashSet<>();
+                    }
+                    left.add(e.prefix());
                     continue;
                 }
                 current = new ArrayList<>();
                 out.add(current);
                 used = 0;
-                budget = config.maxLspBytes() - overhead;
+                budget = room.fragmentBytes();
             }
             current.add(e);
             used += size;
         }
+        java.util.Set<ServicePrefix> now = left == null ? java.util.Set.of() : java.util.Collections.unmodifiableSet(left);
+        if (!now.equals(notAdvertised)) {
+            counters.prefixesNotAdvertised += now.stream().filter(p -> !notAdvertised.contains(p)).count();
+            notAdvertised = now;
+        }
         return out;
+    }
+
+    /**
+     * The room this node's LSP has for prefixes, with the given neighbours listed.
+     *
+     * @param neighbourIds the neighbours fragment 0 lists
+     * @return the budget
+     */
+    public AdvertisementBudget budget(Collection<String> neighbourIds) {
+        return AdvertisementBudget.of(config, authenticator.overheadBytes(), neighbourIds);
+    }
+
+    /**
+     * Sets the bounds on what other origins can make this node store. LSPs already held stay.
+     *
+     * @param limits the bounds
+     */
+    public void limitLsdb(LsdbLimits limits) {
+        lsdbLimits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /** @return LSPs refused by the LSDB's limits, by reason, since start */
+    public Map<LsdbLimits.Refusal, Long> lsdbRefusals() {
+        return java.util.Collections.unmodifiableMap(lsdbRefusals);
+    }
+
+    /**
+     * The last LSP refused by the LSDB's limits since the previous call, for the owner to log.
+     *
+     * @return it, or null if none was refused since
+     */
+    public RefusedLsp pollLsdbRefusal() {
+        RefusedLsp r = lastLsdbRefusal;
+        lastLsdbRefusal = null;
+        return r;
+    }
+
+    /**
+     * Own prefixes the last origination had no room for (the LSP's fragments were full), in the
+     * order they were left out. Empty while everything fits.
+     *
+     * @return an unmodifiable set
+     */
+    public java.util.Set<ServicePrefix> notAdvertised() {
+        return notAdvertised;
     }
 
     private int transmit(long nowNs) {

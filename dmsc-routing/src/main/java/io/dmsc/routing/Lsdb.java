@@ -88,11 +88,103 @@ public final class Lsdb {
     }
 
     void put(LsdbEntry entry) {
-        entries.put(entry.pdu().id(), entry);
+        LsdbEntry old = entries.put(entry.pdu().id(), entry);
+        if (old != null) {
+            account(old.pdu(), -1);
+        }
+        account(entry.pdu(), 1);
     }
 
     LsdbEntry remove(LspId id) {
-        return entries.remove(id);
+        LsdbEntry old = entries.remove(id);
+        if (old != null) {
+            account(old.pdu(), -1);
+        }
+        return old;
+    }
+
+    /** Fragments and bytes held per origin. */
+    private static final class OriginUse {
+        int fragments;
+        long bytes;
+    }
+
+    private final java.util.Map<String, OriginUse> origins = new java.util.HashMap<>();
+    private long totalBytes;
+
+    private void account(io.dmsc.wire.link.LinkStatePdu pdu, int sign) {
+        long bytes = sizeOf(pdu);
+        String origin = pdu.id().origin();
+        OriginUse u = origins.computeIfAbsent(origin, o -> new OriginUse());
+        u.fragments += sign;
+        u.bytes += sign * bytes;
+        totalBytes += sign * bytes;
+        if (u.fragments == 0) {
+            origins.remove(origin);
+        }
+    }
+
+    /**
+     * The bytes an LSP takes here: its names, neighbours, authorizations, signature and
+     * certificate, plus a fixed header. Cheap: nothing is encoded.
+     *
+     * @param pdu an LSP
+     * @return its size in bytes
+     */
+    public static long sizeOf(io.dmsc.wire.link.LinkStatePdu pdu) {
+        long bytes = 48 + pdu.id().origin().length();
+        for (io.dmsc.wire.link.NeighborEntry n : pdu.neighbors()) {
+            bytes += n.nodeId().length() + AdvertisementBudget.NEIGHBOUR_OVERHEAD_BYTES;
+        }
+        for (io.dmsc.wire.link.PrefixEntry e : pdu.prefixes()) {
+            bytes += AdvertisementBudget.entryBytes(e);
+        }
+        if (pdu.signature() != null) {
+            bytes += pdu.signature().signature().length + pdu.signature().certificate().length;
+        }
+        return bytes;
+    }
+
+    /**
+     * Whether holding {@code pdu} (in place of what is held under its id) would cross a limit.
+     *
+     * @param pdu    an LSP about to be installed
+     * @param limits the bounds
+     * @return null if it may be installed, else the bound it crosses
+     */
+    public LsdbLimits.Refusal refusal(io.dmsc.wire.link.LinkStatePdu pdu, LsdbLimits limits) {
+        LsdbEntry held = entries.get(pdu.id());
+        long delta = sizeOf(pdu) - (held == null ? 0 : sizeOf(held.pdu()));
+        OriginUse u = origins.get(pdu.id().origin());
+        if (u == null && origins.size() >= limits.maxOrigins()) {
+            return LsdbLimits.Refusal.ORIGINS;
+        }
+        if (delta > 0 && (u == null ? 0 : u.bytes) + delta > limits.maxOriginBytes()) {
+            return LsdbLimits.Refusal.ORIGIN_BYTES;
+        }
+        if (delta > 0 && totalBytes + delta > limits.maxTotalBytes()) {
+            return LsdbLimits.Refusal.TOTAL_BYTES;
+        }
+        return null;
+    }
+
+    /** @return origins with at least one fragment held */
+    public int origins() {
+        return origins.size();
+    }
+
+    /** @return bytes held ({@link #sizeOf} of every entry) */
+    public long bytes() {
+        return totalBytes;
+    }
+
+    /**
+     * @param origin a node id
+     * @return bytes of its fragments held, 0 if none
+     */
+    public long bytesOf(String origin) {
+        OriginUse u = origins.get(origin);
+        return u == null ? 0 : u.bytes;
     }
 
     /** @return every entry, sorted by id; a read-only live view for the owner thread */

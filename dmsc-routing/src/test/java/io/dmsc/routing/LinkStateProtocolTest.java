@@ -695,6 +695,109 @@ class LinkStateProtocolTest {
         assertThat(protocol.fib().size()).isEqualTo(11);
     }
 
+    @Test
+    void shouldPackTheNodePrefixFirstAndListWhatAFullLspLeftOut() {
+        start(RoutingConfig.defaults(ME, NodeRole.SR).withMaxLspBytes(512));
+        protocol.adjacencyUp("n1", 10, now);
+        List<PrefixEntry> many = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            // Names that sort before /_dmsc: with sorted packing they pushed the node prefix out.
+            many.add(new PrefixEntry(ServicePrefix.parse("/B/" + i + "/" + "x".repeat(40)), 1, new byte[64]));
+        }
+
+        protocol.setLocalPrefixes(many, now);
+        runFor(100);
+
+        List<LsdbEntry> fragments = ownLive();
+        assertThat(fragments).hasSize(LspId.MAX_FRAGMENT + 1);
+        assertThat(fragments.get(0).pdu().prefixes().get(0).prefix()).isEqualTo(ServicePrefix.nodePrefix(ME));
+        List<ServicePrefix> advertised = fragments.stream().flatMap(e -> e.pdu().prefixes().stream())
+                .map(PrefixEntry::prefix).toList();
+        assertThat(protocol.notAdvertised()).isNotEmpty().doesNotContainAnyElementsOf(advertised);
+        assertThat(advertised.size() + protocol.notAdvertised().size()).isEqualTo(many.size() + 1);
+        List<ServicePrefix> given = many.stream().map(PrefixEntry::prefix).toList();
+        assertThat(List.copyOf(protocol.notAdvertised()))
+                .as("the ones left out are the last given")
+                .isEqualTo(given.subList(given.size() - protocol.notAdvertised().size(), given.size()));
+        assertThat(protocol.counters().prefixesNotAdvertised).isEqualTo(protocol.notAdvertised().size());
+
+        protocol.setLocalPrefixes(many.subList(0, 100), now);
+        runFor(100);
+        assertThat(protocol.notAdvertised()).isEmpty();
+    }
+
+    @Test
+    void shouldAdvertiseEverySetTheBudgetSaysFitsInAnyOrder() {
+        Random random = new Random(5);
+        for (int round = 0; round < 10; round++) {
+            start(RoutingConfig.defaults(ME, NodeRole.SR).withMaxLspBytes(512 + random.nextInt(2048)));
+            List<String> neighbours = new ArrayList<>();
+            for (int n = 0; n < random.nextInt(6); n++) {
+                neighbours.add("n" + n + "x".repeat(random.nextInt(40)));
+                protocol.adjacencyUp(neighbours.get(n), 1, now);
+            }
+            AdvertisementBudget budget = protocol.budget(neighbours);
+            List<PrefixEntry> set = new ArrayList<>();
+            set.add(PrefixEntry.of(ServicePrefix.nodePrefix(ME), 0));
+            long total = AdvertisementBudget.entryBytes(set.get(0));
+            int largest = (int) total;
+            for (int i = 0; ; i++) {
+                PrefixEntry e = new PrefixEntry(ServicePrefix.parse("/s" + i + "/" + "y".repeat(1 + random.nextInt(60))),
+                        1, new byte[random.nextInt(3) == 0 ? random.nextInt(120) : 0]);
+                int size = AdvertisementBudget.entryBytes(e);
+                if (!budget.fits(total + size, Math.max(largest, size))) {
+                    break;
+                }
+                set.add(e);
+                total += size;
+                largest = Math.max(largest, size);
+            }
+            java.util.Collections.shuffle(set, random);
+
+            protocol.setLocalPrefixes(set, now);
+            runFor(100);
+
+            assertThat(protocol.notAdvertised()).as("round %d: %d entries, %d bytes", round, set.size(), total)
+                    .isEmpty();
+            assertThat(ownLive().stream().mapToInt(e -> e.pdu().prefixes().size()).sum()).isEqualTo(set.size());
+        }
+    }
+
+    @Test
+    void shouldRefuseLspsBeyondTheLsdbLimitsAndKeepWhatIsHeld() {
+        start();
+        protocol.limitLsdb(new LsdbLimits(3, 4096, 1 << 20));
+        protocol.adjacencyUp("n1", 10, now);
+        runFor(10);
+        String[] fillers = new String[40];
+        for (int i = 0; i < fillers.length; i++) {
+            fillers[i] = "/bloat/" + i + "/" + "z".repeat(60);
+        }
+        // An origin within its bytes, then one that grows past them fragment by fragment.
+        receive("n1", lsp("n1", 0, 1, List.of(ME), "/ok"));
+        for (int f = 0; f < 10; f++) {
+            receive("n1", lsp("big", f, 1, f == 0 ? List.of("n1") : List.of(), fillers));
+        }
+        long bigBytes = protocol.lsdb().bytesOf("big");
+        assertThat(bigBytes).isPositive().isLessThanOrEqualTo(4096);
+        assertThat(protocol.lsdbRefusals()).containsKey(LsdbLimits.Refusal.ORIGIN_BYTES);
+        assertThat(protocol.pollLsdbRefusal().reason()).isEqualTo(LsdbLimits.Refusal.ORIGIN_BYTES);
+        assertThat(protocol.pollLsdbRefusal()).as("polled once").isNull();
+        int refusedFragments = (int) (long) protocol.lsdbRefusals().get(LsdbLimits.Refusal.ORIGIN_BYTES);
+        assertThat(protocol.lsdb().entries().stream().filter(e -> e.pdu().id().origin().equals("big")).count())
+                .isEqualTo(10 - refusedFragments);
+        assertThat(lspsSentTo("n1")).noneMatch(p -> p.id().origin().equals("big")
+                && p.id().fragment() >= 10 - refusedFragments);
+
+        // me, n1 and big are held: a fourth origin is refused, a newer copy of a held one is not.
+        receive("n1", lsp("other", 0, 1, List.of("n1"), "/other"));
+        assertThat(protocol.lsdb().get(new LspId("other", 0))).isNull();
+        assertThat(protocol.lsdbRefusals()).containsEntry(LsdbLimits.Refusal.ORIGINS, 1L);
+        receive("n1", lsp("n1", 0, 2, List.of(ME), "/ok", "/ok2"));
+        assertThat(protocol.lsdb().get(new LspId("n1", 0)).pdu().sequence()).isEqualTo(2);
+        assertThat(protocol.lsdb().origins()).isEqualTo(3);
+    }
+
     private List<LsdbEntry> ownLive() {
         return protocol.lsdb().entries().stream().filter(e -> e.pdu().id().origin().equals(ME) && !e.purged())
                 .collect(Collectors.toList());

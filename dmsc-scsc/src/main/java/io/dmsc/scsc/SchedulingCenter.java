@@ -61,6 +61,8 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulingCenter.class);
     /** Largest message taken from a node. */
     static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    /** Time a new connection has for its TLS handshake and HTTP/2 preface before it is closed. */
+    static final long HANDSHAKE_TIMEOUT_MS = 10_000;
     /** Most paths or links in one report. */
     static final int MAX_ENTRIES = 4096;
     /** Largest delay, jitter or RTT taken, ms (10 minutes). */
@@ -176,7 +178,9 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
         try {
             server = b.addService(definition).maxInboundMessageSize(MAX_MESSAGE_BYTES)
                     .maxInboundMetadataSize(8 * 1024).maxConcurrentCallsPerConnection(4)
-                    .permitKeepAliveTime(10, TimeUnit.SECONDS).build().start();
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    // Until a node's TLS handshake and HTTP/2 preface are in; grpc's default is 120 s.
+                    .handshakeTimeout(HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS).build().start();
         } catch (IOException e) {
             throw new IllegalStateException(owner.id() + ": cannot listen on " + config.listen() + " for reports: "
                     + e.getMessage() + " (expected: a free host:port)", e);

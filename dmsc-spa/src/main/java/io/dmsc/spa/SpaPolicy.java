@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,9 +103,9 @@ public final class SpaPolicy {
     public static SpaPolicy load(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new PolicyException(file.toString(), 0, "cannot read: " + e + " (expected: a readable YAML file)");
+            text = io.dmsc.wire.TextFiles.read(file, StandardCharsets.UTF_8, "a YAML SPA policy file");
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(file.toString(), 0, e.getMessage().substring(file.toString().length() + 2));
         }
         return parse(file.toString(), text);
     }

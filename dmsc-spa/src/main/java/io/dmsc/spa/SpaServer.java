@@ -38,6 +38,8 @@ public final class SpaServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Largest request accepted, bytes: an AuthorizeRequest is well under 3 KiB. */
     public static final int MAX_REQUEST_BYTES = 16 * 1024;
+    /** Time a new connection has for its TLS handshake and HTTP/2 preface before it is closed. */
+    public static final long HANDSHAKE_TIMEOUT_MS = 10_000;
     /** Calls in progress per SG connection. */
     public static final int MAX_CALLS_PER_CONNECTION = 256;
 
@@ -96,6 +98,8 @@ public final class SpaServer implements AutoCloseable {
                     .maxInboundMetadataSize(8 * 1024)
                     .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                     .maxConnectionIdle(5, TimeUnit.MINUTES)
+                    // Until a client's TLS handshake and HTTP/2 preface are in; grpc's default is 120 s.
+                    .handshakeTimeout(HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .addService(definition)
                     .build().start();
@@ -122,6 +126,9 @@ public final class SpaServer implements AutoCloseable {
                         2000, c -> credentials = c);
         watcher.scheduleWithFixedDelay(this::reloadIfChanged, config.reloadIntervalMs(), config.reloadIntervalMs(),
                 TimeUnit.MILLISECONDS);
+        for (String warning : config.exposureWarnings()) {
+            LOG.warn(warning);
+        }
         LOG.info("{}: SPA serving PrefixAuthority on {} ({}){}, policy {} ({} identities), signing key {}, lifetime {} s",
                 config.id(), address(), credentials == null ? "plaintext" : "TLS as " + credentials.identity(), admin == null ? "" : ", admin " + adminAddress(), config.policyFile(),
                 policy.size(), SpaKeys.keyIdHex(key.getPublic()), config.lifetimeS());

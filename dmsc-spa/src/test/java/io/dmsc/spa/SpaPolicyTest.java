@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dmsc.wire.ServicePrefix;
 import io.dmsc.wire.proto.spa.v1.DenyReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -115,5 +118,20 @@ class SpaPolicyTest {
         assertThat(TokenHash.matches(a, "same")).isTrue();
         assertThat(TokenHash.matches(b, "same")).isTrue();
         assertThat(TokenHash.matches(a, "other")).isFalse();
+    }
+
+    @Test
+    void shouldNameABinaryPolicyFileAndTheFirstBadByte(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("policy.yaml");
+        Files.write(file, new byte[] {'i', 'd', ':', (byte) 0xff, 0});
+        assertThatThrownBy(() -> SpaPolicy.load(file)).isInstanceOf(PolicyException.class)
+                .hasMessage(file + ": not a UTF-8 text file (byte 0xff at offset 3; expected: a YAML SPA policy file)");
+    }
+
+    @Test
+    void shouldNameAMissingPolicyFile(@TempDir Path dir) {
+        Path file = dir.resolve("none.yaml");
+        assertThatThrownBy(() -> SpaPolicy.load(file)).isInstanceOf(PolicyException.class)
+                .hasMessage(file + ": file not found (expected: a YAML SPA policy file)");
     }
 }

@@ -50,6 +50,15 @@ public final class PodRegistry implements AutoCloseable {
     private boolean closed;
     /** Written on {@code loop}; read from any thread. */
     private volatile LocalEndpoints endpoints = LocalEndpoints.empty();
+    /** Pods attached at once; more are refused. Written once before use, read on {@code loop}. */
+    private volatile int maxPods = io.dmsc.node.config.LimitsConfig.DEFAULT_MAX_PODS;
+    /** Announcements awaiting authorization over all pods; more are refused. */
+    private volatile int maxPending = io.dmsc.node.config.LimitsConfig.DEFAULT_MAX_PENDING_ADMISSIONS;
+    /** Hellos refused for {@link #maxPods}, announcements for {@link #maxPending}. Racy reads. */
+    private long refusedPods;
+    private long refusedPending;
+    /** The LSP's room for the pods' prefixes. Accessed on {@code loop} only. */
+    private final AdvertisementRoom room = new AdvertisementRoom();
 
     /**
      * Creates a registry with the default health-check interval and failure threshold.
@@ -224,6 +233,7 @@ public final class PodRegistry implements AutoCloseable {
         int count = held.size();
         for (PodEndpoint e : held.values()) {
             releaseEndpoint(e.endpoint());
+            room.remove(e.prefix());
         }
         held.clear();
         if (count > 0) {
@@ -245,9 +255,128 @@ public final class PodRegistry implements AutoCloseable {
         if (!held.containsKey(key)) {
             ManagedChannel channel = channels.acquire(endpoint.endpoint());
             health.start(endpoint.endpoint(), channel);
+            room.add(endpoint.prefix(), entryBytes(endpoint));
         }
         held.put(key, endpoint);
         republish();
+    }
+
+    private static int entryBytes(PodEndpoint e) {
+        return io.dmsc.routing.AdvertisementBudget.entryBytes(e.prefix(), e.authorization().length);
+    }
+
+    /**
+     * Bounds the pods attached at once and the announcements awaiting authorization over all
+     * pods. On any thread, before pods attach.
+     *
+     * @param pods    pods, &gt; 0
+     * @param pending announcements awaiting the SPA, &gt; 0
+     */
+    public void limitPods(int pods, int pending) {
+        if (pods < 1 || pending < 1) {
+            throw new IllegalArgumentException("maxPods " + pods + ", maxPendingAdmissions " + pending
+                    + " (expected: both > 0)");
+        }
+        maxPods = pods;
+        maxPending = pending;
+    }
+
+    /** @return why one more pod cannot attach, or null if it can. On the loop only. */
+    String podRefusal() {
+        if (pods.size() < maxPods) {
+            return null;
+        }
+        refusedPods++;
+        return "the gateway holds " + pods.size() + " attached pods (expected: at most limits.maxPods = " + maxPods
+                + "; attach to another gateway, or detach pods first)";
+    }
+
+    /** @return why one more announcement cannot await authorization, or null. On the loop only. */
+    String pendingRefusal() {
+        long waiting = 0;
+        for (PodStream pod : pods.values()) {
+            waiting += pod.pendingCount();
+        }
+        if (waiting < maxPending) {
+            return null;
+        }
+        refusedPending++;
+        return "the gateway has " + waiting + " announcements awaiting authorization (expected: at most "
+                + "limits.maxPendingAdmissions = " + maxPending + "; announce again once those are answered)";
+    }
+
+    /** @return hellos refused because {@code limits.maxPods} pods were attached (a racy read) */
+    public long refusedPods() {
+        return refusedPods;
+    }
+
+    /** @return announcements refused because too many awaited authorization (a racy read) */
+    public long refusedPending() {
+        return refusedPending;
+    }
+
+    /**
+     * Limits the pods' prefixes to what the SG's LSP has room for. On any thread.
+     *
+     * @param gatewayId       the SG, for the reasons given to pods
+     * @param budget          the LSP's room, or null for no limit
+     * @param podSharePercent the share of it one pod may take, 1 to 100
+     */
+    public void limitAdvertisements(String gatewayId, io.dmsc.routing.AdvertisementBudget budget,
+                                    int podSharePercent) {
+        if (podSharePercent < 1 || podSharePercent > 100) {
+            throw new IllegalArgumentException("podPrefixSharePercent: " + podSharePercent + " (expected: 1 to 100)");
+        }
+        execute(() -> room.limit(gatewayId, budget, podSharePercent));
+    }
+
+    /**
+     * Reserves room for the SG's own entries, which always come first. On the loop only.
+     *
+     * @param bytes   the entry bytes of its node prefix and static prefixes
+     * @param largest the largest of those entries
+     */
+    public void reserveAdvertisements(long bytes, int largest) {
+        assert loop.inEventLoop();
+        room.reserve(bytes, largest);
+    }
+
+    /**
+     * Why a granted announcement cannot be advertised, or null when it can: it must fit the
+     * LSP's room and the pod's share of it. A prefix the pod or another pod already holds (a
+     * re-announcement, another endpoint, anycast) needs no new room. On the loop only.
+     */
+    String roomRefusal(PodStream pod, PodEndpoint endpoint) {
+        assert loop.inEventLoop();
+        long podHeld = 0;
+        java.util.Set<ServicePrefix> distinct = new java.util.HashSet<>();
+        for (PodEndpoint e : pod.announcements().values()) {
+            if (e.prefix().equals(endpoint.prefix())) {
+                return null;
+            }
+            if (distinct.add(e.prefix())) {
+                podHeld += room.bytesOf(e.prefix());
+            }
+        }
+        return room.refusal(endpoint.prefix(), entryBytes(endpoint), pod.podId(), podHeld);
+    }
+
+    /** @return announcements refused because the LSP had no room left (any thread: a racy read) */
+    public long refusedForRoom() {
+        return room.refusedFull();
+    }
+
+    /** @return announcements refused because the pod's share of the LSP was taken (a racy read) */
+    public long refusedForShare() {
+        return room.refusedShare();
+    }
+
+    /** @return bytes of the LSP the pods' prefixes take, and the room they have (-1: unlimited) */
+    public long[] advertisementUse() {
+        if (loop.inEventLoop()) {
+            return new long[] {room.heldBytes(), room.roomBytes()};
+        }
+        return CompletableFuture.supplyAsync(() -> new long[] {room.heldBytes(), room.roomBytes()}, loop).join();
     }
 
     /**
@@ -264,6 +393,7 @@ public final class PodRegistry implements AutoCloseable {
             if (e.prefix().equals(prefix) && (endpoint == null || e.endpoint().equals(endpoint))) {
                 it.remove();
                 releaseEndpoint(e.endpoint());
+                room.remove(e.prefix());
                 count++;
             }
         }

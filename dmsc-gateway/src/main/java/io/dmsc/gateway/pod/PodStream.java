@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PodStream implements StreamObserver<PodMessage> {
     private static final Logger log = LoggerFactory.getLogger(PodStream.class);
+    /** Rejections and failed streams: one line per gateway, pod (or peer host) and reason every 10 s. */
+    private static final io.dmsc.node.logging.RateLimitedLog LIMITED = new io.dmsc.node.logging.RateLimitedLog(log);
 
     /** Longest pod id. */
     static final int MAX_POD_ID_LENGTH = 64;
@@ -216,6 +218,11 @@ final class PodStream implements StreamObserver<PodMessage> {
                     + " (expected: one attach stream per pod; end the other stream or use another pod id)"));
             return;
         }
+        String full = registry.podRefusal();
+        if (full != null) {
+            fail(Status.RESOURCE_EXHAUSTED.withDescription(full));
+            return;
+        }
         podId = id;
         credential = hello.getCredential();
         attachedSince = Instant.now();
@@ -262,6 +269,11 @@ final class PodStream implements StreamObserver<PodMessage> {
             reject(a, RejectReason.LIMIT_EXCEEDED, "pod '" + podId + "' holds " + announcements.size()
                     + " announcements and " + pending.size() + " awaiting authorization (expected: at most "
                     + maxAnnouncements + " per pod; withdraw some first)");
+            return;
+        }
+        String waiting = announcements.containsKey(key) ? null : registry.pendingRefusal();
+        if (waiting != null) {
+            reject(a, RejectReason.LIMIT_EXCEEDED, waiting);
             return;
         }
         // uint32 on the wire: a weight above 2^31-1 arrives negative.
@@ -326,6 +338,11 @@ final class PodStream implements StreamObserver<PodMessage> {
             return;
         }
         PodEndpoint granted = p.endpoint.withAuthorization(decision.authorization(), decision.authorizedUntilMs());
+        String full = registry.roomRefusal(this, granted);
+        if (full != null) {
+            reject(a, RejectReason.LIMIT_EXCEEDED, full);
+            return;
+        }
         try {
             registry.put(this, granted);
         } catch (IllegalArgumentException e) {
@@ -442,9 +459,16 @@ final class PodStream implements StreamObserver<PodMessage> {
         return address.equals(peer) || (address.isLoopbackAddress() && peer.isLoopbackAddress());
     }
 
+    /** The host of {@code host:port} (a new connection of one peer is not a new cause). */
+    private static String hostOf(Object address) {
+        String a = String.valueOf(address);
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
+    }
+
     private void reject(Announce a, RejectReason reason, String message) {
-        log.info("pod {} announced {} at {}: rejected ({}): {}", podId, printable(a.getPrefix(), 100),
-                printable(a.getEndpoint(), 100), reason, printable(message, 400));
+        LIMITED.info(gatewayId + " reject " + podId + " " + reason, "pod {} announced {} at {}: rejected ({}): {}",
+                podId, printable(a.getPrefix(), 100), printable(a.getEndpoint(), 100), reason, printable(message, 400));
         send(GatewayMessage.newBuilder().setAnnounceResult(AnnounceResult.newBuilder()
                 .setRequestId(a.getRequestId())
                 .setPrefix(a.getPrefix())
@@ -506,8 +530,9 @@ final class PodStream implements StreamObserver<PodMessage> {
         if (state == StreamState.CLOSED) {
             return;
         }
-        log.warn("pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
-                status.getDescription());
+        LIMITED.warn(gatewayId + " fail " + hostOf(remoteAddress) + " " + status.getCode(),
+                "pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
+                printable(String.valueOf(status.getDescription()), 400));
         try {
             out.onError(status.asRuntimeException());
         } catch (RuntimeException e) {
@@ -585,6 +610,11 @@ final class PodStream implements StreamObserver<PodMessage> {
 
     Instant attachedSince() {
         return attachedSince;
+    }
+
+    /** @return announcements awaiting authorization. On the loop. */
+    int pendingCount() {
+        return pending.size();
     }
 
     Map<Key, PodEndpoint> announcements() {

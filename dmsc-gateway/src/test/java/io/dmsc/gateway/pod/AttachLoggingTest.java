@@ -79,4 +79,25 @@ class AttachLoggingTest {
         assertThat(appender.list).noneSatisfy(e -> assertThat(e.toString() + e.getFormattedMessage()
                 + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).contains(CREDENTIAL));
     }
+
+    @Test
+    void shouldWriteOneLinePerCauseForThousandsOfRefusedPrefixesAndStillAnswerEachOne() throws Exception {
+        PodClient pod = sg.openPod();
+        pod.hello("pod-flood", CREDENTIAL);
+        pod.next();
+        int refused = 2_000;
+        for (int i = 0; i < refused; i++) {
+            pod.announce(i + 1, "/_dmsc/x" + i, "127.0.0.1:1", 1);
+        }
+        int answered = 0;
+        for (int i = 0; i < refused; i++) {
+            var m = pod.next();
+            if (m.hasAnnounceResult() && !m.getAnnounceResult().getAccepted()) {
+                answered++;
+            }
+        }
+        assertThat(answered).as("every refused announcement is answered with its reason").isEqualTo(refused);
+        assertThat(lines().stream().filter(l -> l.contains("pod pod-flood announced")).count())
+                .as("one line for the cause, not one per refusal: %s", lines()).isEqualTo(1);
+    }
 }

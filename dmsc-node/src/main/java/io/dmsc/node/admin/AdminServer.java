@@ -141,16 +141,14 @@ public final class AdminServer implements AutoCloseable {
     private static byte[] readToken(java.nio.file.Path file) {
         try {
             io.dmsc.wire.tls.KeyFiles.checkOwnerOnly(file);
-            String t = java.nio.file.Files.readString(file, StandardCharsets.UTF_8).trim();
+            String t = io.dmsc.wire.TextFiles.read(file, StandardCharsets.US_ASCII, "the admin token on one line, "
+                    + "e.g. from 'openssl rand -hex 32'").trim();
             if (t.length() < 16 || t.chars().anyMatch(c -> c <= ' ' || c > '~')) {
                 throw new IllegalArgumentException(file + ": the admin token has " + t.length() + " characters or "
                         + "contains spaces or controls (expected: at least 16 printable characters on one line, "
                         + "e.g. from 'openssl rand -hex 32')");
             }
             return t.getBytes(StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new LinkException("cannot read the admin token file " + file + ": " + e.getMessage()
-                    + " (expected: a readable file)", e);
         } catch (IllegalArgumentException e) {
             throw new LinkException(e.getMessage(), e);
         }

@@ -9,11 +9,12 @@ import io.dmsc.routing.RoutingConfig;
 import io.dmsc.wire.InvalidNameException;
 import io.dmsc.wire.NodeIds;
 import io.dmsc.wire.ServicePrefix;
+import io.dmsc.wire.TextFiles;
 import io.dmsc.wire.link.LinkFrameCodec;
 import io.dmsc.wire.link.LinkStatePdu;
 import io.dmsc.wire.link.NeighborEntry;
 import io.dmsc.wire.link.NodeRole;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -50,16 +51,20 @@ public final class ConfigLoader {
     }
 
     private static ConfigNode read(Path file) {
-        String name = file.toString();
+        return read(file, "a YAML topology or node file");
+    }
+
+    private static ConfigNode read(Path file, String expected) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(name + ": file not found (expected: a readable YAML file)");
-        } catch (IOException e) {
-            throw new ConfigException(name + ": cannot read: " + e.getMessage());
+            text = TextFiles.read(file, StandardCharsets.UTF_8, expected);
+        } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                throw new ConfigException(file + ": file not found (expected: a readable YAML file)");
+            }
+            throw new ConfigException(e.getMessage());
         }
-        return parse(name, text);
+        return parse(file.toString(), text);
     }
 
     static ConfigNode parse(String name, String text) {
@@ -103,7 +108,7 @@ public final class ConfigLoader {
 
     private static NodeConfig node(ConfigNode root) {
         root.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "neighbors", "timers",
-                "overload", "authorization", "security", "adminTokenFile", "telemetry", "scheduler");
+                "overload", "authorization", "security", "adminTokenFile", "telemetry", "scheduler", "limits");
         List<NeighborConfig> neighbors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String id = nodeId(root, "id");
@@ -122,6 +127,7 @@ public final class ConfigLoader {
                     n.integer("capacityMbps", 0, 0, NeighborConfig.MAX_CAPACITY_MBPS)));
         }
         NodeConfig built = build(root, List.of(root.child("timers")), neighbors, Map.of())
+                .withLimits(limits(List.of(root.child("limits"))))
                 .withAuthorization(authorization(root.child("authorization"), AuthorizationConfig.OPEN))
                 .withSecurity(nodeSecurity(root, id));
         ConfigNode telemetry = root.child("telemetry");
@@ -166,7 +172,8 @@ public final class ConfigLoader {
     }
 
     private static TopologyConfig topology(ConfigNode root) {
-        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler");
+        root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler",
+                "limits");
         ConfigNode schedulerDefaults = root.child("scheduler");
         ConfigNode spaDefaults = root.child("spa");
         if (spaDefaults.isPresent()) {
@@ -201,7 +208,7 @@ public final class ConfigLoader {
                 continue;
             }
             n.allowOnly("id", "role", "listen", "admin", "pod", "upstreams", "gateway", "prefixes", "timers", "overload",
-                    "authorization", "adminTokenFile", "scheduler");
+                    "authorization", "adminTokenFile", "scheduler", "limits");
             String id = nodeId(n, "id");
             if (byId.put(id, n) != null || spaAddresses.containsKey(id)) {
                 throw n.error("id", "'" + id + "' is used by two nodes (expected: unique node ids)");
@@ -262,7 +269,8 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
             nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
-                    spaAddresses, schedulerDefaults).withAuthorization(authorization(n.child("authorization"),
+                    spaAddresses, schedulerDefaults).withLimits(limits(List.of(root.child("limits"), n.child("limits"))))
+                    .withAuthorization(authorization(n.child("authorization"),
                     meshAuthorization)).withSecurity(topologySecurity(root, e.getKey())));
         }
         // Every SG and SR reports to the topology's Scheduling Centers.
@@ -296,7 +304,6 @@ public final class ConfigLoader {
 
     private static NodeConfig build(ConfigNode n, List<ConfigNode> timerLayers, List<NeighborConfig> neighbors,
                                     Map<String, String> spaAddresses, ConfigNode schedulerDefaults) {
-        ConfigNode timers = timerLayers.get(timerLayers.size() - 1);
         String id = nodeId(n, "id");
         NodeRole role;
         String roleText = n.string("role", true);
@@ -345,14 +352,24 @@ public final class ConfigLoader {
                     t.maxLspBytes, 500, t.spfInitialDelayMs, t.spfShortDelayMs, t.spfLongDelayMs, t.spfTimeToLearnMs,
                     t.spfHoldDownMs, n.bool("overload", role == NodeRole.SCSC));
         } catch (IllegalArgumentException e) {
-            throw timers.error(null, e.getMessage());
+            throw setter(timerLayers, null).error(null, e.getMessage());
         }
         if (t.holdTimeMs <= t.helloIntervalMs) {
-            throw timers.error("holdTimeMs", t.holdTimeMs + " (expected: more than helloIntervalMs "
-                    + t.helloIntervalMs + ", typically 3 times)");
+            // Blame the value set last (or the only one set): a node's own helloIntervalMs over the
+            // topology's holdTimeMs is the node's error, a top-level hello over the default hold the top level's.
+            ConfigNode hold = setter(timerLayers, "holdTimeMs");
+            ConfigNode hello = setter(timerLayers, "helloIntervalMs");
+            boolean helloSet = hello.isPresent() && hello.has("helloIntervalMs");
+            boolean holdSet = hold.isPresent() && hold.has("holdTimeMs");
+            if (helloSet && (!holdSet || timerLayers.indexOf(hello) > timerLayers.indexOf(hold))) {
+                throw hello.error("helloIntervalMs", t.helloIntervalMs + " (expected: less than holdTimeMs "
+                        + t.holdTimeMs + ", typically a third of it)");
+            }
+            throw hold.error("holdTimeMs", t.holdTimeMs + " (expected: more than "
+                    + "helloIntervalMs " + t.helloIntervalMs + ", typically 3 times)");
         }
         if (t.maxLspBytes + 64 > t.maxFrameLength) {
-            throw timers.error("maxLspBytes", t.maxLspBytes + " (expected: at most maxFrameLength - 64 = "
+            throw setter(timerLayers, "maxLspBytes").error("maxLspBytes", t.maxLspBytes + " (expected: at most maxFrameLength - 64 = "
                     + (t.maxFrameLength - 64) + ")");
         }
         Path adminToken = null;
@@ -366,7 +383,7 @@ public final class ConfigLoader {
         }
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, t.helloIntervalMs,
                 (int) t.holdTimeMs, t.maxFrameLength, t.flowIdleTimeoutMs, routing, AuthorizationConfig.OPEN,
-                SecurityConfig.OFF, adminToken, null, scheduler);
+                SecurityConfig.OFF, adminToken, null, scheduler, LimitsConfig.DEFAULT);
     }
 
     /** Keys of {@code scheduler:} (on the SCSC, or the topology's defaults). */
@@ -618,7 +635,7 @@ public final class ConfigLoader {
      * @throws ConfigException naming the file, key and expectation
      */
     public static SpaConfig loadSpa(Path file) {
-        ConfigNode root = read(file);
+        ConfigNode root = read(file, "a YAML SPA file");
         if (!"spa".equals(root.string("role", true))) {
             throw root.error("role", "'" + root.string("role", true) + "' (expected: spa in an SPA file)");
         }
@@ -670,7 +687,7 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls", "qos");
+                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls", "qos", "podPort");
         SpaClientConfig spaClient = spaClient(g.child("spa"), spaAddresses);
         GatewayConfig.PodTls podTls = GatewayConfig.PodTls.DEFAULT;
         if (g.has("podTls")) {
@@ -738,10 +755,23 @@ public final class ConfigLoader {
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
                     (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
                     (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient, podTls,
-                    qosInterval(g.child("qos")));
+                    qosInterval(g.child("qos")), podPort(g.child("podPort")));
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }
+    }
+
+    /** {@code gateway.podPort: {handshakeTimeoutMs, maxConnections, maxConnectionIdleMs, maxMetadataBytes}}. */
+    private static GatewayConfig.PodPort podPort(ConfigNode p) {
+        GatewayConfig.PodPort d = GatewayConfig.PodPort.DEFAULTS;
+        if (!p.isPresent()) {
+            return d;
+        }
+        p.allowOnly("handshakeTimeoutMs", "maxConnections", "maxConnectionIdleMs", "maxMetadataBytes");
+        return new GatewayConfig.PodPort(p.integer("handshakeTimeoutMs", d.handshakeTimeoutMs(), 10, 600_000),
+                (int) p.integer("maxConnections", d.maxConnections(), 1, 1_000_000),
+                p.integer("maxConnectionIdleMs", d.maxConnectionIdleMs(), 0, 86_400_000),
+                (int) p.integer("maxMetadataBytes", d.maxMetadataBytes(), 1024, 1 << 20));
     }
 
     /** {@code gateway.qos: {probeIntervalMs}}: 0 turns the path probes off. */
@@ -776,6 +806,59 @@ public final class ConfigLoader {
         int maxFrameLength;
         int maxLspBytes;
         long flowIdleTimeoutMs;
+    }
+
+    /** {@code limits:} layers (the topology's, then the node's) over the defaults. */
+    private static LimitsConfig limits(List<ConfigNode> layers) {
+        LimitsConfig d = LimitsConfig.DEFAULT;
+        long origins = d.maxLsdbOrigins();
+        long originBytes = d.maxLsdbOriginBytes();
+        long bytes = d.maxLsdbBytes();
+        long flows = d.maxFlows();
+        long pods = d.maxPods();
+        long perPod = d.maxAnnouncementsPerPod();
+        long pending = d.maxPendingAdmissions();
+        long share = d.podPrefixSharePercent();
+        ConfigNode last = null;
+        for (ConfigNode c : layers) {
+            if (!c.isPresent()) {
+                continue;
+            }
+            last = c;
+            c.allowOnly(LimitsConfig.KEYS);
+            origins = c.integer("maxLsdbOrigins", origins, 1, 10_000_000);
+            originBytes = c.integer("maxLsdbOriginBytes", originBytes, 1024, 1L << 40);
+            bytes = c.integer("maxLsdbBytes", bytes, 1024, 1L << 40);
+            flows = c.integer("maxFlows", flows, 1, 100_000_000);
+            pods = c.integer("maxPods", pods, 1, 10_000_000);
+            perPod = c.integer("maxAnnouncementsPerPod", perPod, 1, 10_000_000);
+            pending = c.integer("maxPendingAdmissions", pending, 1, 10_000_000);
+            share = c.integer("podPrefixSharePercent", share, 1, 100);
+        }
+        if (bytes < originBytes) {
+            throw last.error("maxLsdbBytes", bytes + " (expected: at least maxLsdbOriginBytes " + originBytes + ")");
+        }
+        return new LimitsConfig((int) origins, originBytes, bytes, (int) flows, (int) pods, (int) perPod,
+                (int) pending, (int) share);
+    }
+
+    /**
+     * The timers layer a cross-field error belongs to: the last one that sets {@code key} (a
+     * topology's top-level {@code timers} when the node does not override it), else the last one
+     * present, else the node's own.
+     */
+    private static ConfigNode setter(List<ConfigNode> layers, String key) {
+        ConfigNode present = null;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            ConfigNode c = layers.get(i);
+            if (c.isPresent() && key != null && c.has(key)) {
+                return c;
+            }
+            if (c.isPresent() && present == null) {
+                present = c;
+            }
+        }
+        return present != null ? present : layers.get(layers.size() - 1);
     }
 
     private static Timers timers(List<ConfigNode> layers) {

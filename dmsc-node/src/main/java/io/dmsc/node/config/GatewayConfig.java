@@ -17,11 +17,14 @@ import java.util.Objects;
  * @param maxCallsInFlight      ingress calls admitted at once; more get RESOURCE_EXHAUSTED at once
  * @param spa                   the SPAs that authorize announced and static prefixes, or null for
  *                              none (every announcement accepted, prefixes advertised unsigned)
+ * @param podTls                transport security of the pod-facing port
+ * @param qosProbeIntervalMs    period of the path probes, 0 for none
+ * @param podPort               connection limits of the pod-facing and upstream ports
  */
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
                             RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight,
-                            SpaClientConfig spa, PodTls podTls, long qosProbeIntervalMs) {
+                            SpaClientConfig spa, PodTls podTls, long qosProbeIntervalMs, PodPort podPort) {
     /** Transport security of the pod-facing port. */
     public enum PodTls {
         /** TLS when the node has certificate files ({@code security: {ca, ...}}), else plaintext. */
@@ -32,6 +35,39 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
         TLS,
         /** TLS, and every pod must present a pod certificate of the mesh CA. */
         MUTUAL
+    }
+
+    /**
+     * Connection limits of each pod-facing and upstream port ({@code gateway.podPort}): what one
+     * misbehaving or hostile client on the pod network can hold.
+     *
+     * @param handshakeTimeoutMs  a connection that has not finished its TLS handshake and HTTP/2
+     *                            preface by then is closed
+     * @param maxConnections      connections open at once on one port; more are closed at once
+     * @param maxConnectionIdleMs a connection without calls for that long is closed with GOAWAY; 0 for never
+     * @param maxMetadataBytes    largest header block of a call; larger calls are refused
+     */
+    public record PodPort(long handshakeTimeoutMs, int maxConnections, long maxConnectionIdleMs,
+                          int maxMetadataBytes) {
+        /** Default: 10 s to finish the handshake, 10,000 connections, never idle-closed, 8 KiB headers. */
+        public static final PodPort DEFAULTS = new PodPort(10_000, 10_000, 0, 8 * 1024);
+
+        /** Validates the fields. */
+        public PodPort {
+            if (handshakeTimeoutMs < 1) {
+                throw new IllegalArgumentException("handshakeTimeoutMs: " + handshakeTimeoutMs + " (expected: > 0)");
+            }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: > 0)");
+            }
+            if (maxConnectionIdleMs < 0) {
+                throw new IllegalArgumentException("maxConnectionIdleMs: " + maxConnectionIdleMs
+                        + " (expected: 0 for never, or > 0)");
+            }
+            if (maxMetadataBytes < 1024) {
+                throw new IllegalArgumentException("maxMetadataBytes: " + maxMetadataBytes + " (expected: >= 1024)");
+            }
+        }
     }
 
     /** Default limit of ingress calls in flight. */
@@ -47,6 +83,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig {
         upstreams = List.copyOf(upstreams);
         Objects.requireNonNull(podTls, "podTls");
+        Objects.requireNonNull(podPort, "podPort");
         if (qosProbeIntervalMs != 0 && qosProbeIntervalMs < 100) {
             throw new IllegalArgumentException("qos.probeIntervalMs: " + qosProbeIntervalMs
                     + " (expected: 0 for off, or >= 100)");
@@ -77,7 +114,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
                 RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT,
-                DEFAULT_QOS_PROBE_INTERVAL_MS);
+                DEFAULT_QOS_PROBE_INTERVAL_MS, PodPort.DEFAULTS);
     }
 
     /**
@@ -86,7 +123,8 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
+                qosProbeIntervalMs, podPort);
     }
 
     /**
@@ -95,7 +133,8 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
+                qosProbeIntervalMs, podPort);
     }
 
     /**
@@ -104,7 +143,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs, podPort);
     }
 
     /**
@@ -113,7 +152,8 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
+                qosProbeIntervalMs, podPort);
     }
 
     /**
@@ -122,7 +162,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withQosProbeIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, intervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, intervalMs, podPort);
     }
 
     /**
@@ -131,7 +171,18 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withPodTls(PodTls value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value, qosProbeIntervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value,
+                qosProbeIntervalMs, podPort);
+    }
+
+    /**
+     * @param value connection limits of the pod-facing and upstream ports
+     * @return a copy with other limits
+     */
+    public GatewayConfig withPodPort(PodPort value) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs,
+                value);
     }
 
     /**
@@ -140,6 +191,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withSpa(SpaClientConfig value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls, qosProbeIntervalMs);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls,
+                qosProbeIntervalMs, podPort);
     }
 }

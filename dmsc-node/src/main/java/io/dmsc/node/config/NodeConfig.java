@@ -27,15 +27,63 @@ import java.util.List;
  *                        require, or null: those endpoints are then refused
  * @param telemetry       the SCSCs this node reports to (signal type 4), or null for none
  * @param scheduler       the Scheduling Center's settings (role SCSC only), else null
+ * @param limits          bounds on the state outsiders can make this node hold
  */
 public record NodeConfig(String id, NodeRole role, String listen, String admin, GatewayConfig gateway,
                          List<ServicePrefix> prefixes, List<NeighborConfig> neighbors,
                          long helloIntervalMs, int holdTimeMs, int maxFrameLength, long flowIdleTimeoutMs,
                          RoutingConfig routing, AuthorizationConfig authorization,
                          SecurityConfig security, java.nio.file.Path adminTokenFile, TelemetryConfig telemetry,
-                         SchedulerConfig scheduler) {
+                         SchedulerConfig scheduler, LimitsConfig limits) {
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
+
+    /**
+     * One line per address of this node bound to the wildcard address (0.0.0.0, ::): what it
+     * exposes to every host that reaches the machine, and where to bind it instead. Logged once at
+     * start; nothing is refused, since a container's only interface is a valid choice.
+     *
+     * @return the warnings, empty if every address names an interface
+     */
+    public List<String> exposureWarnings() {
+        List<String> out = new java.util.ArrayList<>();
+        exposure(out, "listen", listen, "can dial its fabric port and exchange link-state with it"
+                + (security.mode() == SecurityConfig.Mode.OFF ? " (security: off, so unauthenticated)" : "")
+                + "; bind it to the fabric network's address");
+        exposure(out, "admin", admin, "can read its status and metrics; bind it to loopback or a management network");
+        if (gateway != null) {
+            exposure(out, "pod", gateway.pod(), "can call the mesh's services through this SG; bind it to "
+                    + "loopback or the pod network");
+            for (int i = 0; i < gateway.upstreams().size(); i++) {
+                UpstreamConfig u = gateway.upstreams().get(i);
+                exposure(out, "upstreams[" + i + "].listen", u.listen(), "can call " + u.target()
+                        + " through this SG; bind it to loopback or the pod network");
+            }
+        }
+        if (scheduler != null) {
+            exposure(out, "scheduler.listen", scheduler.listen(), "can send QoS reports to this SCSC and read "
+                    + "its policies; bind it to the fabric network's address");
+        }
+        return out;
+    }
+
+    private void exposure(List<String> out, String key, String address, String what) {
+        if (isWildcard(address)) {
+            out.add(id + ": " + key + " listens on " + address + ": every host that reaches this machine " + what);
+        }
+    }
+
+    /** Whether a socket address binds every interface; in-memory addresses ({@code mem:ID}) never do. */
+    static boolean isWildcard(String address) {
+        if (address == null) {
+            return false;
+        }
+        try {
+            return io.dmsc.node.link.HostPort.parse(address).isWildcard();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
 
     /** Validates cross-field rules and copies lists. */
     public NodeConfig {
@@ -62,6 +110,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
             throw new IllegalArgumentException("flowIdleTimeoutMs: " + flowIdleTimeoutMs + " (expected: > 0)");
         }
         java.util.Objects.requireNonNull(authorization, "authorization");
+        java.util.Objects.requireNonNull(limits, "limits");
         if (!routing.nodeId().equals(id)) {
             throw new IllegalArgumentException("routing.nodeId: " + routing.nodeId() + " (expected: " + id + ")");
         }
@@ -92,7 +141,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
                       RoutingConfig routing, AuthorizationConfig authorization,
                       SecurityConfig security, java.nio.file.Path adminTokenFile) {
         this(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs, maxFrameLength,
-                flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, null, null);
+                flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, null, null, LimitsConfig.DEFAULT);
     }
 
     /**
@@ -101,7 +150,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withTelemetry(TelemetryConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, value, scheduler);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, value, scheduler, limits);
     }
 
     /**
@@ -110,7 +159,17 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      */
     public NodeConfig withScheduler(SchedulerConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
-                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry, value);
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry, value, limits);
+    }
+
+    /**
+     * @param value the bounds
+     * @return a copy with other bounds
+     */
+    public NodeConfig withLimits(LimitsConfig value) {
+        return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
+                maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile, telemetry,
+                scheduler, value);
     }
 
     /** @return the pod-facing address of an SG, or null */
@@ -125,7 +184,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withGateway(GatewayConfig value) {
         return new NodeConfig(id, role, listen, admin, value, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -135,7 +194,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withNeighbors(List<NeighborConfig> newNeighbors) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, newNeighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -145,7 +204,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withListen(String address) {
         return new NodeConfig(id, role, address, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -155,7 +214,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAdmin(String address) {
         return new NodeConfig(id, role, listen, address, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -166,7 +225,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withHelloTimers(long helloMs, int holdMs) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloMs, holdMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -176,7 +235,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withRouting(RoutingConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, value, authorization, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -186,7 +245,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAuthorization(AuthorizationConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, value, security, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -196,7 +255,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withSecurity(SecurityConfig value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, value, adminTokenFile,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**
@@ -206,7 +265,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
     public NodeConfig withAdminTokenFile(java.nio.file.Path value) {
         return new NodeConfig(id, role, listen, admin, gateway, prefixes, neighbors, helloIntervalMs, holdTimeMs,
                 maxFrameLength, flowIdleTimeoutMs, routing, authorization, security, value,
-                telemetry, scheduler);
+                telemetry, scheduler, limits);
     }
 
     /**

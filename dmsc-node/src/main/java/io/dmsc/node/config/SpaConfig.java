@@ -26,6 +26,25 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
     /** Default interval between two checks of the policy and key files. */
     public static final long DEFAULT_RELOAD_INTERVAL_MS = 1000;
 
+    /**
+     * One line per address of this SPA bound to the wildcard address (0.0.0.0, ::), as
+     * {@link NodeConfig#exposureWarnings()}.
+     *
+     * @return the warnings, empty if every address names an interface
+     */
+    public java.util.List<String> exposureWarnings() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (NodeConfig.isWildcard(listen)) {
+            out.add(id + ": listen listens on " + listen + ": every host that reaches this machine can ask it for "
+                    + "prefix authorizations (each needs a token or certificate); bind it to the fabric network's address");
+        }
+        if (NodeConfig.isWildcard(admin)) {
+            out.add(id + ": admin listens on " + admin + ": every host that reaches this machine can read its status; "
+                    + "bind it to loopback or a management network");
+        }
+        return out;
+    }
+
     /** Validates the fields. */
     public SpaConfig {
         NodeIds.check(id);

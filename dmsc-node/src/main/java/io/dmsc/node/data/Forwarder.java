@@ -52,12 +52,16 @@ public final class Forwarder {
     private static final int UNAVAILABLE = 14;
     private static final int UNIMPLEMENTED = 12;
     private static final int DEADLINE_EXCEEDED = 4;
+    private static final int RESOURCE_EXHAUSTED = 8;
+    private static final io.dmsc.node.logging.RateLimitedLog LIMITED = new io.dmsc.node.logging.RateLimitedLog(LOG);
     private static final int CANCELLED = 1;
     private static final long REAP_INTERVAL_MS = 250;
     private static final String LOCAL = "local";
 
     private final String nodeId;
     private final EventLoop loop;
+    /** Flow entries held at once; OPENs beyond are answered RESOURCE_EXHAUSTED. */
+    private volatile int maxFlows = io.dmsc.node.config.LimitsConfig.DEFAULT_MAX_FLOWS;
     private final Supplier<Fib> fib;
     private final DataPlaneMetrics metrics;
     private final ByteBufAllocator alloc;
@@ -100,6 +104,34 @@ public final class Forwarder {
         this.idleTimeoutNs = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
         this.selfName = ServicePrefix.nodePrefix(nodeId).toString();
         metrics.bindFlows(this::flowCount);
+    }
+
+    /**
+     * Bounds the flow table: an OPEN that finds it full is answered RESOURCE_EXHAUSTED, counted
+     * ({@code dmsc_data_frames_dropped_total{reason="flow_table_full"}}) and logged once per
+     * interval. Any thread.
+     *
+     * @param max flow entries held at once, &gt; 0
+     */
+    public void limitFlows(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxFlows: " + max + " (expected: > 0)");
+        }
+        maxFlows = max;
+    }
+
+    /** Refuses an OPEN (already in the table) when the table holds more than allowed. */
+    private boolean overFlowLimit(Flow flow, ByteBuf frame) {
+        if (flows.size() <= maxFlows) {
+            return false;
+        }
+        metrics.dropped("flow_table_full");
+        LIMITED.warn(nodeId + " flows", "{}: flow table full ({} flows): OPENs answered RESOURCE_EXHAUSTED "
+                + "(expected: at most limits.maxFlows = {})", nodeId, flows.size() - 1, maxFlows);
+        frame.release();
+        failBoth(flow, RESOURCE_EXHAUSTED, "flow table of " + nodeId + " is full (" + maxFlows + " calls in flight; "
+                + "expected: fewer concurrent calls through it, or a larger limits.maxFlows)");
+        return true;
     }
 
     /** Starts the reaper. */
@@ -405,6 +437,9 @@ public final class Forwarder {
         if (timeoutNs > 0) {
             flow.deadlineNs = flow.openedNs + timeoutNs;
         }
+        if (overFlowLimit(flow, open)) {
+            return up;
+        }
         // The ingress hop does not spend hop limit: the first receiving node does.
         route(flow, open, null, DataFrames.hopLimit(open) + 1, true);
         return up;
@@ -444,6 +479,9 @@ public final class Forwarder {
         long timeoutNs = DataFrames.timeoutNs(frame);
         if (timeoutNs > 0) {
             flow.deadlineNs = nowNs + timeoutNs;
+        }
+        if (overFlowLimit(flow, frame)) {
+            return;
         }
         route(flow, frame, in, DataFrames.hopLimit(frame), false);
     }

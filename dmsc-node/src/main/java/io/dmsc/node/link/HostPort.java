@@ -47,6 +47,12 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** @return whether the host is the wildcard address, which binds every interface of the machine */
+    public boolean isWildcard() {
+        // 0.0.0.0, ::, 0:0:0:0:0:0:0:0 and the like: every interface of the machine.
+        return host.chars().allMatch(c -> c == '0' || c == '.' || c == ':');
+    }
+
     @Override
     public String toString() {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

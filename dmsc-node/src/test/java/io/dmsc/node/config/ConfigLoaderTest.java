@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dmsc.wire.link.NodeRole;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
@@ -112,7 +116,16 @@ class ConfigLoaderTest {
             Arguments.of("bad prefix", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, prefixes: ['/shop//pay']}\n", "t.yaml: nodes[0].prefixes[0]: service prefix '/shop//pay': component 2 is empty"),
             Arguments.of("reserved prefix", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, prefixes: [/_dmsc/x]}\n", "t.yaml: nodes[0].prefixes[0]: '/_dmsc/x' is in the reserved /_dmsc namespace"),
             Arguments.of("prefixes on SR", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, prefixes: [/x]}\n", "t.yaml: nodes[0].prefixes: set on an SR"),
-            Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
+            Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "t.yaml: timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
+            Arguments.of("node hold below top-level hello", "timers: {helloIntervalMs: 1000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {holdTimeMs: 500}}\n", "t.yaml: nodes[0].timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
+            Arguments.of("node hello above top-level hold", "timers: {holdTimeMs: 3000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {helloIntervalMs: 5000}}\n", "t.yaml: nodes[0].timers.helloIntervalMs: 5000 (expected: less than holdTimeMs 3000"),
+            Arguments.of("top-level hello above default hold", "timers: {helloIntervalMs: 3000}\n" + NODES, "t.yaml: timers.helloIntervalMs: 3000 (expected: less than holdTimeMs 3000"),
+            Arguments.of("top-level lsp bytes", "timers: {maxFrameLength: 1024, maxLspBytes: 1000}\n" + NODES, "t.yaml: timers.maxLspBytes: 1000 (expected: at most maxFrameLength - 64 = 960)"),
+            Arguments.of("top-level routing timers", "timers: {lspLifetimeS: 100, lspRefreshS: 200}\n" + NODES, "t.yaml: timers: "),
+            Arguments.of("top-level scheduler", "scheduler: {thresholds: {delayMs: -1}}\nnodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: scheduler.thresholds.delayMs: -1.0 (expected: 0.0..60000.0)"),
+            Arguments.of("top-level spa", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key, lifetimeS: 1}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2}\n", "t.yaml: spa.lifetimeS: 1 (expected: 2..604800)"),
+            Arguments.of("top-level authorization", "authorization: {mode: maybe}\n" + NODES, "t.yaml: authorization.mode: 'maybe'"),
+            Arguments.of("top-level security", "security: weird\n" + NODES, "t.yaml: security: 'weird'"),
             Arguments.of("timer type", "timers: {helloIntervalMs: fast}\n" + NODES, "t.yaml: timers.helloIntervalMs: 'fast' (expected: a whole number"),
             Arguments.of("no nodes", "links: []\n", "t.yaml: nodes: missing (expected: a list)"),
             Arguments.of("not yaml", "nodes: [\n", "t.yaml: not valid YAML at line"),
@@ -123,8 +136,28 @@ class ConfigLoaderTest {
             Arguments.of("retry method", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, methods: [SayHello]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].methods[0]: 'SayHello' (expected: a full method name"),
             Arguments.of("retry code", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, retryableStatusCodes: [BUSY]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].retryableStatusCodes[0]: 'BUSY' (expected: a gRPC status code name"),
             Arguments.of("retry attempts", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, maxAttempts: 9}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].maxAttempts: 9 (expected: 2..5)"),
+            Arguments.of("limit out of range", "limits: {maxFlows: 0}\n" + NODES, "t.yaml: limits.maxFlows: 0 (expected: 1..100000000)"),
+            Arguments.of("node limit unknown", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, limits: {maxFlow: 5}}\n", "t.yaml: nodes[0].limits.maxFlow: unknown key (expected one of: maxAnnouncementsPerPod, maxFlows"),
+            Arguments.of("lsdb smaller than an origin", "limits: {maxLsdbOriginBytes: 8192, maxLsdbBytes: 4096}\n" + NODES, "t.yaml: limits.maxLsdbBytes: 4096 (expected: at least maxLsdbOriginBytes 8192)"),
+            Arguments.of("pod port connections", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {maxConnections: 0}}}\n", "t.yaml: nodes[0].gateway.podPort.maxConnections: 0 (expected: 1..1000000)"),
+            Arguments.of("pod port key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {handshakeMs: 5}}}\n", "t.yaml: nodes[0].gateway.podPort.handshakeMs: unknown key"),
             Arguments.of("window too small", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {streamWindowBytes: 10}}\n", "t.yaml: nodes[0].gateway.streamWindowBytes: 10 (expected: 16384..")
         );
+    }
+
+    @Test
+    void shouldLayerTheTopologysLimitsUnderEachNodesAndDefaultTheRest() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", "limits: {maxFlows: 500, maxPods: 7}\n"
+                + "nodes:\n"
+                + "  - {id: a, role: sg, listen: 127.0.0.1:7001, limits: {maxPods: 3, podPrefixSharePercent: 50}}\n"
+                + "  - {id: b, role: sr, listen: 127.0.0.1:7002}\n");
+        LimitsConfig a = t.node("a").limits();
+        assertThat(a.maxFlows()).isEqualTo(500);
+        assertThat(a.maxPods()).isEqualTo(3);
+        assertThat(a.podPrefixSharePercent()).isEqualTo(50);
+        assertThat(a.maxLsdbOrigins()).isEqualTo(LimitsConfig.DEFAULT.maxLsdbOrigins());
+        assertThat(t.node("b").limits().maxPods()).isEqualTo(7);
+        assertThat(ConfigLoader.parseTopology("t.yaml", NODES).node("b").limits()).isEqualTo(LimitsConfig.DEFAULT);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -141,9 +174,75 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldNameABinaryFileAndTheFirstBadByte(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t.yaml");
+        Files.write(file, new byte[] {'n', 'o', 'd', 'e', 's', ':', ' ', (byte) 0xe2, (byte) 0x28, (byte) 0xa1});
+        assertThatThrownBy(() -> ConfigLoader.loadTopology(file)).isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": not a UTF-8 text file (byte 0xe2 at offset 7; expected: a YAML topology or "
+                        + "node file)");
+        assertThatThrownBy(() -> ConfigLoader.loadNode(file)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not a UTF-8 text file (byte 0xe2 at offset 7");
+    }
+
+    @Test
+    void shouldNameADirectoryGivenAsAFile(@TempDir Path dir) {
+        assertThatThrownBy(() -> ConfigLoader.loadTopology(dir)).isInstanceOf(ConfigException.class)
+                .hasMessage(dir + ": is a directory (expected: a YAML topology or node file)");
+    }
+
+    @Test
+    void shouldSayPermissionDeniedForAnUnreadableFile(@TempDir Path dir) throws Exception {
+        // root reads any file, so this runs only as another user.
+        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "running as root");
+        Path file = dir.resolve("t.yaml");
+        Files.writeString(file, NODES);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("-w-------"));
+        assertThatThrownBy(() -> ConfigLoader.loadTopology(file)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file + ": cannot read: permission denied");
+    }
+
+    @Test
     void shouldRejectAnUnknownNodeId() {
         TopologyConfig t = ConfigLoader.parseTopology("t.yaml", NODES);
         assertThatThrownBy(() -> t.node("zz")).isInstanceOf(ConfigException.class)
                 .hasMessage("t.yaml: nodes: no node 'zz' (expected one of: a, b)");
+    }
+
+    @Test
+    void shouldWarnOncePerWildcardAddressNamingNodeKeyAndWhatItExposes() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", """
+                nodes:
+                  - {id: sg-1, role: sg, listen: 0.0.0.0:7001, admin: '[::]:9101', pod: 127.0.0.1:7101,
+                     upstreams: [{listen: '0.0.0.0:7201', target: /B}]}
+                  - {id: sr-1, role: sr, listen: 127.0.0.1:7002, admin: 127.0.0.1:9102}
+                  - {id: c, role: scsc, listen: 127.0.0.1:7003, scheduler: {listen: '0.0.0.0:7300'}}
+                """);
+        assertThat(t.node("sg-1").exposureWarnings()).containsExactly(
+                "sg-1: listen listens on 0.0.0.0:7001: every host that reaches this machine can dial its fabric "
+                        + "port and exchange link-state with it (security: off, so unauthenticated); bind it to the "
+                        + "fabric network's address",
+                "sg-1: admin listens on [::]:9101: every host that reaches this machine can read its status and "
+                        + "metrics; bind it to loopback or a management network",
+                "sg-1: upstreams[0].listen listens on 0.0.0.0:7201: every host that reaches this machine can call /B "
+                        + "through this SG; bind it to loopback or the pod network");
+        assertThat(t.node("sr-1").exposureWarnings()).isEmpty();
+        assertThat(t.node("c").exposureWarnings()).containsExactly("c: scheduler.listen listens on 0.0.0.0:7300: "
+                + "every host that reaches this machine can send QoS reports to this SCSC and read its policies; bind "
+                + "it to the fabric network's address");
+        NodeConfig pod = ConfigLoader.parseNode("n.yaml", "{id: g, role: sg, listen: 127.0.0.1:1, pod: '0.0.0.0:2'}");
+        assertThat(pod.exposureWarnings()).singleElement().asString().startsWith("g: pod listens on 0.0.0.0:2: ");
+    }
+
+    @Test
+    void shouldLoadPodPortLimitsWithDefaults() {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", """
+                nodes:
+                  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {handshakeTimeoutMs: 500, maxConnections: 7,
+                     maxConnectionIdleMs: 60000, maxMetadataBytes: 16384}}}
+                  - {id: b, role: sg, listen: 127.0.0.1:2, pod: 127.0.0.1:3}
+                """);
+        assertThat(t.node("a").gateway().podPort()).isEqualTo(new GatewayConfig.PodPort(500, 7, 60_000, 16_384));
+        assertThat(t.node("b").gateway().podPort()).isEqualTo(GatewayConfig.PodPort.DEFAULTS)
+                .isEqualTo(new GatewayConfig.PodPort(10_000, 10_000, 0, 8192));
     }
 }

@@ -206,6 +206,28 @@ class ForwarderTest {
     }
 
     @Test
+    void shouldAnswerResourceExhaustedOnceTheFlowTableIsFullAndTakeOpensAgainWhenFlowsEnd() throws Exception {
+        forwarder.limitFlows(3);
+        for (int i = 0; i < 5; i++) {
+            receive(a, open(1 + 2 * i, 10, 0, "/B/s.S/m"));
+        }
+        assertThat(b.sent).as("three OPENs forwarded").hasSize(3);
+        assertThat(a.sent).as("two answered at once").hasSize(2);
+        Close full = DataFrames.close(a.frame(0));
+        assertThat(full.getCode()).isEqualTo(8);
+        assertThat(full.getMessage()).isEqualTo("flow table of x is full (3 calls in flight; expected: fewer "
+                + "concurrent calls through it, or a larger limits.maxFlows)");
+        assertThat(flows()).hasSize(3);
+        assertThat(metrics.droppedFor("flow_table_full")).isEqualTo(2);
+
+        int first = DataFrames.streamWord(b.frame(0));
+        receive(b, DataFrames.close(ALLOC, first | DataFrames.REPLY_BIT, Close.newBuilder().setCode(0).build()));
+        receive(a, open(21, 10, 0, "/B/s.S/m"));
+        assertThat(b.sent).as("room again after a flow ended").hasSize(4);
+        assertThat(flows()).hasSize(3);
+    }
+
+    @Test
     void shouldAnswerAnOpenOnALinkWhoseAdjacencyIsNotUpYet() throws Exception {
         RecordingLink early = new RecordingLink("early");
         receive(early, open(3, 10, 0, "/B/s.S/m"));

@@ -1,8 +1,6 @@
 package io.dmsc.wire.auth;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -188,11 +186,7 @@ public final class SpaKeys {
     }
 
     private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e + " (expected: a readable PEM file)", e);
-        }
+        return io.dmsc.wire.TextFiles.read(file, StandardCharsets.US_ASCII, "a PEM key file written by 'dmsc spa keygen'");
     }
 
     private static byte[] block(Path file, String text, String type) {

@@ -92,7 +92,7 @@ public final class Pem {
                 throw new IllegalArgumentException(file + ": " + Files.size(file) + " bytes (expected: a PEM file of "
                         + "at most " + MAX_FILE_BYTES + " bytes)");
             }
-            text = Files.readString(file, StandardCharsets.US_ASCII);
+            text = io.dmsc.wire.TextFiles.read(file, StandardCharsets.US_ASCII, "a PEM file");
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage() + " (expected: a PEM file)", e);
         }
