@@ -64,7 +64,6 @@ public final class AdminHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpServer.class);
     /** The longest part of a requested path echoed in a 404. */
     static final int MAX_ECHOED_PATH = 100;
-    private static final long LOG_INTERVAL_NS = TimeUnit.MINUTES.toNanos(1);
     /** How long a connection ended after an error answer is still read (and discarded) before closing. */
     static final long LINGER_MS = 1_000;
 
@@ -92,7 +91,8 @@ public final class AdminHttpServer implements AutoCloseable {
     private final Counter refused;
     private final Counter timeouts;
     private final Map<Integer, Counter> requests = new ConcurrentHashMap<>();
-    private final Map<String, Long> lastLogNs = new ConcurrentHashMap<>();
+    /** What hostile or broken clients cause is logged once per cause and interval. */
+    private final io.dmsc.node.logging.RateLimitedLog limitedLog = new io.dmsc.node.logging.RateLimitedLog(LOG);
     private Channel server;
 
     /**
@@ -197,16 +197,6 @@ public final class AdminHttpServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 
-    /** Logs at most once a minute per cause: a hostile client must not flood the log. */
-    private void logLimited(String cause, String message, Object... args) {
-        long now = System.nanoTime();
-        Long last = lastLogNs.get(cause);
-        if (last == null || now - last >= LOG_INTERVAL_NS) {
-            lastLogNs.put(cause, now);
-            LOG.warn(message, args);
-        }
-    }
-
     private void count(int status) {
         requests.computeIfAbsent(status, s -> Counter.builder("dmsc_admin_requests")
                 .description("admin requests answered, by status code").tag("code", Integer.toString(s))
@@ -283,8 +273,8 @@ public final class AdminHttpServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             refused.increment();
-            logLimited("connections", "{}: admin connection from {} refused: {} open (limit maxConnections {}); "
-                    + "further refusals this minute are counted in dmsc_admin_connections_refused_total",
+            limitedLog.warn("connections", "{}: admin connection from {} refused: {} open (limit maxConnections {}); "
+                    + "every refusal is counted in dmsc_admin_connections_refused_total",
                     name, ctx.channel().remoteAddress(), openBefore, settings.maxConnections());
             String body = "too many admin connections: " + openBefore + " open (expected: at most "
                     + settings.maxConnections() + "; close idle ones and retry)\n";
@@ -358,8 +348,8 @@ public final class AdminHttpServer implements AutoCloseable {
             }
             reading = false;
             timeouts.increment();
-            logLimited("timeout", "{}: admin client {} did not send a whole request within {} ms; closed (further "
-                    + "ones this minute are counted in dmsc_admin_timeouts_total)", name,
+            limitedLog.warn("timeout", "{}: admin client {} did not send a whole request within {} ms; closed (each one "
+                    + "is counted in dmsc_admin_timeouts_total)", name,
                     ctx.channel().remoteAddress(), settings.requestTimeoutMs());
             ctx.channel().config().setAutoRead(false);
             write(ctx.pipeline().context(RequestHandler.class), AdminResponse.text(408, "the request did not arrive "
@@ -521,15 +511,15 @@ public final class AdminHttpServer implements AutoCloseable {
                 r = AdminResponse.text(400, "not a valid HTTP/1.1 request: " + echo(String.valueOf(
                         failure.getMessage())) + " (expected: e.g. GET /status HTTP/1.1)\n");
             }
-            logLimited("bad-" + r.status(), "{}: admin request from {} refused with {}: {} (further ones this minute "
-                    + "are counted in dmsc_admin_requests_total)", name, ctx.channel().remoteAddress(), r.status(),
+            limitedLog.warn("bad-" + r.status(), "{}: admin request from {} refused with {}: {} (each one is counted "
+                    + "in dmsc_admin_requests_total)", name, ctx.channel().remoteAddress(), r.status(),
                     r.body().strip());
             write(ctx, r, false, false, null);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            logLimited("exception", "{}: admin connection {} failed: {}", name, ctx.channel().remoteAddress(),
+            limitedLog.warn("exception", "{}: admin connection {} failed: {}", name, ctx.channel().remoteAddress(),
                     String.valueOf(cause));
             ctx.close();
         }
