@@ -111,8 +111,9 @@ class MultiProcessMeshTest {
                     NodeStatus s;
                     try {
                         s = JSON.readValue(ShowCommand.fetch(HostPort.parse(n.admin())), NodeStatus.class);
-                    } catch (RuntimeException e) {
-                        throw new AssertionError(n.id() + " not answering yet: " + e.getMessage());
+                    } catch (RuntimeException | java.io.IOException e) {
+                        // Thirteen JVMs starting on two cores: an admin port may not answer in time yet.
+                        throw new AssertionError(n.id() + " not answering yet: " + e, e);
                     }
                     Map<ServicePrefix, FibEntry> actual = new TreeMap<>();
                     for (NodeStatus.Forwarding f : s.fib()) {
