@@ -43,7 +43,9 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String body = fetch(admin.hostPort());
+        // --json prints every table; a table view completes only the table it shows.
+        String body = fetch(admin.hostPort(), json ? null
+                : java.util.Set.of(what == What.qos ? "links" : what.name()));
         if (json) {
             System.out.println(body);
             return 0;
@@ -58,9 +60,62 @@ final class ShowCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Rows asked for per page of a table: the most a node's admin port gives at once. */
+    static final int PAGE_ROWS = 10_000;
+
+    /**
+     * Reads a node's whole status: {@code /status} (a summary whose tables stop after their first
+     * rows), then each cut table page by page from {@code /status/TABLE}, so every answer stays
+     * bounded and the result is complete.
+     *
+     * @return the status as JSON, every table complete, without the summary's {@code sections}
+     */
     static String fetch(HostPort hp) throws IOException, InterruptedException {
+        return fetch(hp, null);
+    }
+
+    /**
+     * @param tables the tables to complete, or null for all of them; others keep the summary's rows
+     * @return the status as JSON
+     */
+    static String fetch(HostPort hp, java.util.Set<String> tables) throws IOException, InterruptedException {
+        return fetch(hp, tables, PAGE_ROWS);
+    }
+
+    /** @param pageRows rows asked for per page, 1..{@link #PAGE_ROWS} */
+    static String fetch(HostPort hp, java.util.Set<String> tables, int pageRows)
+            throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hp + "/status"))
+        com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(get(client, hp, "/status"));
+        if (root instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                && o.get("sections") instanceof com.fasterxml.jackson.databind.node.ObjectNode sections) {
+            for (java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : sections.properties()) {
+                if (e.getValue().path("truncated").asBoolean() && (tables == null || tables.contains(e.getKey()))) {
+                    o.set(e.getKey(), table(client, hp, e.getKey(), pageRows));
+                }
+            }
+            o.remove("sections");
+        }
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    }
+
+    /** Pages through {@code /status/TABLE} until its total (as of the last page) is read. */
+    private static com.fasterxml.jackson.databind.node.ArrayNode table(HttpClient client, HostPort hp, String name,
+                                                                       int pageRows) throws IOException, InterruptedException {
+        com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
+        while (true) {
+            com.fasterxml.jackson.databind.JsonNode page = JSON.readTree(get(client, hp, "/status/" + name
+                    + "?offset=" + all.size() + "&limit=" + pageRows));
+            com.fasterxml.jackson.databind.JsonNode items = page.path("items");
+            items.forEach(all::add);
+            if (items.size() == 0 || all.size() >= page.path("total").asLong()) {
+                return all;
+            }
+        }
+    }
+
+    private static String get(HttpClient client, HostPort hp, String path) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hp + path))
                 .timeout(Duration.ofSeconds(5)).GET().build();
         HttpResponse<String> resp;
         try {
@@ -70,8 +125,8 @@ final class ShowCommand implements Callable<Integer> {
                     + " (expected: a running node's admin address, e.g. 127.0.0.1:9101)");
         }
         if (resp.statusCode() != 200) {
-            throw new Dmsc.UserException("admin HTTP at " + hp + " answered " + resp.statusCode() + ": "
-                    + resp.body().strip());
+            throw new Dmsc.UserException("admin HTTP at " + hp + " answered " + resp.statusCode() + " to " + path
+                    + ": " + resp.body().strip());
         }
         return resp.body();
     }

@@ -134,7 +134,7 @@ class GatewayCommandsTest {
         // A call through the mesh is counted at the endpoint that served it, with its latency.
         callB4ThroughSg1("counted");
         assertThat(run("show", "pods", "--admin", admin4)).containsPattern("/B/4 +127\\.0\\.0\\.1:" + plain.getPort()
-                + " +1 +yes +[1-9]\\d* +\\d+ +\\d+\\.\\d+ ");
+                + " +1 +yes +yes +[1-9]\\d* +\\d+ +\\d+\\.\\d+ ");
         assertThat(run("show", "flows", "--admin", mesh.node("sr-1").adminAddress())).contains("sr-1 (sr) flows:");
     }
 

@@ -83,4 +83,34 @@ class ShowCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("no-such-topology.yaml: file not found (expected: a readable YAML file)");
     }
+
+    @Test
+    void shouldFetchEveryRowOfATableTheSummaryCuts() throws Exception {
+        io.dmsc.node.config.NodeConfig c = io.dmsc.node.config.NodeConfig.of("sr-a", io.dmsc.wire.link.NodeRole.SR,
+                "mem:sr-a");
+        List<Map<String, Object>> flows = new java.util.ArrayList<>();
+        for (int i = 0; i < 345; i++) {
+            flows.add(Map.of("name", "/f/" + i, "upstream", "sg-1", "downstream", "sr-2"));
+        }
+        try (io.dmsc.node.DmscNode node = new io.dmsc.node.DmscNode(c, new io.dmsc.node.link.InMemoryLinkTransport(
+                new io.dmsc.node.link.InMemoryLinkNetwork(), io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH))
+                .start();
+             io.dmsc.node.admin.AdminServer admin = new io.dmsc.node.admin.AdminServer("127.0.0.1:0",
+                     node.conductor(), node.metrics(),
+                     () -> java.util.concurrent.CompletableFuture.completedFuture(Map.of("flows", flows)), null,
+                     io.dmsc.node.admin.AdminHttpSettings.DEFAULTS)) {
+            io.dmsc.node.link.HostPort hp = io.dmsc.node.link.HostPort.parse(admin.address());
+            com.fasterxml.jackson.databind.JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(ShowCommand.fetch(hp, null, 150));
+            assertThat(all.path("flows").size()).as("two full pages and a part").isEqualTo(345);
+            assertThat(all.path("flows").get(344).path("name").asText()).isEqualTo("/f/344");
+            assertThat(all.has("sections")).isFalse();
+            assertThat(ShowCommand.renderData(ShowCommand.What.flows, all)).contains("flows: 345");
+
+            com.fasterxml.jackson.databind.JsonNode fibOnly = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(ShowCommand.fetch(hp, java.util.Set.of("fib")));
+            assertThat(fibOnly.path("flows").size()).as("a table not asked for keeps the summary's rows")
+                    .isEqualTo(100);
+        }
+    }
 }

@@ -137,7 +137,8 @@ public final class DmscNode implements AutoCloseable {
                 telemetry.start();
             }
             if (config.admin() != null) {
-                admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus, config.adminTokenFile());
+                admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus, config.adminTokenFile(),
+                        io.dmsc.node.admin.AdminHttpSettings.DEFAULTS);
             }
             io.dmsc.node.config.SecurityConfig sec = config.security();
             if (sec.mode() == io.dmsc.node.config.SecurityConfig.Mode.FILES) {

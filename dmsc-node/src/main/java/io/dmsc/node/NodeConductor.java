@@ -577,8 +577,23 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         return work;
     }
 
+    /**
+     * Longest gap between duty cycles, or lag of the data-plane loop, after which this node does
+     * not trust its own view of its links: it was not running, so a neighbour's frames may be
+     * waiting unread. Hold timers that expire then wait for the next cycle that ran in time.
+     */
+    private static final long STARVED_NS = TimeUnit.MILLISECONDS.toNanos(300);
+    /** Start of the previous duty cycle. Conductor thread. */
+    private long previousDutyNs;
+    /** Hold-timer expiries put off because this node itself was starved. */
+    private long holdExpiriesDeferred;
+
     private int duty(long nowNs) {
         int work = 0;
+        long gapNs = previousDutyNs == 0 ? 0 : nowNs - previousDutyNs;
+        previousDutyNs = nowNs;
+        io.dmsc.node.data.Forwarder f = forwarder;
+        boolean starved = gapNs > STARVED_NS || (f != null && f.loopLagNs(nowNs) > STARVED_NS);
         for (LinkSession s : new ArrayList<>(sessions.values())) {
             if (s.adjacency.neighborId().isEmpty()
                     && nowNs - s.openedNs > TimeUnit.MILLISECONDS.toNanos(config.holdTimeMs())) {
@@ -595,7 +610,13 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
                 // link we stopped reading because the link it feeds is congested is silent by our choice.
                 s.adjacency.onTraffic(lastReceivedNs);
             }
-            if (s.adjacency.onTimer(nowNs) == Adjacency.Transition.DOWN) {
+            if (starved && s.adjacency.holdExpired(nowNs)) {
+                holdExpiriesDeferred++;
+                peerLog.warn("starved", "{}: hold time of {} passed while this node was not running for {} ms (data "
+                        + "loop {} ms behind); waiting one more cycle before declaring it down", config.id(),
+                        s.neighborId(), TimeUnit.NANOSECONDS.toMillis(gapNs),
+                        f == null ? 0 : TimeUnit.NANOSECONDS.toMillis(f.loopLagNs(nowNs)));
+            } else if (s.adjacency.onTimer(nowNs) == Adjacency.Transition.DOWN) {
                 LOG.warn("{}: adjacency to {} down: hold time expired", config.id(), s.neighborId());
                 adjacencyDown(s, nowNs);
                 s.channel.close();
@@ -904,6 +925,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
             m.put("prefixesRejected." + r.getKey().label(), r.getValue());
         }
         m.put("prefixesNotAdvertised", (long) protocol.notAdvertised().size());
+        m.put("holdExpiriesDeferred", holdExpiriesDeferred);
         m.put("lsdbOrigins", (long) protocol.lsdb().origins());
         m.put("lsdbBytes", protocol.lsdb().bytes());
         for (Map.Entry<io.dmsc.routing.LsdbLimits.Refusal, Long> r : protocol.lsdbRefusals().entrySet()) {

@@ -65,6 +65,8 @@ public final class NodeMetrics {
         protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");
         protocolCounter("dmsc_partial_route_runs", "Prefix-only route calculations", "partialRuns");
         protocolCounter("dmsc_fib_updates", "FIB snapshots published", "fibUpdates");
+        protocolCounter("dmsc_hold_expiries_deferred", "Hold-timer expiries put off one cycle because this node "
+                + "itself was not running (conductor gap or data-loop lag over 300 ms)", "holdExpiriesDeferred");
         protocolCounter("dmsc_prefixes_left_out", "Own prefixes an origination had no room for in the LSP's "
                 + "fragments (each time one is newly left out)", "prefixesLeftOut");
         for (io.dmsc.routing.LsdbLimits.Refusal r : io.dmsc.routing.LsdbLimits.Refusal.values()) {

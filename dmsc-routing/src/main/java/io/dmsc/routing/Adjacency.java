@@ -100,6 +100,14 @@ public final class Adjacency {
     }
 
     /**
+     * @param nowNs current time
+     * @return true if {@link #onTimer} would bring the adjacency down now (nothing changes)
+     */
+    public boolean holdExpired(long nowNs) {
+        return state != AdjacencyState.DOWN && nowNs - holdExpiresNs >= 0;
+    }
+
+    /**
      * Checks the hold timer.
      *
      * @param nowNs current time

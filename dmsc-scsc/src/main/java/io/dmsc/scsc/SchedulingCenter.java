@@ -250,7 +250,14 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
      * @return why the report cannot be used (metric reason, then a sentence), or null
      */
     String[] check(Report r, String sessionNode) {
-        MeshView v = view;
+        return check(r, sessionNode, view);
+    }
+
+    /**
+     * @param v the mesh the report is checked against
+     * @return why the report cannot be used (metric reason, then a sentence), or null
+     */
+    static String[] check(Report r, String sessionNode, MeshView v) {
         if (sessionNode != null && !r.getNodeId().equals(sessionNode)) {
             return new String[] {"wrong_identity", "report for " + r.getNodeId() + " in the session of " + sessionNode};
         }

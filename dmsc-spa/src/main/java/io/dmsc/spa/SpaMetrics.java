@@ -87,6 +87,11 @@ public final class SpaMetrics {
         return (long) invalid.count();
     }
 
+    /** @return where the metrics are kept (the admin port adds its own) */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** @return the Prometheus text exposition */
     public String scrape() {
         return registry.scrape();

@@ -2,17 +2,16 @@ package io.dmsc.spa;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.dmsc.node.admin.AdminHttpServer;
+import io.dmsc.node.admin.AdminHttpSettings;
+import io.dmsc.node.admin.AdminResponse;
 import io.dmsc.node.config.SpaConfig;
 import io.dmsc.node.link.HostPort;
 import io.dmsc.wire.auth.SpaKeys;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -47,7 +46,7 @@ public final class SpaServer implements AutoCloseable {
     private final SpaConfig config;
     private final SpaMetrics metrics;
     private final Server grpc;
-    private final HttpServer admin;
+    private final AdminHttpServer admin;
     private final ExecutorService workers;
     private final ScheduledExecutorService watcher;
     private final Instant startedAt = Instant.now();
@@ -110,7 +109,7 @@ public final class SpaServer implements AutoCloseable {
             throw new IllegalStateException(config.id() + ": cannot serve PrefixAuthority on " + config.listen() + ": "
                     + e.getMessage() + " (expected: a free local address)", e);
         }
-        HttpServer http = null;
+        AdminHttpServer http = null;
         if (config.admin() != null) {
             try {
                 http = startAdmin(config.admin());
@@ -210,24 +209,17 @@ public final class SpaServer implements AutoCloseable {
         }
     }
 
-    private HttpServer startAdmin(String address) {
-        HostPort hp = HostPort.parse(address);
-        HttpServer server;
-        try {
-            server = HttpServer.create(new InetSocketAddress(hp.host(), hp.port()), 16);
-        } catch (IOException e) {
-            throw new IllegalStateException(config.id() + ": cannot serve admin HTTP on " + address + ": "
-                    + e.getMessage() + " (expected: a free local address)", e);
-        }
-        server.setExecutor(watcher);
-        server.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(status())));
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-                metrics.scrape()));
-        server.createContext("/healthz", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n"));
-        server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8",
-                "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics or /healthz)\n"));
-        server.start();
-        return server;
+    /** The admin port: {@code /status}, {@code /metrics}, {@code /healthz}, with the limits of {@link AdminHttpSettings#DEFAULTS}. */
+    private AdminHttpServer startAdmin(String address) {
+        AdminHttpServer server = new AdminHttpServer(config.id(), AdminHttpSettings.DEFAULTS, metrics.registry(),
+                "/status, /metrics or /healthz");
+        server.get("/status", r -> java.util.concurrent.CompletableFuture.completedFuture(new AdminResponse(200,
+                        AdminResponse.JSON, JSON.writeValueAsString(status()), Map.of())))
+                .get("/metrics", r -> java.util.concurrent.CompletableFuture.completedFuture(new AdminResponse(200,
+                        AdminResponse.PROMETHEUS, metrics.scrape(), Map.of())))
+                .get("/healthz", r -> java.util.concurrent.CompletableFuture.completedFuture(
+                        AdminResponse.text(200, "ok\n")));
+        return server.start(address);
     }
 
     /** @return what {@code /status} shows: no secrets, no token hashes */
@@ -247,15 +239,6 @@ public final class SpaServer implements AutoCloseable {
         return m;
     }
 
-    private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     /** @return the bound gRPC address */
     public String address() {
         return new HostPort(HostPort.parse(config.listen()).host(), grpc.getPort()).toString();
@@ -266,7 +249,7 @@ public final class SpaServer implements AutoCloseable {
         if (admin == null) {
             return null;
         }
-        return new HostPort(HostPort.parse(config.admin()).host(), admin.getAddress().getPort()).toString();
+        return new HostPort(HostPort.parse(config.admin()).host(), HostPort.parse(admin.address()).port()).toString();
     }
 
     /** @return the SPA's id */
@@ -283,7 +266,7 @@ public final class SpaServer implements AutoCloseable {
     public void close() {
         grpc.shutdownNow();
         if (admin != null) {
-            admin.stop(0);
+            admin.close();
         }
         watcher.shutdownNow();
         workers.shutdownNow();

@@ -180,6 +180,27 @@ class SpaServerTest {
     }
 
     @Test
+    void shouldServeTheAdminPortWithItsLimits() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://" + spa.adminAddress();
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/status"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/x" + "y".repeat(3000)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).contains("(expected: /status, /metrics or /healthz)")
+                .doesNotContain("y".repeat(100));
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("ok\n");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body())
+                .contains("dmsc_admin_requests_total{code=\"405\",spa=\"spa-t\"} 1.0")
+                .contains("dmsc_admin_connections_refused_total{spa=\"spa-t\"} 0.0");
+    }
+
+    @Test
     void shouldShowStatusAndMetricsWithoutSecrets() throws Exception {
         stub.authorize(request("pod-4", TOKEN, "/B/4"));
         stub.authorize(request("pod-4", "wrong-" + TOKEN, "/B/4"));

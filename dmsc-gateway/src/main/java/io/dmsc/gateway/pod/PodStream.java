@@ -49,6 +49,11 @@ final class PodStream implements StreamObserver<PodMessage> {
     static final int MAX_POD_ID_LENGTH = 64;
     /** Longest zone or version label. */
     static final int MAX_LABEL_LENGTH = 256;
+    /**
+     * Longest endpoint, in its canonical form: what the SPA takes in a request (docs/PROTOCOL.md,
+     * signal type 3), so a longer one is refused here as INVALID_ENDPOINT, not by the SPA.
+     */
+    static final int MAX_ENDPOINT_LENGTH = 300;
 
     /**
      * Stands for a message whose bytes were no PodMessage at all (see
@@ -444,19 +449,56 @@ final class PodStream implements StreamObserver<PodMessage> {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        java.net.InetAddress address;
-        if (host.equalsIgnoreCase("localhost")) {
-            address = java.net.InetAddress.getLoopbackAddress();
-        } else if (host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || host.contains(":")) {
-            try {
-                address = java.net.InetAddress.getByName(host); // a literal: no lookup
-            } catch (java.net.UnknownHostException e) {
-                return false;
+        java.net.InetAddress address = host.equalsIgnoreCase("localhost") ? java.net.InetAddress.getLoopbackAddress()
+                : literalAddress(host);
+        return address != null && (address.equals(peer) || (address.isLoopbackAddress() && peer.isLoopbackAddress()));
+    }
+
+    /**
+     * The address an IP literal stands for, without any name lookup: this runs on the data-plane
+     * event loop, with text a pod chose. {@code InetAddress.getByName} resolves, through DNS, any
+     * text that does not start like a literal ({@code zz:1}) or only looks like one
+     * ({@code 999.1.1.1}), so it is called only for text it parses as an IPv6 literal or refuses.
+     *
+     * @return the address, or null if the text is not an IPv4 or IPv6 literal
+     */
+    static java.net.InetAddress literalAddress(String host) {
+        byte[] v4 = ipv4(host);
+        try {
+            if (v4 != null) {
+                return java.net.InetAddress.getByAddress(v4);
             }
-        } else {
-            return false;
+            if (host.indexOf(':') >= 0 && (host.charAt(0) == ':' || Character.digit(host.charAt(0), 16) >= 0)) {
+                // Starts like an IPv6 literal and has a colon: parsed as one, or refused; never resolved.
+                return java.net.InetAddress.getByName(host);
+            }
+        } catch (java.net.UnknownHostException e) {
+            return null;
         }
-        return address.equals(peer) || (address.isLoopbackAddress() && peer.isLoopbackAddress());
+        return null;
+    }
+
+    /** @return the four bytes of a dotted-quad IPv4 literal (each part 0 to 255, no leading zero), or null */
+    private static byte[] ipv4(String host) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= host.length(); i++) {
+            char c = i < host.length() ? host.charAt(i) : '.';
+            if (c >= '0' && c <= '9' && digits < 3 && !(digits > 0 && value == 0)) {
+                // No leading zero: 010 reads as octal to some parsers, so it is no literal here.
+                value = value * 10 + (c - '0');
+                digits++;
+            } else if (c == '.' && digits > 0 && value <= 255 && part < 4) {
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        return part == 4 ? out : null;
     }
 
     /** The host of {@code host:port} (a new connection of one peer is not a new cause). */
@@ -662,6 +704,10 @@ final class PodStream implements StreamObserver<PodMessage> {
      */
     static String normalizeEndpoint(String text) {
         String expected = " (expected: HOST:PORT of the pod's gRPC server, e.g. 127.0.0.1:50051)";
+        if (text.length() > MAX_ENDPOINT_LENGTH) {
+            throw new IllegalArgumentException("endpoint of " + text.length() + " characters (expected: HOST:PORT, at "
+                    + "most " + MAX_ENDPOINT_LENGTH + ")");
+        }
         HostPort hp;
         try {
             hp = HostPort.parse(text);
@@ -680,7 +726,13 @@ final class PodStream implements StreamObserver<PodMessage> {
                         + describe(c) + expected);
             }
         }
-        return hp.toString();
+        String canonical = hp.toString();
+        if (canonical.length() > MAX_ENDPOINT_LENGTH) {
+            // An IPv6 host gains its brackets.
+            throw new IllegalArgumentException("endpoint '" + printable(canonical) + "' of " + canonical.length()
+                    + " characters as HOST:PORT (expected: at most " + MAX_ENDPOINT_LENGTH + ")");
+        }
+        return canonical;
     }
 
     /** Names a character for an error message. */

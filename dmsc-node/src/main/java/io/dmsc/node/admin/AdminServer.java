@@ -2,45 +2,41 @@ package io.dmsc.node.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.dmsc.node.NodeConductor;
 import io.dmsc.node.NodeMetrics;
-import io.dmsc.node.NodeStatus;
-import io.dmsc.node.link.HostPort;
 import io.dmsc.node.link.LinkException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admin HTTP of one node: {@code /status} (JSON), {@code /metrics} (Prometheus text),
+ * Admin HTTP of one node, on an {@link AdminHttpServer}: {@code /status} (a bounded JSON summary),
+ * {@code /status/TABLE?offset=N&limit=M} (one table in pages), {@code /metrics} (Prometheus text),
  * {@code /healthz}; with the bearer token, {@code POST /overload}, {@code POST /link/impair} and
- * {@code POST /link/clear}. Served by the JDK's HTTP server on one small thread; status is taken on the
- * conductor thread and waited for with a timeout.
+ * {@code POST /link/clear}. Status is taken on the conductor thread (and the extensions' owners)
+ * and turned into JSON on the admin event loop when it arrives; the event loop never waits for it.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String LINK_IMPAIR = "/link/impair";
+    private static final String LINK_CLEAR = "/link/clear";
+    private static final String STATUS_TABLE = "/status/";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final AdminHttpServer http;
     private final NodeConductor conductor;
     private final NodeMetrics metrics;
-    private final java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>> extra;
+    private final Supplier<CompletableFuture<Map<String, Object>>> extra;
     /** The bearer token of state-changing endpoints (a secret: never logged), or null when they are off. */
     private final byte[] token;
     private final io.micrometer.core.instrument.Counter unauthorized;
-    private static final String TEXT = "text/plain; charset=utf-8";
-    private static final String LINK_IMPAIR = "/link/impair";
-    private static final String LINK_CLEAR = "/link/clear";
 
     /**
      * Binds and starts serving, with no sections beyond the conductor's.
@@ -50,8 +46,8 @@ public final class AdminServer implements AutoCloseable {
      * @param metrics   its metrics
      */
     public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics) {
-        this(address, conductor, metrics, () -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of()),
-                null);
+        this(address, conductor, metrics, () -> CompletableFuture.completedFuture(Map.of()), null,
+                AdminHttpSettings.DEFAULTS);
     }
 
     /**
@@ -63,10 +59,11 @@ public final class AdminServer implements AutoCloseable {
      * @param extra     more sections of {@code /status} (flows, pods), taken on their owners' threads
      * @param tokenFile the bearer token endpoints that change state require (owner-readable only:
      *                  checked), or null: those endpoints answer 403
+     * @param settings  the port's limits
      */
     public AdminServer(String address, NodeConductor conductor, NodeMetrics metrics,
-                       java.util.function.Supplier<java.util.concurrent.CompletableFuture<java.util.Map<String, Object>>>
-                               extra, java.nio.file.Path tokenFile) {
+                       Supplier<CompletableFuture<Map<String, Object>>> extra, java.nio.file.Path tokenFile,
+                       AdminHttpSettings settings) {
         this.token = tokenFile == null ? null : readToken(tokenFile);
         this.unauthorized = io.micrometer.core.instrument.Counter.builder("dmsc_admin_unauthorized")
                 .description("admin requests to change state refused for a missing or wrong bearer token")
@@ -74,37 +71,71 @@ public final class AdminServer implements AutoCloseable {
         this.conductor = conductor;
         this.extra = extra;
         this.metrics = metrics;
-        HostPort hp = HostPort.parse(address);
+        http = new AdminHttpServer(metrics.nodeId(), settings, metrics.registry(), "/status, /status/TABLE, "
+                + "/metrics, /healthz, or POST /overload?set=on|off, " + LINK_IMPAIR + "?peer=ID&..., " + LINK_CLEAR
+                + "?peer=ID")
+                .get("/status", r -> fullStatus().thenApply(full -> json(StatusPages.summary(full))))
+                .getUnder(STATUS_TABLE, this::table)
+                .get("/metrics", r -> done(new AdminResponse(200, AdminResponse.PROMETHEUS, metrics.scrape(),
+                        Map.of())))
+                .get("/healthz", r -> {
+                    boolean ok = conductor.healthy();
+                    return done(AdminResponse.text(ok ? 200 : 503, ok ? "ok\n" : "conductor not running\n"));
+                })
+                .post("/overload", this::overload)
+                .post(LINK_IMPAIR, this::linkImpair)
+                .post(LINK_CLEAR, this::linkClear);
         try {
-            server = HttpServer.create(new InetSocketAddress(hp.host(), hp.port()), 16);
-        } catch (IOException e) {
-            throw new LinkException("cannot serve admin HTTP on " + address + ": " + e.getMessage()
-                    + " (expected: a free local address)", e);
+            http.start(address);
+        } catch (IllegalStateException e) {
+            throw new LinkException(e.getMessage(), e);
         }
-        executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dmsc-admin-" + metrics.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/status", this::status);
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-                metrics.scrape()));
-        server.createContext("/healthz", ex -> {
-            boolean ok = conductor.healthy();
-            respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "conductor not running\n");
-        });
-        server.createContext("/overload", this::overload);
-        server.createContext(LINK_IMPAIR, this::linkImpair);
-        server.createContext(LINK_CLEAR, this::linkClear);
-        server.createContext("/", this::notFound);
-        server.start();
     }
 
-    private void notFound(HttpExchange ex) throws IOException {
-        respond(ex, 404, TEXT, "not found: " + ex.getRequestURI().getPath() + " (expected: /status, /metrics, "
-                + "/healthz, or POST /overload?set=on|off, " + LINK_IMPAIR + "?peer=ID&..., " + LINK_CLEAR
-                + "?peer=ID)\n");
+    private static CompletableFuture<AdminResponse> done(AdminResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static AdminResponse json(Object value) {
+        try {
+            return new AdminResponse(200, AdminResponse.JSON, JSON.writeValueAsString(value), Map.of());
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /**
+     * @return every field of the status: the conductor's, its impairments and the extensions'; completed
+     *         on the admin event loop, where it is cut and written
+     */
+    private CompletableFuture<Map<String, Object>> fullStatus() {
+        return conductor.status().thenCombine(conductor.impairments(), (s, imp) -> {
+            Map<String, Object> m = new LinkedHashMap<>(StatusPages.fields(s));
+            m.put("impairments", imp);
+            return m;
+        }).thenCombine(extra.get(), (m, x) -> {
+            m.putAll(x);
+            return m;
+        }).thenApplyAsync(Function.identity(), http.executor());
+    }
+
+    /** {@code GET /status/TABLE?offset=N&limit=M}: one table of the status, a page at a time. */
+    private CompletableFuture<AdminResponse> table(AdminRequest r) {
+        String section = r.path().substring(STATUS_TABLE.length());
+        StatusPages.Page page;
+        try {
+            page = StatusPages.parsePage(r.rawQuery());
+        } catch (IllegalArgumentException e) {
+            return done(AdminResponse.text(400, e.getMessage() + "\n"));
+        }
+        return fullStatus().thenApply(full -> {
+            Map<String, Object> body = StatusPages.page(metrics.nodeId(), full, section, page);
+            if (body == null) {
+                return AdminResponse.text(404, "no table '" + AdminHttpServer.echo(section) + "' in the status "
+                        + "(expected: one of " + String.join(", ", StatusPages.tables(full)) + ")\n");
+            }
+            return json(body);
+        });
     }
 
     private static byte[] readToken(java.nio.file.Path file) {
@@ -124,189 +155,132 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Admits a request to change state: POST with {@code Authorization: Bearer TOKEN}. Answers and
-     * returns false otherwise.
+     * Admits a request to change state (the server has already refused other methods than POST):
+     * it needs {@code Authorization: Bearer TOKEN}.
+     *
+     * @return null if admitted, else the answer refusing it
      */
-    private boolean authorized(HttpExchange ex) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
-            ex.getResponseHeaders().set("Allow", "POST");
-            respond(ex, 405, "text/plain; charset=utf-8", ex.getRequestMethod() + " " + ex.getRequestURI().getPath()
-                    + " (expected: POST; it changes the node's state)\n");
-            return false;
-        }
+    private AdminResponse refusal(AdminRequest r) {
         if (token == null) {
-            respond(ex, 403, "text/plain; charset=utf-8", "endpoints that change state are off on this node "
+            return AdminResponse.text(403, "endpoints that change state are off on this node "
                     + "(expected: adminTokenFile: FILE in its config, and that token as Authorization: Bearer)\n");
-            return false;
         }
-        String header = ex.getRequestHeaders().getFirst("Authorization");
+        String header = r.headers().get("Authorization");
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring(7).trim().getBytes(StandardCharsets.US_ASCII) : new byte[0];
         if (!java.security.MessageDigest.isEqual(token, presented)) {
             unauthorized.increment();
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"dmsc-admin\"");
-            respond(ex, 401, "text/plain; charset=utf-8", (header == null ? "no Authorization header"
+            return AdminResponse.text(401, (header == null ? "no Authorization header"
                     : "the bearer token does not match") + " (expected: Authorization: Bearer TOKEN, the token of "
-                    + "the node's adminTokenFile)\n");
-            return false;
+                    + "the node's adminTokenFile)\n").withHeader("WWW-Authenticate", "Bearer realm=\"dmsc-admin\"");
         }
-        return true;
+        return null;
     }
 
     /** {@code POST /overload?set=on|off}: sets the overload bit (drain transit before maintenance). */
-    private void overload(HttpExchange ex) throws IOException {
-        if (!authorized(ex)) {
-            return;
+    private CompletableFuture<AdminResponse> overload(AdminRequest r) {
+        AdminResponse refused = refusal(r);
+        if (refused != null) {
+            return done(refused);
         }
-        String query = ex.getRequestURI().getRawQuery();
+        String query = r.rawQuery();
         boolean on;
         if ("set=on".equals(query)) {
             on = true;
         } else if ("set=off".equals(query)) {
             on = false;
         } else {
-            respond(ex, 400, "text/plain; charset=utf-8", "query '" + (query == null ? "" : query)
-                    + "' (expected: set=on or set=off)\n");
-            return;
+            return done(AdminResponse.text(400, "query '" + (query == null ? "" : AdminHttpServer.echo(query))
+                    + "' (expected: set=on or set=off)\n"));
         }
         conductor.setOverload(on);
-        LOG.info("{}: overload {} by the admin API (from {})", metrics.nodeId(), on ? "set" : "cleared",
-                ex.getRemoteAddress().getAddress().getHostAddress());
-        respond(ex, 200, "text/plain; charset=utf-8", "overload " + (on ? "on" : "off") + "\n");
+        LOG.info("{}: overload {} by the admin API (from {})", metrics.nodeId(), on ? "set" : "cleared", r.remote());
+        return done(AdminResponse.text(200, "overload " + (on ? "on" : "off") + "\n"));
     }
 
     /**
      * {@code POST /link/impair?peer=ID&delayMs=N&jitterMs=N&lossPercent=P&rateKbps=N}: impairs the
      * frames this node sends to a neighbour (tests, drills, the demo) until {@code /link/clear}.
      */
-    private void linkImpair(HttpExchange ex) throws IOException {
-        if (!exactPath(ex, LINK_IMPAIR) || !authorized(ex)) {
-            return;
+    private CompletableFuture<AdminResponse> linkImpair(AdminRequest r) {
+        AdminResponse refused = refusal(r);
+        if (refused != null) {
+            return done(refused);
         }
         LinkImpairmentQuery q;
         try {
-            q = LinkImpairmentQuery.impair(ex.getRequestURI().getRawQuery());
+            q = LinkImpairmentQuery.impair(r.rawQuery());
         } catch (IllegalArgumentException e) {
-            respond(ex, 400, TEXT, e.getMessage() + "\n");
-            return;
+            return done(AdminResponse.text(400, e.getMessage() + "\n"));
         }
-        io.dmsc.node.link.LinkImpairment set = await(ex, conductor.impair(q.peer(), q.impairment()));
-        if (set == null) {
-            return;
-        }
-        String node = metrics.nodeId();
-        LOG.info("{}: link to {} impaired by the admin API (from {}): {}", node, q.peer(),
-                ex.getRemoteAddress().getAddress().getHostAddress(), set.describe());
-        StringBuilder body = new StringBuilder("link " + node + " -> " + q.peer() + " impaired: " + set.describe()
-                + " (on the frames " + node + " sends to " + q.peer() + "; loss drops data and probe frames only)\n");
-        io.dmsc.node.config.NodeConfig c = conductor.config();
-        long heldMs = (long) set.delayMs() + set.jitterMs();
-        if (heldMs + c.helloIntervalMs() >= c.holdTimeMs()) {
-            body.append("warning: hellos are held up to ").append(heldMs).append(" ms and sent every ")
-                    .append(c.helloIntervalMs()).append(" ms; with a hold time of ").append(c.holdTimeMs())
-                    .append(" ms the adjacency goes down while the link carries nothing else (expected for a "
-                            + "working link: delayMs + jitterMs + helloIntervalMs < holdTimeMs)\n");
-        }
-        respond(ex, 200, TEXT, body.toString());
+        return refusedChange(conductor.impair(q.peer(), q.impairment()), set -> {
+            String node = metrics.nodeId();
+            LOG.info("{}: link to {} impaired by the admin API (from {}): {}", node, q.peer(), r.remote(),
+                    set.describe());
+            StringBuilder body = new StringBuilder("link " + node + " -> " + q.peer() + " impaired: " + set.describe()
+                    + " (on the frames " + node + " sends to " + q.peer() + "; loss drops data and probe frames only)\n");
+            io.dmsc.node.config.NodeConfig c = conductor.config();
+            long heldMs = (long) set.delayMs() + set.jitterMs();
+            if (heldMs + c.helloIntervalMs() >= c.holdTimeMs()) {
+                body.append("warning: hellos are held up to ").append(heldMs).append(" ms and sent every ")
+                        .append(c.helloIntervalMs()).append(" ms; with a hold time of ").append(c.holdTimeMs())
+                        .append(" ms the adjacency goes down while the link carries nothing else (expected for a "
+                                + "working link: delayMs + jitterMs + helloIntervalMs < holdTimeMs)\n");
+            }
+            return AdminResponse.text(200, body.toString());
+        });
     }
 
     /** {@code POST /link/clear?peer=ID}: removes the impairment; held frames leave at once. */
-    private void linkClear(HttpExchange ex) throws IOException {
-        if (!exactPath(ex, LINK_CLEAR) || !authorized(ex)) {
-            return;
+    private CompletableFuture<AdminResponse> linkClear(AdminRequest r) {
+        AdminResponse refused = refusal(r);
+        if (refused != null) {
+            return done(refused);
         }
         LinkImpairmentQuery q;
         try {
-            q = LinkImpairmentQuery.clear(ex.getRequestURI().getRawQuery());
+            q = LinkImpairmentQuery.clear(r.rawQuery());
         } catch (IllegalArgumentException e) {
-            respond(ex, 400, TEXT, e.getMessage() + "\n");
-            return;
+            return done(AdminResponse.text(400, e.getMessage() + "\n"));
         }
-        Boolean was = await(ex, conductor.clearImpairment(q.peer()));
-        if (was == null) {
-            return;
-        }
-        String node = metrics.nodeId();
-        if (was) {
-            LOG.info("{}: link to {} no longer impaired, by the admin API (from {})", node, q.peer(),
-                    ex.getRemoteAddress().getAddress().getHostAddress());
-        }
-        respond(ex, 200, TEXT, "link " + node + " -> " + q.peer() + (was ? ": impairment cleared\n"
-                : ": was not impaired\n"));
-    }
-
-    /** Answers 404 and returns false unless the path is exactly {@code path} (contexts match by prefix). */
-    private boolean exactPath(HttpExchange ex, String path) throws IOException {
-        if (path.equals(ex.getRequestURI().getPath())) {
-            return true;
-        }
-        notFound(ex);
-        return false;
+        return refusedChange(conductor.clearImpairment(q.peer()), was -> {
+            String node = metrics.nodeId();
+            if (was) {
+                LOG.info("{}: link to {} no longer impaired, by the admin API (from {})", node, q.peer(), r.remote());
+            }
+            return AdminResponse.text(200, "link " + node + " -> " + q.peer() + (was ? ": impairment cleared\n"
+                    : ": was not impaired\n"));
+        });
     }
 
     /**
-     * Waits for the conductor's answer to a change. A refused change (an unknown neighbour)
-     * answers 404, a link that cannot be impaired 409.
-     *
-     * @return the answer, or null after an error was sent
+     * The answer to a change the conductor made, or refused: an unknown neighbour answers 404, a link
+     * that cannot be impaired 409; other failures are the server's 500.
      */
-    private <T> T await(HttpExchange ex, java.util.concurrent.CompletableFuture<T> answer) throws IOException {
-        try {
-            return answer.get(3, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
+    private static <T> CompletableFuture<AdminResponse> refusedChange(CompletableFuture<T> change,
+                                                                      Function<T, AdminResponse> answer) {
+        return change.handle((v, t) -> {
+            if (t == null) {
+                return answer.apply(v);
+            }
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             if (cause instanceof IllegalArgumentException) {
-                respond(ex, 404, TEXT, cause.getMessage() + "\n");
-            } else if (cause instanceof UnsupportedOperationException) {
-                respond(ex, 409, TEXT, cause.getMessage() + "\n");
-            } else {
-                LOG.warn("{}: {} failed", metrics.nodeId(), ex.getRequestURI().getPath(), cause);
-                respond(ex, 500, TEXT, "failed: " + cause + "\n");
+                return AdminResponse.text(404, cause.getMessage() + "\n");
             }
-        } catch (TimeoutException e) {
-            respond(ex, 503, TEXT, "the node did not answer within 3 s\n");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respond(ex, 503, TEXT, "interrupted\n");
-        }
-        return null;
-    }
-
-    private void status(HttpExchange ex) throws IOException {
-        try {
-            NodeStatus s = conductor.status().get(3, TimeUnit.SECONDS);
-            com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(s);
-            tree.set("impairments", JSON.valueToTree(conductor.impairments().get(3, TimeUnit.SECONDS)));
-            for (java.util.Map.Entry<String, Object> e : extra.get().get(3, TimeUnit.SECONDS).entrySet()) {
-                tree.set(e.getKey(), JSON.valueToTree(e.getValue()));
+            if (cause instanceof UnsupportedOperationException) {
+                return AdminResponse.text(409, cause.getMessage() + "\n");
             }
-            respond(ex, 200, "application/json", JSON.writeValueAsString(tree));
-        } catch (TimeoutException e) {
-            respond(ex, 503, "text/plain; charset=utf-8", "the node did not answer within 3 s\n");
-        } catch (Exception e) {
-            LOG.warn("{}: /status failed", metrics.nodeId(), e);
-            respond(ex, 500, "text/plain; charset=utf-8", "status failed: " + e + "\n");
-        }
-    }
-
-    private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+            throw new CompletionException(cause);
+        });
     }
 
     /** @return the bound address */
     public String address() {
-        InetSocketAddress a = server.getAddress();
-        return new HostPort(a.getHostString(), a.getPort()).toString();
+        return http.address();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        http.close();
     }
 }

@@ -864,8 +864,8 @@ public final class ConfigLoader {
     private static Timers timers(List<ConfigNode> layers) {
         Timers t = new Timers();
         RoutingConfig d = RoutingConfig.defaults("defaults", NodeRole.SR);
-        t.helloIntervalMs = 1000;
-        t.holdTimeMs = 3000;
+        t.helloIntervalMs = NodeConfig.DEFAULT_HELLO_INTERVAL_MS;
+        t.holdTimeMs = NodeConfig.DEFAULT_HOLD_TIME_MS;
         t.lspLifetimeS = d.lspLifetimeS();
         t.lspRefreshS = d.lspRefreshS();
         t.retransmitIntervalMs = d.retransmitIntervalMs();

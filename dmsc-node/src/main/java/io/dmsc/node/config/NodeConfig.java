@@ -35,6 +35,13 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
                          RoutingConfig routing, AuthorizationConfig authorization,
                          SecurityConfig security, java.nio.file.Path adminTokenFile, TelemetryConfig telemetry,
                          SchedulerConfig scheduler, LimitsConfig limits) {
+    /** Default hello period: four hellos per hold time. */
+    public static final long DEFAULT_HELLO_INTERVAL_MS = 250;
+    /**
+     * Default hold time: a neighbour that sends nothing for this long (frozen, cut off without
+     * a close) is declared down, so a silent failure costs at most about a second of calls.
+     */
+    public static final int DEFAULT_HOLD_TIME_MS = 1000;
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -277,7 +284,7 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return the settings
      */
     public static NodeConfig of(String id, NodeRole role, String listen) {
-        return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), 1000, 3000,
+        return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), DEFAULT_HELLO_INTERVAL_MS, DEFAULT_HOLD_TIME_MS,
                 io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
                 RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN, SecurityConfig.OFF, null);
     }

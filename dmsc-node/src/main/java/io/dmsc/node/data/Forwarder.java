@@ -138,6 +138,9 @@ public final class Forwarder {
     public void start() {
         onLoop(() -> {
             reaper = loop.scheduleAtFixedRate(this::reap, REAP_INTERVAL_MS, REAP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            loopTickNs = System.nanoTime();
+            loopTicker = loop.scheduleAtFixedRate(() -> loopTickNs = System.nanoTime(), LOOP_TICK_MS, LOOP_TICK_MS,
+                    TimeUnit.MILLISECONDS);
             loadSampler = loop.scheduleAtFixedRate(this::sampleLoad, LOAD_INTERVAL_MS, LOAD_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
         });
@@ -145,6 +148,24 @@ public final class Forwarder {
 
     /** Period over which each link's data bytes per second are measured. */
     static final long LOAD_INTERVAL_MS = 1000;
+    /** Period of the loop's heartbeat, by which the conductor tells a busy loop from a silent link. */
+    static final long LOOP_TICK_MS = 50;
+    /** Written on the loop by its heartbeat; read from any thread. 0 before start. */
+    private volatile long loopTickNs;
+    private java.util.concurrent.ScheduledFuture<?> loopTicker;
+
+    /**
+     * How far the data-plane loop is behind: the time since its last heartbeat (every
+     * {@value #LOOP_TICK_MS} ms). A loop far behind may hold frames it has not read yet, so a
+     * silent link is then no proof of a silent neighbour. Any thread.
+     *
+     * @param nowNs current time
+     * @return the lag in nanoseconds, 0 before start
+     */
+    public long loopLagNs(long nowNs) {
+        long tick = loopTickNs;
+        return tick == 0 ? 0 : Math.max(0, nowNs - tick - TimeUnit.MILLISECONDS.toNanos(LOOP_TICK_MS));
+    }
     private io.netty.util.concurrent.ScheduledFuture<?> loadSampler;
 
     /**
@@ -235,6 +256,9 @@ public final class Forwarder {
         onLoop(() -> {
             if (reaper != null) {
                 reaper.cancel(false);
+            }
+            if (loopTicker != null) {
+                loopTicker.cancel(false);
             }
             if (loadSampler != null) {
                 loadSampler.cancel(false);

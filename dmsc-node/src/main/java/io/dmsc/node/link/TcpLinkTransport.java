@@ -279,7 +279,10 @@ public final class TcpLinkTransport implements LinkTransport {
 
         @Override
         public boolean send(LinkMessage message) {
-            if (!channel.isActive() || !channel.isWritable()) {
+            // Hellos go even when the link is congested: a few bytes a second, and dropping them
+            // would let a busy link's neighbour declare it dead. Other control messages are
+            // recovered by retransmission.
+            if (!channel.isActive() || (!channel.isWritable() && !(message instanceof io.dmsc.wire.link.HelloMessage))) {
                 return false;
             }
             // Writes are handed to the channel's own event loop, never performed from here.

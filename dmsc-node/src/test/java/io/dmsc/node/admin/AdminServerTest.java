@@ -165,4 +165,64 @@ class AdminServerTest {
         Path shortToken = tokenFile("short", "rw-------");
         assertThatThrownBy(() -> start(shortToken)).hasMessageContaining("at least 16 printable characters");
     }
+
+    @Test
+    void shouldAnswer405WithAllowToAPostOfStatus() throws Exception {
+        try (DmscNode node = start(null)) {
+            HttpResponse<String> r = send(node, "POST", "/status", null);
+            assertThat(r.statusCode()).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
+            assertThat(send(node, "PUT", "/status/lsdb", null).statusCode()).isEqualTo(405);
+            assertThat(send(node, "GET", "/metrics", null).body()).contains("dmsc_admin_requests_total{code=\"405\"");
+        }
+    }
+
+    @Test
+    void shouldCutTablesInTheSummaryAndPageThroughThemInFull() throws Exception {
+        NodeConfig c = NodeConfig.of("sr-a", NodeRole.SR, "mem:sr-a");
+        java.util.List<java.util.Map<String, Object>> flows = new java.util.ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            flows.add(java.util.Map.of("name", "flow-" + i));
+        }
+        try (DmscNode node = new DmscNode(c, new InMemoryLinkTransport(new InMemoryLinkNetwork(),
+                LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH)).start();
+             AdminServer admin = new AdminServer("127.0.0.1:0", node.conductor(), node.metrics(),
+                     () -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of("flows", flows)),
+                     null, AdminHttpSettings.DEFAULTS)) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.function.Function<String, HttpResponse<String>> get = path -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create("http://" + admin.address() + path))
+                            .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            var summary = json.readTree(get.apply("/status").body());
+            assertThat(summary.path("nodeId").asText()).isEqualTo("sr-a");
+            assertThat(summary.path("flows").size()).isEqualTo(StatusPages.SUMMARY_ROWS);
+            assertThat(summary.path("sections").path("flows").path("total").asInt()).isEqualTo(250);
+            assertThat(summary.path("sections").path("flows").path("truncated").asBoolean()).isTrue();
+            assertThat(summary.path("sections").path("lsdb").path("truncated").asBoolean()).isFalse();
+
+            var page = json.readTree(get.apply("/status/flows?offset=200&limit=40").body());
+            assertThat(page.path("total").asInt()).isEqualTo(250);
+            assertThat(page.path("items").size()).isEqualTo(40);
+            assertThat(page.path("items").get(0).path("name").asText()).isEqualTo("flow-200");
+            var last = json.readTree(get.apply("/status/flows?offset=240&limit=10000").body());
+            assertThat(last.path("items").size()).isEqualTo(10);
+            assertThat(last.path("items").get(9).path("name").asText()).isEqualTo("flow-249");
+            assertThat(json.readTree(get.apply("/status/lsdb").body()).path("items").get(0).path("origin").asText())
+                    .isEqualTo("sr-a");
+
+            HttpResponse<String> tooMany = get.apply("/status/flows?limit=10001");
+            assertThat(tooMany.statusCode()).isEqualTo(400);
+            assertThat(tooMany.body()).isEqualTo("limit: 10001 (expected: an integer 1..10000)\n");
+            assertThat(get.apply("/status/flows?offset=-1").body()).contains("offset: '-1' (expected: an integer");
+            assertThat(get.apply("/status/flows?page=2").body()).contains("unknown parameter 'page'");
+            HttpResponse<String> unknown = get.apply("/status/nope");
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).contains("no table 'nope'").contains("lsdb, rib, fib").contains("flows");
+        }
+    }
 }

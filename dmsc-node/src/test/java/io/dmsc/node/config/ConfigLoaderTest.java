@@ -42,8 +42,8 @@ class ConfigLoaderTest {
                 .extracting(NeighborConfig::address).isEqualTo("127.0.0.1:7012");
         assertThat(t.node("sg-4").prefixes()).extracting(Object::toString).containsExactly("/demo/sg-4");
         assertThat(t.node("sg-1").admin()).isEqualTo("127.0.0.1:9101");
-        assertThat(sr1.helloIntervalMs()).isEqualTo(1000);
-        assertThat(sr1.holdTimeMs()).isEqualTo(3000);
+        assertThat(sr1.helloIntervalMs()).isEqualTo(250);
+        assertThat(sr1.holdTimeMs()).isEqualTo(1000);
     }
 
     @Test
@@ -119,7 +119,7 @@ class ConfigLoaderTest {
             Arguments.of("hold below hello", "timers: {helloIntervalMs: 1000, holdTimeMs: 500}\n" + NODES, "t.yaml: timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
             Arguments.of("node hold below top-level hello", "timers: {helloIntervalMs: 1000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {holdTimeMs: 500}}\n", "t.yaml: nodes[0].timers.holdTimeMs: 500 (expected: more than helloIntervalMs 1000"),
             Arguments.of("node hello above top-level hold", "timers: {holdTimeMs: 3000}\nnodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, timers: {helloIntervalMs: 5000}}\n", "t.yaml: nodes[0].timers.helloIntervalMs: 5000 (expected: less than holdTimeMs 3000"),
-            Arguments.of("top-level hello above default hold", "timers: {helloIntervalMs: 3000}\n" + NODES, "t.yaml: timers.helloIntervalMs: 3000 (expected: less than holdTimeMs 3000"),
+            Arguments.of("top-level hello above default hold", "timers: {helloIntervalMs: 3000}\n" + NODES, "t.yaml: timers.helloIntervalMs: 3000 (expected: less than holdTimeMs 1000"),
             Arguments.of("top-level lsp bytes", "timers: {maxFrameLength: 1024, maxLspBytes: 1000}\n" + NODES, "t.yaml: timers.maxLspBytes: 1000 (expected: at most maxFrameLength - 64 = 960)"),
             Arguments.of("top-level routing timers", "timers: {lspLifetimeS: 100, lspRefreshS: 200}\n" + NODES, "t.yaml: timers: "),
             Arguments.of("top-level scheduler", "scheduler: {thresholds: {delayMs: -1}}\nnodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: scheduler.thresholds.delayMs: -1.0 (expected: 0.0..60000.0)"),
