@@ -330,8 +330,10 @@ public final class SoakHarness {
         m.appendTail(sb);
         // One process per node cannot share security: auto's ephemeral CA: make the files as an operator would.
         String yaml = sb.toString().replace("security: auto", "security: {ca: ca/ca.crt, certDir: ca}")
-                .replace("role: sr,", "role: sr, adminTokenFile: admin.token,");
-        if (!yaml.contains("certDir: ca") || !yaml.contains("adminTokenFile")) {
+                .replace("role: sr,", "role: sr, adminTokenFile: admin.token,")
+                // This process's pod and client speak plaintext to the SGs' pod-facing ports (loopback).
+                .replace("gateway: {spa:", "gateway: {podTls: plaintext, spa:");
+        if (!yaml.contains("certDir: ca") || !yaml.contains("adminTokenFile") || !yaml.contains("podTls")) {
             throw new IllegalStateException("figure2.yaml changed shape: cannot set security and admin tokens");
         }
         for (String sub : new String[] {"spa", "tokens"}) {
