@@ -129,6 +129,13 @@ public final class SoakHarness {
     private final Map<String, AtomicLong> streamEnds = new ConcurrentHashMap<>();
     private volatile boolean loadRunning = true;
     private final List<String> faultLog = new ArrayList<>();
+    private final java.util.concurrent.ExecutorService sampler = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "soak-sampler");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Status code → the description of the last unary call that failed with it (for the tables). */
+    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     private final List<Map<String, Sample>> samples = new ArrayList<>();
     private final List<String> loadRows = new ArrayList<>();
     private long totalOk;
@@ -464,8 +471,9 @@ public final class SoakHarness {
 
                     @Override
                     public void onError(Throwable e) {
-                        unaryFailed.computeIfAbsent(Status.fromThrowable(e).getCode().name(), k -> new AtomicLong())
-                                .incrementAndGet();
+                        Status st = Status.fromThrowable(e);
+                        unaryFailed.computeIfAbsent(st.getCode().name(), k -> new AtomicLong()).incrementAndGet();
+                        lastFailure.put(st.getCode().name(), String.valueOf(st.getDescription()));
                         outstanding.decrementAndGet();
                     }
 
@@ -597,18 +605,21 @@ public final class SoakHarness {
 
     private void sample(int minute, boolean print) {
         Map<String, Sample> row = new LinkedHashMap<>();
+        // Four processes at a time: on a loaded machine one jcmd after another takes minutes.
+        Map<String, java.util.concurrent.Future<Sample>> pending = new LinkedHashMap<>();
         for (String id : ids) {
-            MeshProcess p = procs.get(id);
-            if (!p.isAlive()) {
-                row.put(id, new Sample(minute, -1, -1, -1, -1, -1, -1, false));
-                continue;
+            pending.put(id, sampler.submit(() -> sampleOne(id, minute)));
+        }
+        for (Map.Entry<String, java.util.concurrent.Future<Sample>> e : pending.entrySet()) {
+            try {
+                row.put(e.getKey(), e.getValue().get());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(ex);
+            } catch (java.util.concurrent.ExecutionException ex) {
+                progress("sampling " + e.getKey() + " failed: " + ex.getCause());
+                row.put(e.getKey(), new Sample(minute, -1, -1, -1, -1, -1, -1, false));
             }
-            long pid = p.pid();
-            long heap = heapAfterGcKb(pid);
-            long fds = fdCount(pid);
-            row.put(id, new Sample(minute, MeshProcess.statusKb(pid, "VmRSS:"), status(pid, "Threads:"), fds, heap,
-                    admin.containsKey(id) ? metric(id, "dmsc_flows_open") : -1,
-                    admin.containsKey(id) ? metric(id, "dmsc_lsdb_bytes") : -1, true));
         }
         samples.add(row);
         long ok = unaryOk.getAndSet(0);
@@ -637,6 +648,10 @@ public final class SoakHarness {
         out("| minute | time | unary ok | unary failed {code} | outstanding | stream replies | stream ends so far |");
         out("|---:|---|---:|---|---:|---:|---|");
         out(load);
+        if (!failed.isEmpty()) {
+            out("");
+            failed.keySet().forEach(code -> out("- last " + code + ": " + lastFailure.get(code)));
+        }
         out("");
         out("| process | RSS MiB | heap after GC MiB | threads | fds | flows open | LSDB bytes |");
         out("|---|---:|---:|---:|---:|---:|---:|");
@@ -647,11 +662,33 @@ public final class SoakHarness {
                 : "| " + id + " | down | | | | | |"));
     }
 
+    private Sample sampleOne(String id, int minute) {
+        MeshProcess p = procs.get(id);
+        if (!p.isAlive()) {
+            return new Sample(minute, -1, -1, -1, -1, -1, -1, false);
+        }
+        long pid = p.pid();
+        long heap = heapAfterGcKb(pid);
+        long fds = fdCount(pid);
+        return new Sample(minute, MeshProcess.statusKb(pid, "VmRSS:"), status(pid, "Threads:"), fds, heap,
+                admin.containsKey(id) ? metric(id, "dmsc_flows_open") : -1,
+                admin.containsKey(id) ? metric(id, "dmsc_lsdb_bytes") : -1, true);
+    }
+
     private long heapAfterGcKb(long pid) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         String pidS = Long.toString(pid);
-        exec(jcmd.toString(), "-J-XX:TieredStopAtLevel=1", pidS, "GC.run");
-        String info = exec(jcmd.toString(), "-J-XX:TieredStopAtLevel=1", pidS, "GC.heap_info");
+        // One attach for both commands: a full GC, then the heap in use after it.
+        Path commands = workDir.resolve("jcmd-gc.txt");
+        try {
+            if (!Files.exists(commands)) {
+                Files.writeString(commands, "GC.run\nGC.heap_info\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String info = exec(jcmd.toString(), "-J-XX:TieredStopAtLevel=1", "-J-Xshare:auto", pidS, "-f",
+                commands.toString());
         Matcher m = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K").matcher(info);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
