@@ -433,11 +433,15 @@ class ChaosTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running = false;
             callers.shutdownNow();
             streams.shutdownNow();
-            callers.awaitTermination(10, TimeUnit.SECONDS);
+            try {
+                callers.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private static EchoRequest request(String text) {
