@@ -54,9 +54,9 @@ import org.junit.jupiter.api.Timeout;
  * must give under single failures: no idempotent unary call lost, streams ending only OK or
  * UNAVAILABLE, the FIBs of the reference routes and empty flow tables at the end.
  *
- * <p><b>Pacing.</b> After each fault the test waits for the reference FIBs and then for
- * {@code spfHoldDownMs} (3 s) more, so the next fault finds every node's SPF back-off (RFC 8405)
- * quiet again: a failure then reroutes within milliseconds. Without the wait, a failure within 3 s
+ * <p><b>Pacing.</b> After each fault the test waits for the reference FIBs and then until every
+ * node's SPF back-off (RFC 8405) is QUIET again ({@code spfHoldDownMs}, 3 s, after the last
+ * topology change), so the next fault is served after {@code spfInitialDelayMs} (5 ms). Without the wait, a failure within 3 s
  * of earlier changes waits up to {@code spfLongDelayMs} (1 s) for SPF at the router that lost its
  * next hop, which answers "no usable link" meanwhile although a loop-free alternate exists, and
  * idempotent calls run out of retries: see the disabled
@@ -81,8 +81,6 @@ import org.junit.jupiter.api.Timeout;
 class ChaosTest {
     private static final Duration CHAOS = Duration.ofSeconds(45);
     private static final String[] ROUTERS = {"sr-1", "sr-2", "sr-3"};
-    /** Figure 2's RFC 8405 HOLDDOWN_INTERVAL ({@code spfHoldDownMs}, default), with a margin. */
-    private static final long QUIET_MS = 3_500;
     /** The links the calls cross while nothing has failed. */
     private static final Set<String> ON_PATH = Set.of("sg-3-sr-3", "sg-4-sr-3");
     /** The links of Figure 2 that carry no SCSC. */
@@ -144,6 +142,7 @@ class ChaosTest {
         startMeshAndLoad();
 
         List<String> faults = new ArrayList<>();
+        awaitSpfQuiet();
         long endNs = System.nanoTime() + CHAOS.toNanos();
         while (System.nanoTime() < endNs) {
             double at = load.seconds();
@@ -153,7 +152,8 @@ class ChaosTest {
             // Whatever was taken away is back: wait for every FIB before the next fault, so at most one
             // failure is ever in effect, and then for the SPF back-off to be quiet again (see the class comment).
             awaitReferenceFibs(reference, Duration.ofSeconds(20));
-            Thread.sleep(QUIET_MS + random.nextInt(500));
+            awaitSpfQuiet();
+            Thread.sleep(random.nextInt(500));
         }
         long okBeforeEnd = load.unaryOk.get();
         await().atMost(Duration.ofSeconds(20)).until(() -> load.unaryOk.get() >= okBeforeEnd + 20);
@@ -189,7 +189,7 @@ class ChaosTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void shouldLoseNoIdempotentCallWhenALinkOnThePathFlapsWithinTheSpfHoldDown() throws Exception {
         startMeshAndLoad();
-        Thread.sleep(QUIET_MS);
+        awaitSpfQuiet();
         mesh.disconnect("sg-4", "sr-3");
         Thread.sleep(300);
         mesh.reconnect("sg-4", "sr-3");
@@ -269,6 +269,16 @@ class ChaosTest {
             mesh.clearImpairment(l[0], l[1]);
             mesh.clearImpairment(l[1], l[0]);
         }
+    }
+
+    /** Waits until every running node's SPF back-off is QUIET: the next change is served after 5 ms. */
+    private void awaitSpfQuiet() {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            for (DmscNode n : mesh.nodes()) {
+                assertThat(n.status().get(5, TimeUnit.SECONDS).spfState()).as("SPF back-off of " + n.id())
+                        .isEqualTo("QUIET");
+            }
+        });
     }
 
     private void awaitReferenceFibs(TopologyConfig reference, Duration atMost) {
