@@ -97,6 +97,8 @@ public final class SoakHarness {
     private static final String[] STOPPED = {"sr-2", "sr-1"};
     private static final String[][] IMPAIRED = {{"sr-1", "sr-2"}, {"sr-2", "sr-3"}, {"sr-3", "sr-1"}};
     private static final long CALL_DEADLINE_MS = 10_000;
+    /** A metric that read NaN. */
+    private static final long NAN = -2;
     private static final Pattern ADDR = Pattern.compile("127\\.0\\.0\\.1:(\\d+)");
 
     private final Map<String, String> opt;
@@ -296,7 +298,7 @@ public final class SoakHarness {
             for (String id : admin.keySet()) {
                 flows.put(id, metric(id, "dmsc_flows_open"));
             }
-            if (flows.values().stream().allMatch(v -> v <= 0)) {
+            if (flows.values().stream().allMatch(v -> v == 0)) {
                 break;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
@@ -658,7 +660,7 @@ public final class SoakHarness {
         row.forEach((id, s) -> out(s.alive
                 ? String.format(Locale.ROOT, "| %s | %.1f | %s | %d | %d | %s | %s |", id, s.rssKb / 1024.0,
                         s.heapKb < 0 ? "?" : String.format(Locale.ROOT, "%.1f", s.heapKb / 1024.0), s.threads,
-                        s.fds, s.flows < 0 ? "-" : Long.toString(s.flows), s.lsdbBytes < 0 ? "-" : Long.toString(s.lsdbBytes))
+                        s.fds, value(s.flows), value(s.lsdbBytes))
                 : "| " + id + " | down | | | | | |"));
     }
 
@@ -673,6 +675,10 @@ public final class SoakHarness {
         return new Sample(minute, MeshProcess.statusKb(pid, "VmRSS:"), status(pid, "Threads:"), fds, heap,
                 admin.containsKey(id) ? metric(id, "dmsc_flows_open") : -1,
                 admin.containsKey(id) ? metric(id, "dmsc_lsdb_bytes") : -1, true);
+    }
+
+    private static String value(long v) {
+        return v == NAN ? "NaN" : v < 0 ? "-" : Long.toString(v);
     }
 
     private long heapAfterGcKb(long pid) {
@@ -711,7 +717,7 @@ public final class SoakHarness {
         }
     }
 
-    /** @return the sum of the metric's series in the node's /metrics, or -1 when absent or unreadable */
+    /** @return the sum of the metric's series in the node's /metrics, -1 when absent or unreadable, {@link #NAN} */
     private long metric(String id, String name) {
         MeshProcess p = procs.get(id);
         if (p == null || !p.isAlive()) {
@@ -729,7 +735,8 @@ public final class SoakHarness {
                 found = true;
             }
         }
-        return found ? Math.round(sum) : -1;
+        // A gauge whose state object was collected reads NaN: not a value, and not 0.
+        return !found ? -1 : Double.isNaN(sum) ? NAN : Math.round(sum);
     }
 
     // ---- verdict ----
@@ -781,7 +788,7 @@ public final class SoakHarness {
                     b.lsdbBytes < 0 ? "-" : series(b, last, Sample::lsdbBytes, 1),
                     bad.isEmpty() ? "flat" : "GROWS: " + String.join(", ", bad)));
         }
-        boolean drained = flowsAfter.values().stream().allMatch(v -> v <= 0);
+        boolean drained = flowsAfter.values().stream().allMatch(v -> v == 0);
         flat &= drained;
         out("");
         out("Flows open after the load stopped: " + flowsAfter + (drained ? " (all 0)" : " (NOT all 0)"));
