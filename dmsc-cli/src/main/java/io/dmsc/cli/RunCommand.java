@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
             }
             config = ConfigLoader.loadNode(nodeFile);
         } else if (nodeFile == null && topology != null && nodeId != null) {
-            io.dmsc.node.config.TopologyConfig t = ConfigLoader.loadTopology(topology);
+            io.dmsc.node.config.TopologyConfig t = ConfigLoader.loadTopologyForOneNode(topology);
             if (t.spa(nodeId) != null) {
                 return runSpa(t.spa(nodeId));
             }

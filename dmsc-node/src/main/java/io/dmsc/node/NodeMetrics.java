@@ -121,6 +121,19 @@ public final class NodeMetrics {
         fibSize.set(size);
     }
 
+    /** @return adjacencies that went down since start (hold time expired, link closed, ...) */
+    public long adjacencyDowns() {
+        return (long) adjacencyDown.count();
+    }
+
+    /**
+     * @param key a counter of the routing protocol as published ("holdExpiriesDeferred", ...)
+     * @return its value at the last publication, 0 if unknown
+     */
+    public long protocolCounter(String key) {
+        return protocol.getOrDefault(key, 0L);
+    }
+
     /** @return the count of malformed frames of all kinds */
     public long malformedFrames() {
         return (long) malformed.values().stream().mapToDouble(Counter::count).sum();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A neighbour that goes silent without closing its connection (frozen, or cut off behind a
- * middlebox) is declared down by the hold timer of the default timers, within about a second:
+ * middlebox) is declared down by the hold timer of the default timers of a node in its own
+ * process (250/1000; the nodes here share one JVM, so the test sets them), within about a second:
  * here every frame b sends to a is held for a minute, so to a the link looks alive at the TCP
  * level and says nothing.
  */
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class SilentFailureTest {
     private static final String TOPOLOGY = """
             name: silent
+            timers: {helloIntervalMs: 250, holdTimeMs: 1000}   # the defaults of a node in its own process
             nodes:
               - {id: a, role: sr, listen: 127.0.0.1:0}
               - {id: b, role: sr, listen: 127.0.0.1:0}

@@ -157,7 +157,21 @@ public final class ConfigLoader {
      * @throws ConfigException naming the file, key and expectation
      */
     public static TopologyConfig loadTopology(Path file) {
-        return topology(read(file));
+        return topology(read(file), false);
+    }
+
+    /**
+     * Reads a topology file of which this process runs one node ({@code dmsc run --topology F
+     * --node ID}): nodes without explicit hello and hold timers get the defaults of a node in its
+     * own process ({@link NodeConfig#DEFAULT_HOLD_TIME_MS}), not those of nodes sharing one
+     * ({@link NodeConfig#SHARED_PROCESS_HOLD_TIME_MS}).
+     *
+     * @param file the file
+     * @return validated settings of every node
+     * @throws ConfigException naming the file, key and expectation
+     */
+    public static TopologyConfig loadTopologyForOneNode(Path file) {
+        return topology(read(file), true);
     }
 
     /**
@@ -168,10 +182,16 @@ public final class ConfigLoader {
      * @return validated settings
      */
     public static TopologyConfig parseTopology(String name, String text) {
-        return topology(parse(name, text));
+        return topology(parse(name, text), false);
     }
 
-    private static TopologyConfig topology(ConfigNode root) {
+    /**
+     * The topology's nodes run in one process ({@code dmsc up}, the demo, tests) unless
+     * {@code oneNodePerProcess}: then nodes without explicit hello and hold timers are given the
+     * shared-process defaults, because nodes of one process starve each other's event loops
+     * under load and a 1 s hold time would take a busy neighbour for a dead one.
+     */
+    private static TopologyConfig topology(ConfigNode root, boolean oneNodePerProcess) {
         root.allowOnly("name", "timers", "nodes", "links", "authorization", "spa", "security", "scheduler",
                 "limits");
         ConfigNode schedulerDefaults = root.child("scheduler");
@@ -268,10 +288,13 @@ public final class ConfigLoader {
         List<NodeConfig> nodes = new ArrayList<>();
         for (Map.Entry<String, ConfigNode> e : byId.entrySet()) {
             ConfigNode n = e.getValue();
-            nodes.add(build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
+            boolean explicitTimers = setsHelloOrHold(defaults) || setsHelloOrHold(n.child("timers"));
+            NodeConfig built = build(n, List.of(defaults, n.child("timers")), neighbors.getOrDefault(e.getKey(), List.of()),
                     spaAddresses, schedulerDefaults).withLimits(limits(List.of(root.child("limits"), n.child("limits"))))
                     .withAuthorization(authorization(n.child("authorization"),
-                    meshAuthorization)).withSecurity(topologySecurity(root, e.getKey())));
+                    meshAuthorization)).withSecurity(topologySecurity(root, e.getKey()));
+            nodes.add(oneNodePerProcess || explicitTimers ? built : built.withHelloTimers(
+                    NodeConfig.SHARED_PROCESS_HELLO_INTERVAL_MS, NodeConfig.SHARED_PROCESS_HOLD_TIME_MS));
         }
         // Every SG and SR reports to the topology's Scheduling Centers.
         List<String> scscAddresses = new ArrayList<>();
@@ -806,6 +829,10 @@ public final class ConfigLoader {
         int maxFrameLength;
         int maxLspBytes;
         long flowIdleTimeoutMs;
+    }
+
+    private static boolean setsHelloOrHold(ConfigNode timers) {
+        return timers.isPresent() && (timers.has("helloIntervalMs") || timers.has("holdTimeMs"));
     }
 
     /** {@code limits:} layers (the topology's, then the node's) over the defaults. */

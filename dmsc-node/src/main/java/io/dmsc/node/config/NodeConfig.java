@@ -42,6 +42,17 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * a close) is declared down, so a silent failure costs at most about a second of calls.
      */
     public static final int DEFAULT_HOLD_TIME_MS = 1000;
+    /**
+     * Hello period of the nodes of a topology run in one process ({@code dmsc up}, the demo,
+     * tests) unless the topology sets it.
+     */
+    public static final long SHARED_PROCESS_HELLO_INTERVAL_MS = 1000;
+    /**
+     * Hold time of the nodes of a topology run in one process unless the topology sets it: they
+     * share the CPU and starve each other's event loops under load, so a neighbour in the same
+     * process may stay silent for more than a second without being dead.
+     */
+    public static final int SHARED_PROCESS_HOLD_TIME_MS = 3000;
     /** Default idle timeout of a flow entry: long-lived quiet streams are normal in gRPC. */
     public static final long DEFAULT_FLOW_IDLE_TIMEOUT_MS = 600_000;
 
@@ -284,7 +295,8 @@ public record NodeConfig(String id, NodeRole role, String listen, String admin, 
      * @return the settings
      */
     public static NodeConfig of(String id, NodeRole role, String listen) {
-        return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), DEFAULT_HELLO_INTERVAL_MS, DEFAULT_HOLD_TIME_MS,
+        return new NodeConfig(id, role, listen, null, null, List.of(), List.of(), SHARED_PROCESS_HELLO_INTERVAL_MS,
+                SHARED_PROCESS_HOLD_TIME_MS,
                 io.dmsc.wire.link.LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH, DEFAULT_FLOW_IDLE_TIMEOUT_MS,
                 RoutingConfig.defaults(id, role), AuthorizationConfig.OPEN, SecurityConfig.OFF, null);
     }

@@ -42,8 +42,8 @@ class ConfigLoaderTest {
                 .extracting(NeighborConfig::address).isEqualTo("127.0.0.1:7012");
         assertThat(t.node("sg-4").prefixes()).extracting(Object::toString).containsExactly("/demo/sg-4");
         assertThat(t.node("sg-1").admin()).isEqualTo("127.0.0.1:9101");
-        assertThat(sr1.helloIntervalMs()).isEqualTo(250);
-        assertThat(sr1.holdTimeMs()).isEqualTo(1000);
+        assertThat(sr1.helloIntervalMs()).isEqualTo(1000);
+        assertThat(sr1.holdTimeMs()).isEqualTo(3000);
     }
 
     @Test
@@ -143,6 +143,26 @@ class ConfigLoaderTest {
             Arguments.of("pod port key", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {handshakeMs: 5}}}\n", "t.yaml: nodes[0].gateway.podPort.handshakeMs: unknown key"),
             Arguments.of("window too small", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {streamWindowBytes: 10}}\n", "t.yaml: nodes[0].gateway.streamWindowBytes: 10 (expected: 16384..")
         );
+    }
+
+    @Test
+    void shouldDetectSilentFailuresWithinASecondByDefaultForANodeInItsOwnProcess() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("one", ".yaml");
+        try {
+            java.nio.file.Files.writeString(f, NODES);
+            NodeConfig alone = ConfigLoader.loadTopologyForOneNode(f).node("b");
+            assertThat(alone.helloIntervalMs()).isEqualTo(NodeConfig.DEFAULT_HELLO_INTERVAL_MS).isEqualTo(250);
+            assertThat(alone.holdTimeMs()).isEqualTo(NodeConfig.DEFAULT_HOLD_TIME_MS).isEqualTo(1000);
+            NodeConfig shared = ConfigLoader.loadTopology(f).node("b");
+            assertThat(shared.helloIntervalMs()).isEqualTo(NodeConfig.SHARED_PROCESS_HELLO_INTERVAL_MS);
+            assertThat(shared.holdTimeMs()).isEqualTo(NodeConfig.SHARED_PROCESS_HOLD_TIME_MS);
+        } finally {
+            java.nio.file.Files.delete(f);
+        }
+        assertThat(ConfigLoader.parseNode("n.yaml", "{id: a, role: sr, listen: 127.0.0.1:1}").holdTimeMs())
+                .as("a node file is one node in its process").isEqualTo(1000);
+        assertThat(ConfigLoader.parseTopology("t.yaml", "timers: {holdTimeMs: 1500}\n" + NODES).node("b").holdTimeMs())
+                .as("explicit timers are kept").isEqualTo(1500);
     }
 
     @Test

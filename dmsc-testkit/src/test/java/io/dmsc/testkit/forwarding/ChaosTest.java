@@ -69,9 +69,9 @@ import org.junit.jupiter.api.Timeout;
  * <p>A frozen router is modelled without a hook in the node: each of its links is impaired both
  * ways with a delay longer than the freeze (every frame it sends and every frame sent to it is held
  * in the sender's pipeline, counting towards the write-buffer water marks, so back-pressure builds
- * as behind a stopped process), and after 0.3 to 2.5 s the impairments are cleared and the held
+ * as behind a stopped process), and after 0.3 to 4 s the impairments are cleared and the held
  * frames leave in order. The sockets stay open. A freeze shorter than the hold time (Figure 2:
- * 1 s) stalls the calls through the router, which then complete; a longer one is a silent
+ * 3 s) stalls the calls through the router, which then complete; a longer one is a silent
  * failure: the neighbours declare the router down when the hold time expires, its calls fail
  * UNAVAILABLE and are retried on the other path, and the adjacencies come back after the freeze.
  * It differs from a stopped process in one way: the router itself keeps running (timers, SPF)
@@ -241,7 +241,7 @@ class ChaosTest {
             }
             default -> {
                 String sr = ROUTERS[random.nextInt(ROUTERS.length)];
-                int ms = 300 + random.nextInt(2200);
+                int ms = 300 + random.nextInt(3700);
                 freeze(sr, Duration.ofMillis(ms));
                 return "freeze " + sr + " for " + ms + " ms";
             }
