@@ -38,6 +38,15 @@ final class MeshProcess implements AutoCloseable {
      */
     static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, Path topology, String nodeId,
                              Path logDir) {
+        return start(javaBin, jvmOpts, cliJar, topology, nodeId, logDir, false);
+    }
+
+    /**
+     * As {@link #start(Path, List, Path, Path, String, Path)}; with {@code appendLog} the log of an earlier
+     * run of the same node is kept and this run's output goes after it (a restart).
+     */
+    static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, Path topology, String nodeId,
+                             Path logDir, boolean appendLog) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin.toString());
         cmd.addAll(jvmOpts);
@@ -45,7 +54,8 @@ final class MeshProcess implements AutoCloseable {
                 "--node", nodeId));
         Path log = logDir.resolve(nodeId + ".log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(appendLog
+                    ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile())).start();
             return new MeshProcess(nodeId, p, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + nodeId + ": " + String.join(" ", cmd), e);
@@ -58,6 +68,11 @@ final class MeshProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /** Kills the process at once (SIGKILL on Linux) and waits for it to end. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     boolean isAlive() {

@@ -40,9 +40,13 @@ public final class DataPlaneMetrics {
                 .description("Times a link was paused because the link it feeds was congested").register(registry);
     }
 
+    /**
+     * @param flows the flow count; the gauge holds it strongly (a method reference made for this call has no
+     *              other holder, and a gauge's default weak reference would read NaN after the first GC)
+     */
     void bindFlows(IntSupplier flows) {
-        Gauge.builder("dmsc_flows_open", flows, s -> s.getAsInt()).description("Flow entries installed")
-                .register(registry);
+        Gauge.builder("dmsc_flows_open", flows, s -> s.getAsInt()).strongReference(true)
+                .description("Flow entries installed").register(registry);
     }
 
     void forwarded(int type, int size) {
