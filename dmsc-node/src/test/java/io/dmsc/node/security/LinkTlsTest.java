@@ -81,7 +81,8 @@ class LinkTlsTest {
             assertThat(neighbor("sg-4").state()).isEqualTo("UP");
             assertThat(neighbor("sg-4").security()).isEqualTo("tls sg-4");
         });
-        assertThat(sr1.fib().lookup("/_dmsc/node/sg-4")).isNotNull();
+        // The route follows the adjacency once sg-4's LSP is in and SPF has run.
+        await().atMost(Duration.ofSeconds(10)).until(() -> sr1.fib().lookup("/_dmsc/node/sg-4") != null);
     }
 
     @Test
