@@ -535,6 +535,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
 
     @Override
+    public io.dmsc.routing.Fib fib() {
+        return node.fib();
+    }
+
+    @Override
     public Forwarder forwarder() {
         return forwarder;
     }

@@ -21,6 +21,9 @@ interface GatewayContext {
     /** @return the node's forwarder */
     Forwarder forwarder();
 
+    /** @return the node's current FIB (a new object after every route change) */
+    io.dmsc.routing.Fib fib();
+
     /** @return the data-plane counters */
     DataPlaneMetrics forwarderMetrics();
 

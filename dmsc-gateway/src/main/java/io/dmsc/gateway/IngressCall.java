@@ -276,8 +276,17 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
                 && transparentRetries < gw.config().maxTransparentRetries()) {
             transparentRetries++;
             gw.metrics().retried("transparent");
-            // Short growing pauses give the routing a moment to converge after a failure.
-            retryAfter(Math.min(200, 2L << (2 * (transparentRetries - 1))));
+            // Short growing pauses give the routing a moment to converge after a failure. When
+            // this SG itself had no usable next hop (a link of its own just went down), its FIB
+            // is about to change: the attempt waits for the new FIB (at most ROUTE_WAIT_MS)
+            // instead of failing again on the old one within the same few milliseconds.
+            long pauseMs = Math.min(200, 2L << (2 * (transparentRetries - 1)));
+            io.dmsc.routing.Fib routes = gw.fib();
+            if (gw.nodeId().equals(close.getNode()) && routes.lookup(name) != null) {
+                retryOnNewRoutes(routes, pauseMs, System.nanoTime());
+            } else {
+                retryAfter(pauseMs);
+            }
             return;
         }
         if (policy != null) {
@@ -294,6 +303,27 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         Status status = Status.fromCodeValue(close.getCode())
                 .withDescription(close.getMessage().isEmpty() ? null : close.getMessage());
         finish(status, Calls.toMetadata(close.getTrailersList()));
+    }
+
+    /** Longest wait for a new FIB before a transparent retry of a call this SG could not route. */
+    static final long ROUTE_WAIT_MS = 300;
+
+    private void retryOnNewRoutes(io.dmsc.routing.Fib failedOn, long pauseMs, long sinceNs) {
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNs);
+        if (gw.fib() != failedOn || waitedMs >= ROUTE_WAIT_MS) {
+            retryAfter(Math.max(0, pauseMs - waitedMs));
+            return;
+        }
+        if (deadlineNs != 0 && deadlineNs - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(5)) {
+            retryAfter(5); // ends it with DEADLINE_EXCEEDED
+            return;
+        }
+        flow = DETACHED;
+        gw.loop().schedule(() -> {
+            if (!done) {
+                retryOnNewRoutes(failedOn, pauseMs, sinceNs);
+            }
+        }, 5, TimeUnit.MILLISECONDS);
     }
 
     private void retryAfter(long delayMs) {
