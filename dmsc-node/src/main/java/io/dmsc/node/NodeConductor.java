@@ -476,7 +476,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
     @Override
     public void onTlsFailure(String remoteAddress, String reason, String detail) {
         metrics.tlsHandshakeFailed(reason);
-        String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
+        String host = io.dmsc.node.logging.RateLimitedLog.hostOf(remoteAddress);
         peerLog.warn("tls " + host + " " + reason, "{}: TLS refused for {}: {}: {} (one line per peer host and "
                 + "reason every 10 s; counted in dmsc_tls_handshake_failures_total)", config.id(), remoteAddress,
                 reason, detail);
@@ -484,9 +484,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
 
     /** The host of a link's remote address (no port: a new connection must not be a new cause). */
     private static String peerHost(LinkChannel channel) {
-        String a = String.valueOf(channel.remoteAddress());
-        int colon = a.lastIndexOf(':');
-        return colon < 0 ? a : a.substring(0, colon);
+        return io.dmsc.node.logging.RateLimitedLog.hostOf(channel.remoteAddress());
     }
 
     @Override

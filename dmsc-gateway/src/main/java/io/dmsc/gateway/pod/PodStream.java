@@ -501,13 +501,6 @@ final class PodStream implements StreamObserver<PodMessage> {
         return part == 4 ? out : null;
     }
 
-    /** The host of {@code host:port} (a new connection of one peer is not a new cause). */
-    private static String hostOf(Object address) {
-        String a = String.valueOf(address);
-        int colon = a.lastIndexOf(':');
-        return colon < 0 ? a : a.substring(0, colon);
-    }
-
     private void reject(Announce a, RejectReason reason, String message) {
         LIMITED.info(gatewayId + " reject " + podId + " " + reason, "pod {} announced {} at {}: rejected ({}): {}",
                 podId, printable(a.getPrefix(), 100), printable(a.getEndpoint(), 100), reason, printable(message, 400));
@@ -572,7 +565,9 @@ final class PodStream implements StreamObserver<PodMessage> {
         if (state == StreamState.CLOSED) {
             return;
         }
-        LIMITED.warn(gatewayId + " fail " + hostOf(remoteAddress) + " " + status.getCode(),
+        String cause = gatewayId + " fail " + io.dmsc.node.logging.RateLimitedLog.hostOf(remoteAddress) + " "
+                + status.getCode();
+        LIMITED.warn(cause,
                 "pod {} from {}: ending its stream with {}: {}", displayId(), remoteAddress, status.getCode(),
                 printable(String.valueOf(status.getDescription()), 400));
         try {

@@ -126,6 +126,19 @@ public final class RateLimitedLog {
     }
 
     /**
+     * The host of a peer's {@code host:port}, for causes per peer: a new connection (a new source
+     * port) of the same peer must not be a new cause.
+     *
+     * @param address an address as printed ({@code host:port}, {@code [v6]:port}), or anything
+     * @return the part before the last colon, or the whole text when it has none
+     */
+    public static String hostOf(Object address) {
+        String a = String.valueOf(address);
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
+    }
+
+    /**
      * Events not written so far and not yet reported by a later line of their cause.
      *
      * @return the count

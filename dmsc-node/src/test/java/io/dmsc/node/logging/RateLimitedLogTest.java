@@ -74,6 +74,13 @@ class RateLimitedLogTest {
     }
 
     @Test
+    void shouldTakeTheHostOfAPeerAddressSoThatItsConnectionsShareACause() {
+        assertEquals("10.0.0.7", RateLimitedLog.hostOf("10.0.0.7:51234"));
+        assertEquals("[::1]", RateLimitedLog.hostOf("[::1]:7001"));
+        assertEquals("unknown", RateLimitedLog.hostOf("unknown"));
+    }
+
+    @Test
     void shouldRefuseANonPositiveInterval() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new RateLimitedLog(logger, 0, 4, nowNs::get));
