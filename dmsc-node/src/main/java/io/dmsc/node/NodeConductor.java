@@ -908,6 +908,7 @@ public final class NodeConductor implements LinkHandler, LinkStateOutput {
         m.put("rejectedPdus", c.rejectedPdus);
         m.put("ignoredPdus", c.ignoredPdus);
         m.put("spfRuns", c.spfRuns);
+        m.put("localRepairs", c.localRepairs);
         m.put("partialRuns", c.partialRuns);
         m.put("fibUpdates", c.fibUpdates);
         m.put("malformedFrames", metrics.malformedFrames());

@@ -63,6 +63,8 @@ public final class NodeMetrics {
         protocolCounter("dmsc_lsps_rejected", "LSPs and summaries ignored for breaking a protocol rule",
                 "rejectedPdus");
         protocolCounter("dmsc_spf_runs", "Full SPF runs", "spfRuns");
+        protocolCounter("dmsc_spf_local_repairs", "Full SPF runs at once, outside the back-off, because an own "
+                + "adjacency went down", "localRepairs");
         protocolCounter("dmsc_partial_route_runs", "Prefix-only route calculations", "partialRuns");
         protocolCounter("dmsc_fib_updates", "FIB snapshots published", "fibUpdates");
         protocolCounter("dmsc_hold_expiries_deferred", "Hold-timer expiries put off one cycle because this node "

@@ -55,6 +55,8 @@ public final class LinkStateProtocol {
     private final LinkStateOutput output;
     private final LongSupplier durationClock;
     private final SpfBackoff backoff;
+    /** An own adjacency went down since the last SPF: the next duty cycle runs one at once. */
+    private boolean ownLinkLost;
     private final SpfCalculator calculator = new SpfCalculator();
 
     private final Lsdb lsdb = new Lsdb();
@@ -226,6 +228,13 @@ public final class LinkStateProtocol {
     public void adjacencyDown(String neighborId, long nowNs) {
         if (neighbors.remove(neighborId) != null) {
             originationPending = true;
+            // Local repair: the next duty cycle recomputes routes without the lost link, whatever
+            // the SPF back-off state. Waiting for the back-off (up to spfLongDelayMs within the
+            // hold-down) would keep FIB entries that name a neighbour this node can no longer
+            // reach, and every call through them would fail. Only the loss of an own link does
+            // this, and a link cannot be lost more often than it comes up, so churn stays bounded
+            // by the back-off that still paces every other topology change.
+            ownLinkLost = true;
         }
     }
 
@@ -551,7 +560,12 @@ public final class LinkStateProtocol {
             }
             work += originated;
         }
-        if (backoff.poll(nowNs)) {
+        boolean due = backoff.poll(nowNs);
+        if (due || ownLinkLost) {
+            if (!due) {
+                counters.localRepairs++;
+            }
+            ownLinkLost = false;
             runSpf();
             work++;
         } else if (!prefixTable.changed().isEmpty()) {
@@ -567,7 +581,7 @@ public final class LinkStateProtocol {
      * @return when {@link #doWork} next has something to do, or {@code Long.MAX_VALUE}
      */
     public long nextDeadlineNs(long nowNs) {
-        if (!prefixTable.changed().isEmpty()) {
+        if (ownLinkLost || !prefixTable.changed().isEmpty()) {
             return nowNs;
         }
         long next = Math.min(backoff.nextDeadlineNs(nowNs), prefixTable.nextDeadlineNs());
@@ -927,7 +941,7 @@ public final class LinkStateProtocol {
 
     private void runSpf() {
         long start = durationClock.getAsLong();
-        SpfTopology topology = SpfTopology.build(topologyNodes);
+        SpfTopology topology = SpfTopology.build(withLiveOwnLinks());
         spf = calculator.compute(topology, self);
         rib.clear();
         for (ServicePrefix p : prefixTable.prefixes()) {
@@ -939,6 +953,30 @@ public final class LinkStateProtocol {
         long duration = durationClock.getAsLong() - start;
         counters.lastSpfDurationNs = duration;
         output.calculationRan(true, duration, topology.size());
+    }
+
+    /**
+     * The SPF input: every fragment 0 in the LSDB, but this node's own links only to neighbours
+     * with an up adjacency. The own LSP lags behind a lost adjacency by up to the minimum
+     * origination interval, and SPF must not route over a link that is known to be down.
+     */
+    private Map<String, SpfTopology.NodeLinks> withLiveOwnLinks() {
+        SpfTopology.NodeLinks own = topologyNodes.get(self);
+        if (own == null) {
+            return topologyNodes;
+        }
+        List<NeighborEntry> live = new ArrayList<>(own.neighbors().size());
+        for (NeighborEntry n : own.neighbors()) {
+            if (neighbors.containsKey(n.nodeId())) {
+                live.add(n);
+            }
+        }
+        if (live.size() == own.neighbors().size()) {
+            return topologyNodes;
+        }
+        Map<String, SpfTopology.NodeLinks> nodes = new HashMap<>(topologyNodes);
+        nodes.put(self, new SpfTopology.NodeLinks(live, own.overload()));
+        return nodes;
     }
 
     private void runPartial() {

@@ -39,6 +39,8 @@ public final class ProtocolCounters {
     public long ignoredPdus;
     /** Full SPF runs. */
     public long spfRuns;
+    /** Full SPF runs outside the back-off, because an own adjacency went down (local repair). */
+    public long localRepairs;
     /** Prefix-only partial route calculations. */
     public long partialRuns;
     /** Duration of the last full SPF. */

@@ -544,6 +544,55 @@ class LinkStateProtocolTest {
     }
 
     @Test
+    void shouldRouteAroundALostOwnLinkAtOnceEvenInTheLongWaitOfTheSpfBackoff() {
+        // me - n1 - dst (cost 20) and me - n2 - dst (cost 30): /d goes via n1, n2 is the alternate.
+        startWithNeighbors("n1", "n2");
+        receive("n1", lsp("n1", 0, 1, List.of(ME, "dst")));
+        receive("n1", new LinkStatePdu(new LspId("n2", 0), 1, 1200, false, NodeRole.SR,
+                List.of(new NeighborEntry(ME, 10), new NeighborEntry("dst", 20)), List.of()));
+        receive("n1", lsp("dst", 0, 1, List.of("n1", "n2"), "/d"));
+        runFor(10_000);
+        assertThat(protocol.fib().lookup("/d/x").nextHops()).containsExactly("n1");
+
+        // Topology churn elsewhere for longer than the time to learn: the back-off is in LONG_WAIT,
+        // where a new event waits spfLongDelayMs (1 s) for its SPF.
+        for (int i = 0; i < 5; i++) {
+            receive("n1", lsp("far", 0, 1 + i, i % 2 == 0 ? List.of("dst") : List.of()));
+            runFor(200);
+        }
+        assertThat(protocol.backoffState()).isEqualTo(SpfBackoff.SpfBackoffState.LONG_WAIT);
+        long repairs = protocol.counters().localRepairs;
+
+        protocol.adjacencyDown("n1", now);
+        assertThat(protocol.nextDeadlineNs(now)).as("work is due at once").isEqualTo(now);
+        protocol.doWork(now);
+
+        assertThat(protocol.fib().lookup("/d/x").nextHops()).containsExactly("n2");
+        assertThat(protocol.fib().lookup("/d/x").cost()).isEqualTo(30);
+        assertThat(protocol.counters().localRepairs).isEqualTo(repairs + 1);
+        // The back-off still paces the change the other nodes see: the re-originated own LSP.
+        assertThat(protocol.backoffState()).isEqualTo(SpfBackoff.SpfBackoffState.LONG_WAIT);
+    }
+
+    @Test
+    void shouldNotRouteOverAnOwnLinkThatIsDownBeforeItsLspIsReoriginated() {
+        startWithNeighbors("n1", "n2");
+        receive("n1", lsp("n1", 0, 1, List.of(ME), "/a"));
+        receive("n1", lsp("n2", 0, 1, List.of(ME), "/a"));
+        runFor(10_000);
+        assertThat(protocol.fib().lookup("/a").nextHops()).containsExactly("n1", "n2");
+
+        // Two losses within the minimum origination interval: the own LSP still lists both.
+        protocol.adjacencyDown("n1", now);
+        protocol.doWork(now);
+        now += ms(1);
+        protocol.adjacencyDown("n2", now);
+        protocol.doWork(now);
+
+        assertThat(protocol.fib().lookup("/a")).as("no route over links that are down").isNull();
+    }
+
+    @Test
     void shouldUsePartialCalculationForPrefixOnlyChange() {
         startWithNeighbors("n1");
         receive("n1", lsp("n1", 0, 1, List.of(ME), "/a"));

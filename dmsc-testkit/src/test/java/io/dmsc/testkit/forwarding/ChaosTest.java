@@ -42,7 +42,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -176,18 +175,14 @@ class ChaosTest {
     }
 
     /**
-     * The weakness the pacing of the chaos test steps around: sg-4—sr-3, on the calls' path, goes
-     * down, comes back, and goes down again 1 s later, within sr-3's SPF hold-down. The second
-     * failure waits for SPF in RFC 8405 LONG_WAIT (up to {@code spfLongDelayMs}, 1 s) at sr-3, and
-     * then at sg-3; meanwhile sr-3 answers "no route ... no usable link to [sg-4] at sr-3" although
-     * sr-2 is a loop-free alternate, and sg-3 keeps choosing sr-3. Every retry of a call falls in
-     * that window (sg-3's policy: 5 attempts, backoffs drawn from 0..50 ms up to 0..400 ms,
-     * transparent retries 2 to 32 ms apart), so idempotent calls fail.
+     * sg-4—sr-3, on the calls' path, goes down, comes back, and goes down again 1 s later, within
+     * sr-3's SPF hold-down. Before local repair the second failure waited for SPF in RFC 8405
+     * LONG_WAIT (up to {@code spfLongDelayMs}, 1 s) at sr-3 while sr-3 answered "no route ... no
+     * usable link to [sg-4] at sr-3" although sr-2 is a loop-free alternate, and every retry of a
+     * call fell in that window (seed 3028917046424 failed 8 calls so). Now sr-3 recomputes at
+     * once when it loses an own adjacency, and forwards via sr-2.
      */
     @Test
-    @Disabled("known weakness, fails: a router that loses its only next hop within the SPF hold-down black-holes "
-            + "calls for up to spfLongDelayMs (1 s) before rerouting (no loop-free alternate); first seen with "
-            + "ChaosTest seed 3028917046424 (8 unary calls failed, 'no usable link to [sg-4] at sr-3')")
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void shouldLoseNoIdempotentCallWhenALinkOnThePathFlapsWithinTheSpfHoldDown() throws Exception {
         startMeshAndLoad();
