@@ -154,6 +154,7 @@ public final class ForwardingLoadHarness {
         // Let start-up work (JIT of the first calls, lazy class loading) settle before reading idle figures.
         EchoLoad.sleepNs(TimeUnit.SECONDS.toNanos(1));
         sampleRss("idle");
+        Map<String, long[]> livenessBefore = liveness(addr);
 
         EchoLoad direct = new EchoLoad("direct", directChannel, opts.requestBytes, opts.requestBytes);
         EchoLoad viaMesh = new EchoLoad("mesh", meshRouted, opts.requestBytes, opts.requestBytes);
@@ -202,7 +203,9 @@ public final class ForwardingLoadHarness {
                 throw new IllegalStateException(p.nodeId() + " exited during the run:\n" + p.logTail());
             }
         }
-        return new Report(started, loadBefore, loadAverage(), tickNs).render(d, m, cd, cm, sd, sm, peakKb);
+        Map<String, long[]> livenessAfter = liveness(addr);
+        return new Report(started, loadBefore, loadAverage(), tickNs).render(d, m, cd, cm, sd, sm, peakKb,
+                livenessBefore, livenessAfter);
     }
 
     /** Accumulates the measured open-loop segments of one path. */
@@ -352,9 +355,50 @@ public final class ForwardingLoadHarness {
         EchoLoad.sleepNs(TimeUnit.MILLISECONDS.toNanos(100));
     }
 
+    /**
+     * Reads, per mesh node, {@code dmsc_adjacency_changes_total{state="down"}} and
+     * {@code dmsc_hold_expiries_deferred_total} from its admin {@code /metrics}. No fault is injected
+     * during a run, so every adjacency that goes down is a false alarm of the liveness timers.
+     */
+    private Map<String, long[]> liveness(Map<String, String> addr) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (String id : NODES) {
+            String text = get(http, addr.get(id + ".admin"), "/metrics");
+            if (text == null) {
+                throw new IllegalStateException("no /metrics from " + id + " at " + addr.get(id + ".admin"));
+            }
+            out.put(id, new long[] {metric(text, "dmsc_adjacency_changes_total", "state=\"down\""),
+                    metric(text, "dmsc_hold_expiries_deferred_total", "")});
+        }
+        return out;
+    }
+
+    /** The sum of the samples of {@code name} whose labels contain {@code label}, in Prometheus text. */
+    static long metric(String text, String name, String label) {
+        double sum = 0;
+        boolean found = false;
+        for (String l : text.split("\n")) {
+            if (l.startsWith(name) && (l.length() == name.length() || l.charAt(name.length()) == '{'
+                    || l.charAt(name.length()) == ' ') && l.contains(label)) {
+                sum += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+                found = true;
+            }
+        }
+        if (!found) {
+            throw new IllegalStateException("no sample of " + name + (label.isEmpty() ? "" : " with " + label)
+                    + " in /metrics");
+        }
+        return Math.round(sum);
+    }
+
     private static String statusJson(HttpClient http, String admin) {
+        return get(http, admin, "/status");
+    }
+
+    private static String get(HttpClient http, String admin, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/status"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + path))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : null;
         } catch (IOException e) {
@@ -490,7 +534,8 @@ public final class ForwardingLoadHarness {
         }
 
         String render(OpenLoopTotals d, OpenLoopTotals m, EchoLoad.ClosedLoopResult cd, EchoLoad.ClosedLoopResult cm,
-                      EchoLoad.StreamResult sd, EchoLoad.StreamResult sm, Map<String, Long> peakKb) {
+                      EchoLoad.StreamResult sd, EchoLoad.StreamResult sm, Map<String, Long> peakKb,
+                      Map<String, long[]> livenessBefore, Map<String, long[]> livenessAfter) {
             line("## Forwarding: mesh (SG → SR → SG) against direct gRPC" + (opts.quick ? " — QUICK SMOKE RUN, "
                     + "numbers not meaningful" : ""));
             line("");
@@ -500,6 +545,7 @@ public final class ForwardingLoadHarness {
             closedLoop(cd, cm);
             streaming(sd, sm);
             memory(peakKb);
+            liveness(livenessBefore, livenessAfter);
             return md.toString();
         }
 
@@ -656,6 +702,24 @@ public final class ForwardingLoadHarness {
                     row.append(' ').append(fmt1(kb / 1024.0)).append(" |");
                 }
                 line(row + " " + fmt1(peakKb.get(e.getKey()) / 1024.0) + " |");
+            }
+            line("");
+        }
+
+        private void liveness(Map<String, long[]> before, Map<String, long[]> after) {
+            line("### Liveness under load (false alarms)");
+            line("");
+            line("Timers: the defaults of a node in its own process (hello 250 ms, hold 1000 ms; the topology sets "
+                    + "none). No fault is injected, so every adjacency that went down between convergence and the "
+                    + "end of the streaming phase is a false alarm. Deferred: hold expiries a node put off because it "
+                    + "was itself starved (conductor gap or data-loop lag over 300 ms).");
+            line("");
+            line("| process | adjacencies down | hold expiries deferred |");
+            line("|---|---:|---:|");
+            for (String id : NODES) {
+                long[] b = before.get(id);
+                long[] a = after.get(id);
+                line("| " + id + " | " + (a[0] - b[0]) + " | " + (a[1] - b[1]) + " |");
             }
             line("");
         }
