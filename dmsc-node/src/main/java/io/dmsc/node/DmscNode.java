@@ -108,7 +108,7 @@ public final class DmscNode implements AutoCloseable {
         handler.target = conductor;
         forwarder.enableNeighborProbes();
         policies = new io.dmsc.node.policy.PolicyTable(config.id(), conductor::fib, forwarder::isLinkUp,
-                metrics.registry());
+                metrics.registry(), config.limits().maxPolicies());
         forwarder.setPolicies(policies);
         forwarder.start();
         conductor.start();
@@ -138,7 +138,7 @@ public final class DmscNode implements AutoCloseable {
             }
             if (config.admin() != null) {
                 admin = new AdminServer(config.admin(), conductor, metrics, this::extraStatus, config.adminTokenFile(),
-                        io.dmsc.node.admin.AdminHttpSettings.DEFAULTS);
+                        config.limits().adminHttp());
             }
             io.dmsc.node.config.SecurityConfig sec = config.security();
             if (sec.mode() == io.dmsc.node.config.SecurityConfig.Mode.FILES) {

@@ -3,7 +3,6 @@ package io.dmsc.spa;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dmsc.node.admin.AdminHttpServer;
-import io.dmsc.node.admin.AdminHttpSettings;
 import io.dmsc.node.admin.AdminResponse;
 import io.dmsc.node.config.SpaConfig;
 import io.dmsc.node.link.HostPort;
@@ -209,9 +208,9 @@ public final class SpaServer implements AutoCloseable {
         }
     }
 
-    /** The admin port: {@code /status}, {@code /metrics}, {@code /healthz}, with the limits of {@link AdminHttpSettings#DEFAULTS}. */
+    /** The admin port: {@code /status}, {@code /metrics}, {@code /healthz}, with the limits of {@link SpaConfig#adminHttp}. */
     private AdminHttpServer startAdmin(String address) {
-        AdminHttpServer server = new AdminHttpServer(config.id(), AdminHttpSettings.DEFAULTS, metrics.registry(),
+        AdminHttpServer server = new AdminHttpServer(config.id(), config.adminHttp(), metrics.registry(),
                 "/status, /metrics or /healthz");
         server.get("/status", r -> java.util.concurrent.CompletableFuture.completedFuture(new AdminResponse(200,
                         AdminResponse.JSON, JSON.writeValueAsString(status()), Map.of())))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dmsc.node.admin.AdminHttpSettings;
 import io.dmsc.node.link.HostPort;
 import io.dmsc.routing.RoutingConfig;
 import io.dmsc.wire.InvalidNameException;
@@ -617,7 +618,14 @@ public final class ConfigLoader {
 
     /** A {@code role: spa} entry of a topology, or an SPA file: settings over the topology's defaults. */
     private static SpaConfig spa(ConfigNode n, ConfigNode defaults) {
-        n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs", "security");
+        n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs", "security",
+                "limits");
+        AdminHttpSettings adminHttp = AdminHttpSettings.DEFAULTS;
+        if (n.child("limits").isPresent()) {
+            ConfigNode l = n.child("limits");
+            l.allowOnly(LimitsConfig.ADMIN_KEYS);
+            adminHttp = adminHttp(l, adminHttp);
+        }
         String id = nodeId(n, "id");
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
@@ -635,7 +643,7 @@ public final class ConfigLoader {
         long reload = n.integer("reloadIntervalMs", defaults.isPresent() ? defaults.integer("reloadIntervalMs",
                 SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10, 3_600_000) : SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10,
                 3_600_000);
-        return new SpaConfig(id, listen, admin, policy, key, (int) lifetime, reload);
+        return new SpaConfig(id, listen, admin, policy, key, (int) lifetime, reload).withAdminHttp(adminHttp);
     }
 
     private static Path existingFile(ConfigNode n, String key, String what) {
@@ -846,6 +854,8 @@ public final class ConfigLoader {
         long perPod = d.maxAnnouncementsPerPod();
         long pending = d.maxPendingAdmissions();
         long share = d.podPrefixSharePercent();
+        long policies = d.maxPolicies();
+        AdminHttpSettings admin = d.adminHttp();
         ConfigNode last = null;
         for (ConfigNode c : layers) {
             if (!c.isPresent()) {
@@ -861,12 +871,26 @@ public final class ConfigLoader {
             perPod = c.integer("maxAnnouncementsPerPod", perPod, 1, 10_000_000);
             pending = c.integer("maxPendingAdmissions", pending, 1, 10_000_000);
             share = c.integer("podPrefixSharePercent", share, 1, 100);
+            policies = c.integer("maxPolicies", policies, 1, 10_000_000);
+            admin = adminHttp(c, admin);
         }
         if (bytes < originBytes) {
             throw last.error("maxLsdbBytes", bytes + " (expected: at least maxLsdbOriginBytes " + originBytes + ")");
         }
         return new LimitsConfig((int) origins, originBytes, bytes, (int) flows, (int) pods, (int) perPod,
-                (int) pending, (int) share);
+                (int) pending, (int) share, (int) policies, admin);
+    }
+
+    /** The admin HTTP keys of one {@code limits:} layer over {@code base}. */
+    private static AdminHttpSettings adminHttp(ConfigNode c, AdminHttpSettings base) {
+        return new AdminHttpSettings(
+                c.integer("adminRequestTimeoutMs", base.requestTimeoutMs(), 100, 600_000),
+                c.integer("adminIdleTimeoutMs", base.idleTimeoutMs(), 100, 3_600_000),
+                (int) c.integer("maxAdminRequestLineBytes", base.maxInitialLineBytes(), 64, 1 << 20),
+                (int) c.integer("maxAdminHeaderBytes", base.maxHeaderBytes(), 256, 1 << 20),
+                (int) c.integer("maxAdminBodyBytes", base.maxBodyBytes(), 0, 1 << 20),
+                (int) c.integer("maxAdminConnections", base.maxConnections(), 1, 100_000),
+                base.pendingAnswerMs());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dmsc.node.config;
 
+import io.dmsc.node.admin.AdminHttpSettings;
 import io.dmsc.routing.LsdbLimits;
 
 /**
@@ -16,13 +17,22 @@ import io.dmsc.routing.LsdbLimits;
  * @param maxAnnouncementsPerPod announcements one pod holds or has awaiting authorization
  * @param maxPendingAdmissions  announcements awaiting the SPA at one SG, over all its pods
  * @param podPrefixSharePercent the share of an SG's LSP room one pod's prefixes may take
+ * @param maxPolicies           forwarding policies a node holds; more are refused, the SCSC told why
+ * @param adminHttp             bounds of the admin HTTP port (the {@code admin*} keys)
  */
 public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long maxLsdbBytes, int maxFlows,
                            int maxPods, int maxAnnouncementsPerPod, int maxPendingAdmissions,
-                           int podPrefixSharePercent) {
+                           int podPrefixSharePercent, int maxPolicies, AdminHttpSettings adminHttp) {
+    /** Keys of the admin HTTP port's bounds, also taken in an SPA's {@code limits}. */
+    public static final String[] ADMIN_KEYS = {"adminRequestTimeoutMs", "adminIdleTimeoutMs",
+        "maxAdminRequestLineBytes", "maxAdminHeaderBytes", "maxAdminBodyBytes", "maxAdminConnections"};
     /** Keys of a {@code limits} mapping. */
     public static final String[] KEYS = {"maxLsdbOrigins", "maxLsdbOriginBytes", "maxLsdbBytes", "maxFlows",
-        "maxPods", "maxAnnouncementsPerPod", "maxPendingAdmissions", "podPrefixSharePercent"};
+        "maxPods", "maxAnnouncementsPerPod", "maxPendingAdmissions", "podPrefixSharePercent", "maxPolicies",
+        "adminRequestTimeoutMs", "adminIdleTimeoutMs", "maxAdminRequestLineBytes", "maxAdminHeaderBytes",
+        "maxAdminBodyBytes", "maxAdminConnections"};
+    /** Default forwarding policies per node. */
+    public static final int DEFAULT_MAX_POLICIES = 10_000;
     /** Default flow entries. */
     public static final int DEFAULT_MAX_FLOWS = 100_000;
     /** Default pods per SG. */
@@ -37,16 +47,18 @@ public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long max
     public static final LimitsConfig DEFAULT = new LimitsConfig(LsdbLimits.DEFAULT_MAX_ORIGINS,
             LsdbLimits.DEFAULT_MAX_ORIGIN_BYTES, LsdbLimits.DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_FLOWS,
             DEFAULT_MAX_PODS, DEFAULT_MAX_ANNOUNCEMENTS_PER_POD, DEFAULT_MAX_PENDING_ADMISSIONS,
-            DEFAULT_POD_PREFIX_SHARE_PERCENT);
+            DEFAULT_POD_PREFIX_SHARE_PERCENT, DEFAULT_MAX_POLICIES, AdminHttpSettings.DEFAULTS);
 
     /** Validates. */
     public LimitsConfig {
         lsdb(maxLsdbOrigins, maxLsdbOriginBytes, maxLsdbBytes);
-        if (maxFlows < 1 || maxPods < 1 || maxAnnouncementsPerPod < 1 || maxPendingAdmissions < 1) {
+        if (maxFlows < 1 || maxPods < 1 || maxAnnouncementsPerPod < 1 || maxPendingAdmissions < 1
+                || maxPolicies < 1) {
             throw new IllegalArgumentException("maxFlows " + maxFlows + ", maxPods " + maxPods
                     + ", maxAnnouncementsPerPod " + maxAnnouncementsPerPod + ", maxPendingAdmissions "
-                    + maxPendingAdmissions + " (expected: each > 0)");
+                    + maxPendingAdmissions + ", maxPolicies " + maxPolicies + " (expected: each > 0)");
         }
+        java.util.Objects.requireNonNull(adminHttp, "adminHttp");
         if (podPrefixSharePercent < 1 || podPrefixSharePercent > 100) {
             throw new IllegalArgumentException("podPrefixSharePercent: " + podPrefixSharePercent
                     + " (expected: 1 to 100)");
@@ -55,6 +67,15 @@ public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long max
 
     private static LsdbLimits lsdb(int origins, long originBytes, long bytes) {
         return new LsdbLimits(origins, originBytes, bytes);
+    }
+
+    /**
+     * @param value bounds of the admin HTTP port
+     * @return a copy with other admin bounds
+     */
+    public LimitsConfig withAdminHttp(AdminHttpSettings value) {
+        return new LimitsConfig(maxLsdbOrigins, maxLsdbOriginBytes, maxLsdbBytes, maxFlows, maxPods,
+                maxAnnouncementsPerPod, maxPendingAdmissions, podPrefixSharePercent, maxPolicies, value);
     }
 
     /** @return the LSDB's bounds */

@@ -1,5 +1,6 @@
 package io.dmsc.node.config;
 
+import io.dmsc.node.admin.AdminHttpSettings;
 import io.dmsc.wire.NodeIds;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param security         TLS of the gRPC port with the SPA's node certificate ({@code
  *                         spiffe://MESH/node/ID}): SGs that present theirs are known by it, and only
  *                         they may ask with a pod's certificate identity; off for plaintext
+ * @param adminHttp        bounds of the admin HTTP port ({@code limits:} of the SPA's entry)
  */
 public record SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
-                        long reloadIntervalMs, SecurityConfig security) {
+                        long reloadIntervalMs, SecurityConfig security, AdminHttpSettings adminHttp) {
     /** Default validity of an authorization: 10 minutes, renewed by the SG at half-life. */
     public static final int DEFAULT_LIFETIME_S = 600;
     /** Default interval between two checks of the policy and key files. */
@@ -58,12 +60,14 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
             throw new IllegalArgumentException("reloadIntervalMs: " + reloadIntervalMs + " (expected: >= 10)");
         }
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(adminHttp, "adminHttp");
     }
 
     /** Plaintext settings. */
     public SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
                      long reloadIntervalMs) {
-        this(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, SecurityConfig.OFF);
+        this(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, SecurityConfig.OFF,
+                AdminHttpSettings.DEFAULTS);
     }
 
     /**
@@ -71,7 +75,7 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy with other security
      */
     public SpaConfig withSecurity(SecurityConfig value) {
-        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, value);
+        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, value, adminHttp);
     }
 
     /**
@@ -79,7 +83,7 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy listening elsewhere
      */
     public SpaConfig withListen(String address) {
-        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security);
+        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security, adminHttp);
     }
 
     /**
@@ -87,6 +91,16 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy with another admin address
      */
     public SpaConfig withAdmin(String address) {
-        return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security);
+        return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security,
+                adminHttp);
+    }
+
+    /**
+     * @param value bounds of the admin HTTP port
+     * @return a copy with other bounds
+     */
+    public SpaConfig withAdminHttp(AdminHttpSettings value) {
+        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security,
+                value);
     }
 }

@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PolicyTable {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyTable.class);
-    /** Most policies a node holds. */
-    public static final int MAX_POLICIES = 10_000;
     /** Shortest and longest time to live accepted. */
     public static final long MIN_TTL_MS = 100;
     public static final long MAX_TTL_MS = 3_600_000;
@@ -48,6 +46,7 @@ public final class PolicyTable {
     }
 
     private final String self;
+    private final int maxPolicies;
     private final Supplier<Fib> fib;
     private final Predicate<String> linkUp;
     private final MeterRegistry registry;
@@ -67,8 +66,14 @@ public final class PolicyTable {
      * @param fib      the node's current FIB
      * @param linkUp   whether the link to a neighbour is up
      * @param registry where the {@code dmsc_policy_*} metrics go
+     * @param maxPolicies most policies held at once ({@code limits.maxPolicies}); more are refused
      */
-    public PolicyTable(String self, Supplier<Fib> fib, Predicate<String> linkUp, MeterRegistry registry) {
+    public PolicyTable(String self, Supplier<Fib> fib, Predicate<String> linkUp, MeterRegistry registry,
+                       int maxPolicies) {
+        if (maxPolicies < 1) {
+            throw new IllegalArgumentException("maxPolicies: " + maxPolicies + " (expected: > 0)");
+        }
+        this.maxPolicies = maxPolicies;
         this.self = self;
         this.fib = fib;
         this.linkUp = linkUp;
@@ -109,9 +114,10 @@ public final class PolicyTable {
         synchronized (writeLock) {
             Map<Long, Held> ids = new HashMap<>(byId);
             Held old = ids.get(id);
-            if (old == null && ids.size() >= MAX_POLICIES) {
+            if (old == null && ids.size() >= maxPolicies) {
                 refused("table_full").increment();
-                return "this node holds " + MAX_POLICIES + " policies (expected: fewer; withdraw some first)";
+                return "this node holds " + maxPolicies + " policies, its limit (limits.maxPolicies) (expected: "
+                        + "fewer; withdraw some first)";
             }
             if (old != null && !old.policy().prefix().equals(p)) {
                 refused("id_reused").increment();

@@ -178,6 +178,23 @@ class AdminServerTest {
     }
 
     @Test
+    void shouldServeTheAdminPortWithTheLimitsOfTheNodesConfig() throws Exception {
+        String path = "/" + "x".repeat(200);
+        try (DmscNode node = start(null)) {
+            assertThat(send(node, "GET", path, null).statusCode()).as("default request line 4 KiB").isEqualTo(404);
+        }
+        NodeConfig c = NodeConfig.of("sr-a", NodeRole.SR, "mem:sr-a").withAdmin("127.0.0.1:0")
+                .withLimits(io.dmsc.node.config.LimitsConfig.DEFAULT.withAdminHttp(
+                        new AdminHttpSettings(5_000, 15_000, 128, 8192, 4096, 64, 3_000)));
+        try (DmscNode node = new DmscNode(c, new InMemoryLinkTransport(new InMemoryLinkNetwork(),
+                LinkFrameCodec.DEFAULT_MAX_FRAME_LENGTH)).start()) {
+            HttpResponse<String> r = send(node, "GET", path, null);
+            assertThat(r.statusCode()).isEqualTo(414);
+            assertThat(r.body()).contains("128");
+        }
+    }
+
+    @Test
     void shouldCutTablesInTheSummaryAndPageThroughThemInFull() throws Exception {
         NodeConfig c = NodeConfig.of("sr-a", NodeRole.SR, "mem:sr-a");
         java.util.List<java.util.Map<String, Object>> flows = new java.util.ArrayList<>();

@@ -43,7 +43,7 @@ class PolicyTableFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void applyScscMessages(byte[] input) {
         PolicyTable table = new PolicyTable("sg-1", () -> FIB, Set.of("sr-1", "sr-2")::contains,
-                new SimpleMeterRegistry());
+                new SimpleMeterRegistry(), 10_000);
         ByteArrayInputStream in = new ByteArrayInputStream(input);
         long now = 0;
         for (int n = 0; n < 64; n++) {

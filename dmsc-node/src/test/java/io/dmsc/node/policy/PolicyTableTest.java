@@ -21,7 +21,7 @@ class PolicyTableTest {
             new FibEntry(ServicePrefix.parse("/B"), List.of("sr-1"), false, 30),
             new FibEntry(ServicePrefix.nodePrefix("sg-4"), List.of("sr-1"), false, 30),
             new FibEntry(ServicePrefix.nodePrefix("sg-2"), List.of("sr-1"), false, 30)), Map.of());
-    private final PolicyTable table = new PolicyTable("sg-1", () -> fib, up::contains, registry);
+    private final PolicyTable table = new PolicyTable("sg-1", () -> fib, up::contains, registry, 10_000);
 
     @Test
     void shouldRefuseWhatItCannotFollowAndSayWhy() {
@@ -73,5 +73,25 @@ class PolicyTableTest {
         assertThat(table.withdraw(11, "recovered")).isTrue();
         assertThat(table.withdraw(11, "again")).isFalse();
         assertThat(table.forCall(ServicePrefix.parse("/B"), 0)).isNull();
+    }
+
+    @Test
+    void shouldRefuseAPolicyBeyondItsLimitWithTheReasonAndKeepWhatItHolds() {
+        Fib two = new Fib(List.of(
+                new FibEntry(ServicePrefix.parse("/B"), List.of("sr-1"), false, 30),
+                new FibEntry(ServicePrefix.parse("/C"), List.of("sr-1"), false, 30),
+                new FibEntry(ServicePrefix.parse("/D"), List.of("sr-1"), false, 30),
+                new FibEntry(ServicePrefix.nodePrefix("sg-4"), List.of("sr-1"), false, 30)), Map.of());
+        PolicyTable small = new PolicyTable("sg-1", () -> two, up::contains, registry, 2);
+        assertThat(small.install(1, "/B", "sg-1", "sg-4", List.of("sr-1", "sg-4"), 1000, "", 0)).isNull();
+        assertThat(small.install(2, "/C", "sg-1", "sg-4", List.of("sr-1", "sg-4"), 1000, "", 0)).isNull();
+
+        assertThat(small.install(3, "/D", "sg-1", "sg-4", List.of("sr-1", "sg-4"), 1000, "", 0))
+                .contains("holds 2 policies").contains("limits.maxPolicies");
+        assertThat(small.install(2, "/C", "sg-1", "sg-4", List.of("sr-1", "sg-4"), 2000, "", 0))
+                .as("a refresh of a held policy is not a new one").isNull();
+        assertThat(small.policies()).extracting(ForwardingPolicy::id).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(registry.find("dmsc_policy_refused_total").tag("reason", "table_full").counter().count())
+                .isEqualTo(1);
     }
 }
