@@ -88,6 +88,8 @@ public final class ForwardingLoadHarness {
     private final String command;
     private final Path workDir;
     private final Map<String, MeshProcess> mesh = new LinkedHashMap<>();
+    /** The JVM options each mesh process was started with. */
+    private final Map<String, List<String>> nodeJvm = new LinkedHashMap<>();
     private final List<String> rssPhases = new ArrayList<>();
     private final Map<String, List<Long>> rssKb = new LinkedHashMap<>();
     private final List<String> warmupErrors = new ArrayList<>();
@@ -194,6 +196,11 @@ public final class ForwardingLoadHarness {
         EchoLoad.StreamResult sm = viaMesh.stream(opts.streamMessageBytes, seconds(opts.streamWarmupS),
                 seconds(opts.streamS));
         sampleRss("after streaming");
+        if (opts.idleAfterS > 0) {
+            progress("idle " + opts.idleAfterS + " s after the load");
+            EchoLoad.sleepNs(seconds(opts.idleAfterS));
+            sampleRss(fmt1(opts.idleAfterS) + " s idle after");
+        }
         Map<String, Long> peakKb = new LinkedHashMap<>();
         for (MeshProcess p : mesh.values()) {
             peakKb.put(p.nodeId(), p.peakRssKb());
@@ -270,7 +277,13 @@ public final class ForwardingLoadHarness {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         progress("starting sg-a, sr-1, sg-b from " + opts.cliJar + "; topology and logs in " + workDir);
         for (String id : NODES) {
-            mesh.put(id, MeshProcess.start(javaBin, opts.nodeJvmOpts, opts.cliJar, topology, id, workDir));
+            List<String> jvm = new ArrayList<>();
+            if (opts.launcher != null) {
+                jvm.addAll(MeshProcess.launcherJvmOptions(opts.launcher, topology, id));
+            }
+            jvm.addAll(opts.nodeJvmOpts);
+            nodeJvm.put(id, jvm);
+            mesh.put(id, MeshProcess.start(javaBin, jvm, opts.cliJar, topology, id, workDir));
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -560,9 +573,13 @@ public final class ForwardingLoadHarness {
                     + String.join(" ", jvmArgs) + "`)") + " |");
             line("| CPU | `nproc` = " + runForOutput("nproc").trim() + ", \"" + cpuModel() + "\" |");
             line("| Java | `" + javaVersion + "` |");
-            line("| mesh processes | `java " + (opts.nodeJvmOpts.isEmpty() ? "" : String.join(" ", opts.nodeJvmOpts)
-                    + " ") + "-cp " + opts.cliJar + " io.dmsc.cli.Dmsc run --topology FILE --node ID`, pids "
-                    + pids() + " |");
+            line("| mesh processes | `java OPTIONS -cp " + opts.cliJar + " io.dmsc.cli.Dmsc run --topology FILE --node "
+                    + "ID`, pids " + pids() + " |");
+            for (Map.Entry<String, List<String>> e : nodeJvm.entrySet()) {
+                line("| " + e.getKey() + " JVM options | " + (e.getValue().isEmpty() ? "none (JVM defaults)"
+                        : "`" + String.join(" ", e.getValue()) + "`") + (opts.launcher == null ? ""
+                        : " (launcher " + opts.launcher + ")") + " |");
+            }
             line("| load average (1, 5, 15 min) | at start " + loadBefore + ", at end " + loadAfter + " |");
             line("| CPU clock tick | " + tickNs / 1000 + " µs (`getconf CLK_TCK`) |");
             line("");
@@ -685,8 +702,8 @@ public final class ForwardingLoadHarness {
         private void memory(Map<String, Long> peakKb) {
             line("### Resident memory of the mesh processes (VmRSS, MiB)");
             line("");
-            line("Idle: after convergence and one probe call per path, before any load. JVM defaults unless "
-                    + "mesh JVM options say otherwise (the default max heap is a quarter of RAM).");
+            line("Idle: after convergence and one probe call per path, before any load. The JVM options of each "
+                    + "process are in the table at the top (without options the max heap is a quarter of RAM).");
             line("");
             StringBuilder head = new StringBuilder("| process |");
             StringBuilder rule = new StringBuilder("|---|");

@@ -28,13 +28,17 @@ final class HarnessOptions {
             "  --stream-message-bytes N streaming message payload (default 65536)",
             "  --cli-jar PATH           shaded dmsc CLI jar (default dmsc-cli/target/dmsc.jar)",
             "  --node-jvm-opts 'OPTS'   extra JVM options for the three mesh processes (default none)",
+            "  --launcher PATH          take each mesh process's JVM defaults from the product's launcher",
+            "                           (DMSC_LAUNCHER_PRINT=1 PATH run ...), as ./dmsc run would (default: none,",
+            "                           plain JVM defaults)",
+            "  --idle-after-s S         after the last load, idle this long and sample RSS again (default 60)",
             "  --out FILE               also write the Markdown report to FILE",
             "  --quick                  smoke mode: a few seconds of load, numbers not meaningful");
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     private static final Map<String, String> QUICK = Map.of("warmup-s", "0.5", "duration-s", "1",
             "segment-s", "0.5", "closed-warmup-s", "0.5", "closed-s", "0.5", "stream-warmup-s", "0.5",
-            "stream-s", "0.5");
+            "stream-s", "0.5", "idle-after-s", "0");
 
     static {
         DEFAULTS.put("rate", "1000");
@@ -51,6 +55,8 @@ final class HarnessOptions {
         DEFAULTS.put("cli-jar", "dmsc-cli/target/dmsc.jar");
         DEFAULTS.put("node-jvm-opts", "");
         DEFAULTS.put("out", "");
+        DEFAULTS.put("launcher", "");
+        DEFAULTS.put("idle-after-s", "60");
     }
 
     final boolean quick;
@@ -68,6 +74,8 @@ final class HarnessOptions {
     final Path cliJar;
     final List<String> nodeJvmOpts;
     final Path out;
+    final Path launcher;
+    final double idleAfterS;
 
     private HarnessOptions(boolean quick, Map<String, String> v) {
         this.quick = quick;
@@ -86,6 +94,8 @@ final class HarnessOptions {
         String opts = v.get("node-jvm-opts").trim();
         nodeJvmOpts = opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+"));
         out = v.get("out").isEmpty() ? null : Path.of(v.get("out"));
+        launcher = v.get("launcher").isEmpty() ? null : Path.of(v.get("launcher"));
+        idleAfterS = nonNegative(v, "idle-after-s");
     }
 
     /**

@@ -36,6 +36,39 @@ final class MeshProcess implements AutoCloseable {
      * @param logDir   where {@code <nodeId>.log} goes
      * @return the started process (not yet ready)
      */
+    /**
+     * The JVM options the product's launcher gives {@code run --topology topology --node nodeId}
+     * (its per-role heap and collector defaults, and {@code DMSC_JAVA_OPTS} if set), read from what
+     * it prints with {@code DMSC_LAUNCHER_PRINT=1} instead of starting the node.
+     *
+     * @param launcher the {@code dmsc} script
+     * @return the options between {@code java} and {@code -jar}
+     */
+    static List<String> launcherJvmOptions(Path launcher, Path topology, String nodeId) {
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "run", "--topology", topology.toString(),
+                "--node", nodeId).redirectErrorStream(true);
+        pb.environment().put("DMSC_LAUNCHER_PRINT", "1");
+        String out;
+        try {
+            Process p = pb.start();
+            out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(launcher + " exited " + p.exitValue() + ": " + out);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot run " + launcher, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        List<String> words = List.of(out.split("\\s+"));
+        int jar = words.indexOf("-jar");
+        if (words.isEmpty() || !words.get(0).equals("java") || jar < 0) {
+            throw new IllegalStateException(launcher + " printed '" + out + "' (expected: java OPTIONS -jar JAR ...)");
+        }
+        return words.subList(1, jar);
+    }
+
     static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, Path topology, String nodeId,
                              Path logDir) {
         return start(javaBin, jvmOpts, cliJar, topology, nodeId, logDir, false);

@@ -261,8 +261,8 @@ class SpaServerTest {
         io.dmsc.node.security.Credentials spaCert = ca.issue(io.dmsc.node.security.MeshIdentity.node("m", "spa-s"),
                 Duration.ofHours(1));
         io.dmsc.node.config.SecurityConfig sec = io.dmsc.node.config.SecurityConfig.AUTO.withCredentials(spaCert);
-        try (SpaServer secured = SpaServer.start(new SpaConfig("spa-s", "127.0.0.1:0", null, policy, key, 60, 20,
-                sec))) {
+        try (SpaServer secured = SpaServer.start(new SpaConfig("spa-s", "127.0.0.1:0", null, policy, key, 60, 20)
+                .withSecurity(sec))) {
             AuthorizeRequest asSg4 = AuthorizeRequest.newBuilder().setSgId("sg-4").setPodId("pod-c")
                     .setCredential(Credential.newBuilder().setCertificateIdentity("spiffe://m/pod/pod-c"))
                     .setPrefix("/C/x").setEndpoint("127.0.0.1:50051").setEndpointIsOwn(true).build();
