@@ -14,7 +14,7 @@ import io.dmsc.node.config.NodeConfig;
 import io.dmsc.node.config.UpstreamConfig;
 import io.dmsc.node.data.DataPlaneMetrics;
 import io.dmsc.node.data.Forwarder;
-import io.dmsc.node.link.EventLoops;
+import io.dmsc.node.grpc.ConnectionLimitHandler;
 import io.dmsc.node.link.HostPort;
 import io.dmsc.node.link.LinkException;
 import io.dmsc.wire.ServicePrefix;
@@ -307,21 +307,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
         HostPort hp = HostPort.parse(address);
         EventLoop loop = node.dataLoop();
         GatewayConfig.PodPort limits = config.podPort();
-        ConnectionLimitHandler limiter = new ConnectionLimitHandler(node.id(), what, limits.maxConnections(),
-                limits.handshakeTimeoutMs(), node.metrics().registry());
-        io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> channels =
-                new io.netty.channel.ReflectiveChannelFactory<>(EventLoops.serverChannel());
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()))
-                // The limiter goes into the listening channel's pipeline ahead of the acceptor that
-                // bootstrap adds on registration, so it sees each connection before gRPC does.
-                .channelFactory(() -> {
-                    io.netty.channel.ServerChannel ch = channels.newChannel();
-                    ch.pipeline().addLast(limiter);
-                    return ch;
-                })
-                .addTransportFilter(limiter.transportFilter())
-                // Until a client's HTTP/2 preface (and TLS handshake) is in; grpc's default is 120 s.
-                .handshakeTimeout(limits.handshakeTimeoutMs(), TimeUnit.MILLISECONDS)
+        ConnectionLimitHandler limiter = new ConnectionLimitHandler(node.id(), what, "gateway.podPort",
+                "dmsc_pod_connections", limits.maxConnections(), limits.handshakeTimeoutMs(), node.metrics().registry());
+        NettyServerBuilder b = limiter.applyTo(
+                        NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port())))
                 .maxInboundMetadataSize(limits.maxMetadataBytes())
                 .bossEventLoopGroup(loop)
                 .workerEventLoopGroup(loop)

@@ -61,8 +61,6 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulingCenter.class);
     /** Largest message taken from a node. */
     static final int MAX_MESSAGE_BYTES = 1024 * 1024;
-    /** Time a new connection has for its TLS handshake and HTTP/2 preface before it is closed. */
-    static final long HANDSHAKE_TIMEOUT_MS = 10_000;
     /** Most paths or links in one report. */
     static final int MAX_ENTRIES = 4096;
     /** Largest delay, jitter or RTT taken, ms (10 minutes). */
@@ -80,6 +78,8 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
     private volatile MeshView view = new MeshView(Map.of(), Map.of());
     private DmscNode node;
     private Server server;
+    /** The reports port's accept and connection loop. */
+    private io.netty.channel.EventLoopGroup loops;
     private String address;
     private ScheduledExecutorService thread;
     private MeterRegistry registry;
@@ -151,7 +151,12 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
         Gauge.builder("dmsc_scsc_policies", engine, e -> e.active().size()).description("Policies in force")
                 .register(registry);
         HostPort hp = HostPort.parse(config.listen());
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()));
+        io.dmsc.node.config.LimitsConfig limits = owner.config().limits();
+        loops = io.dmsc.node.link.EventLoops.newGroup(1, "dmsc-scsc-" + owner.id() + "-io");
+        NettyServerBuilder b = new io.dmsc.node.grpc.ConnectionLimitHandler(owner.id(), "scheduler", "limits",
+                "dmsc_scsc_connections", limits.maxGrpcConnections(), limits.grpcHandshakeTimeoutMs(), registry)
+                .applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port())))
+                .bossEventLoopGroup(loops).workerEventLoopGroup(loops);
         io.grpc.ServerServiceDefinition definition = new Service().bindService();
         Credentials creds = owner.credentials();
         if (creds != null) {
@@ -178,10 +183,9 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
         try {
             server = b.addService(definition).maxInboundMessageSize(MAX_MESSAGE_BYTES)
                     .maxInboundMetadataSize(8 * 1024).maxConcurrentCallsPerConnection(4)
-                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                    // Until a node's TLS handshake and HTTP/2 preface are in; grpc's default is 120 s.
-                    .handshakeTimeout(HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS).build().start();
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS).build().start();
         } catch (IOException e) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException(owner.id() + ": cannot listen on " + config.listen() + " for reports: "
                     + e.getMessage() + " (expected: a free host:port)", e);
         }
@@ -490,6 +494,16 @@ public final class SchedulingCenter implements SchedulerLauncher.Scheduler {
         }
         if (thread != null) {
             thread.shutdownNow();
+        }
+        if (loops != null) {
+            if (server != null) {
+                try {
+                    server.awaitTermination(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 }

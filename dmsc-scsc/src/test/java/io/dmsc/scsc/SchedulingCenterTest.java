@@ -131,4 +131,43 @@ class SchedulingCenterTest {
                 .setNeighbor("sr-1").setUp(true).setRttMs(rttMs).setCapacityBytesPerS(12.5e6)
                 .setTxBytesPerS(txBytesPerS))).build();
     }
+
+    @Test
+    void shouldCloseConnectionsBeyondItsLimitAndThoseThatNeverSendAPreface() throws Exception {
+        TopologyConfig t = ConfigLoader.parseTopology("t.yaml", TOPOLOGY.replace("maxReportsPerSecond: 5}}",
+                "maxReportsPerSecond: 5}, limits: {maxGrpcConnections: 1, grpcHandshakeTimeoutMs: 300}}"));
+        t = new TopologyConfig(t.file(), t.name(), t.nodes().stream().map(n -> n.withTelemetry(null)).toList(),
+                t.links(), t.spas());
+        try (Mesh mesh = Mesh.start(t, Mesh.Links.TCP)) {
+            String[] hp = mesh.node("scsc").schedulerAddress().split(":");
+            int port = Integer.parseInt(hp[hp.length - 1]);
+            var registry = mesh.node("scsc").metrics().registry();
+            try (java.net.Socket a = new java.net.Socket("127.0.0.1", port)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("dmsc_scsc_connections").gauge()
+                        .value() == 1);
+                try (java.net.Socket c = new java.net.Socket("127.0.0.1", port)) {
+                    c.setSoTimeout(2000);
+                    int first;
+                    try {
+                        first = c.getInputStream().read();
+                    } catch (java.net.SocketException reset) {
+                        first = -1;
+                    }
+                    assertThat(first).as("second connection closed at once").isEqualTo(-1);
+                }
+                a.setSoTimeout(5000);
+                byte[] buf = new byte[256];
+                int n = 0;
+                while (n >= 0) { // the server's HTTP/2 settings may come before the close
+                    n = a.getInputStream().read(buf);
+                }
+            }
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(registry.find("dmsc_scsc_connections_closed").tag("reason", "limit").counter().count())
+                        .isEqualTo(1);
+                assertThat(registry.find("dmsc_scsc_connections_closed").tag("reason", "handshake_timeout").counter()
+                        .count()).isEqualTo(1);
+            });
+        }
+    }
 }

@@ -37,8 +37,6 @@ public final class SpaServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Largest request accepted, bytes: an AuthorizeRequest is well under 3 KiB. */
     public static final int MAX_REQUEST_BYTES = 16 * 1024;
-    /** Time a new connection has for its TLS handshake and HTTP/2 preface before it is closed. */
-    public static final long HANDSHAKE_TIMEOUT_MS = 10_000;
     /** Calls in progress per SG connection. */
     public static final int MAX_CALLS_PER_CONNECTION = 256;
 
@@ -48,6 +46,8 @@ public final class SpaServer implements AutoCloseable {
     private final AdminHttpServer admin;
     private final ExecutorService workers;
     private final ScheduledExecutorService watcher;
+    /** The gRPC port's accept and connection loop. */
+    private final io.netty.channel.EventLoopGroup loops;
     private final Instant startedAt = Instant.now();
     private volatile SpaState state;
     private volatile String lastReloadError;
@@ -81,8 +81,13 @@ public final class SpaServer implements AutoCloseable {
                     + config.id() + "' and set security: {ca, cert, key}");
         }
         credentials = sec.credentials();
+        loops = io.dmsc.node.link.EventLoops.newGroup(1, "dmsc-spa-" + config.id() + "-io");
         try {
-            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(), hp.port()));
+            io.dmsc.node.config.LimitsConfig limits = config.limits();
+            NettyServerBuilder builder = new io.dmsc.node.grpc.ConnectionLimitHandler(config.id(), "spa", "limits",
+                    "dmsc_spa_connections", limits.maxGrpcConnections(), limits.grpcHandshakeTimeoutMs(),
+                    metrics.registry()).applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(hp.host(),
+                    hp.port()))).bossEventLoopGroup(loops).workerEventLoopGroup(loops);
             io.grpc.ServerServiceDefinition definition = service.bindService();
             if (credentials != null) {
                 // Client certificates are optional: an SG without one asks with tokens only.
@@ -97,14 +102,13 @@ public final class SpaServer implements AutoCloseable {
                     .maxInboundMetadataSize(8 * 1024)
                     .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                     .maxConnectionIdle(5, TimeUnit.MINUTES)
-                    // Until a client's TLS handshake and HTTP/2 preface are in; grpc's default is 120 s.
-                    .handshakeTimeout(HANDSHAKE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .addService(definition)
                     .build().start();
         } catch (IOException e) {
             workers.shutdownNow();
             watcher.shutdownNow();
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException(config.id() + ": cannot serve PrefixAuthority on " + config.listen() + ": "
                     + e.getMessage() + " (expected: a free local address)", e);
         }
@@ -116,6 +120,7 @@ public final class SpaServer implements AutoCloseable {
                 grpc.shutdownNow();
                 workers.shutdownNow();
                 watcher.shutdownNow();
+                loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
         }
@@ -277,5 +282,6 @@ public final class SpaServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

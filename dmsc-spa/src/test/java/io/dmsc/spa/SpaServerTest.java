@@ -314,4 +314,72 @@ class SpaServerTest {
             ch.shutdownNow();
         }
     }
+
+    /** Reads until the server closes the socket; true if it did within the socket's read timeout. */
+    private static boolean closedByServer(java.net.Socket s) throws java.io.IOException {
+        try {
+            byte[] buf = new byte[256];
+            for (int i = 0; i < 16; i++) { // the server's HTTP/2 settings may come first
+                if (s.getInputStream().read(buf) < 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
+    @Test
+    void shouldCloseConnectionsBeyondItsLimitAndThoseThatNeverSendAPreface() throws Exception {
+        io.dmsc.node.config.LimitsConfig limits = new io.dmsc.node.config.LimitsConfig(
+                20_000, 4L << 20, 512L << 20, 100_000, 4096, 1024, 4096, 25, 10_000,
+                io.dmsc.node.admin.AdminHttpSettings.DEFAULTS, 2, 300);
+        try (SpaServer small = SpaServer.start(new SpaConfig("spa-l", "127.0.0.1:0", "127.0.0.1:0", policy, key, 60,
+                20).withLimits(limits))) {
+            String[] hp = small.address().split(":");
+            int port = Integer.parseInt(hp[hp.length - 1]);
+            try (java.net.Socket a = new java.net.Socket("127.0.0.1", port);
+                 java.net.Socket b = new java.net.Socket("127.0.0.1", port)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> metric(small, "dmsc_spa_connections{") >= 2);
+                try (java.net.Socket c = new java.net.Socket("127.0.0.1", port)) {
+                    c.setSoTimeout(2000);
+                    assertThat(closedByServer(c)).as("third connection closed at once").isTrue();
+                }
+                a.setSoTimeout(5000);
+                b.setSoTimeout(5000);
+                long start = System.nanoTime();
+                assertThat(closedByServer(a)).as("no preface: closed after the handshake timeout").isTrue();
+                assertThat(closedByServer(b)).isTrue();
+                assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(4));
+            }
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(metric(small, "dmsc_spa_connections_closed_total{port=\"spa\",reason=\"limit\"")).isEqualTo(1);
+                assertThat(metric(small, "dmsc_spa_connections_closed_total{port=\"spa\",reason=\"handshake_timeout\""))
+                        .isEqualTo(2);
+            });
+            // A real client is still served.
+            ManagedChannel ok = NettyChannelBuilder.forTarget(small.address()).usePlaintext().build();
+            try {
+                AuthorizeResponse r = PrefixAuthorityGrpc.newBlockingStub(ok).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .authorize(request("pod-4", TOKEN, "/B/4"));
+                assertThat(r.getAuthorization().isEmpty()).isFalse();
+            } finally {
+                ok.shutdownNow();
+            }
+        }
+    }
+
+    private static double metric(SpaServer s, String prefix) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + s.adminAddress() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        for (String l : r.body().split("\n")) {
+            if (l.startsWith(prefix)) {
+                return Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
 }

@@ -620,12 +620,10 @@ public final class ConfigLoader {
     private static SpaConfig spa(ConfigNode n, ConfigNode defaults) {
         n.allowOnly("id", "role", "listen", "admin", "policy", "signingKey", "lifetimeS", "reloadIntervalMs", "security",
                 "limits");
-        AdminHttpSettings adminHttp = AdminHttpSettings.DEFAULTS;
         if (n.child("limits").isPresent()) {
-            ConfigNode l = n.child("limits");
-            l.allowOnly(LimitsConfig.ADMIN_KEYS);
-            adminHttp = adminHttp(l, adminHttp);
+            n.child("limits").allowOnly(LimitsConfig.SPA_KEYS);
         }
+        LimitsConfig limits = limits(List.of(n.child("limits")));
         String id = nodeId(n, "id");
         String listen = address(n, "listen");
         String admin = n.has("admin") ? address(n, "admin") : null;
@@ -643,7 +641,7 @@ public final class ConfigLoader {
         long reload = n.integer("reloadIntervalMs", defaults.isPresent() ? defaults.integer("reloadIntervalMs",
                 SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10, 3_600_000) : SpaConfig.DEFAULT_RELOAD_INTERVAL_MS, 10,
                 3_600_000);
-        return new SpaConfig(id, listen, admin, policy, key, (int) lifetime, reload).withAdminHttp(adminHttp);
+        return new SpaConfig(id, listen, admin, policy, key, (int) lifetime, reload).withLimits(limits);
     }
 
     private static Path existingFile(ConfigNode n, String key, String what) {
@@ -856,6 +854,8 @@ public final class ConfigLoader {
         long share = d.podPrefixSharePercent();
         long policies = d.maxPolicies();
         AdminHttpSettings admin = d.adminHttp();
+        long grpcConnections = d.maxGrpcConnections();
+        long grpcHandshake = d.grpcHandshakeTimeoutMs();
         ConfigNode last = null;
         for (ConfigNode c : layers) {
             if (!c.isPresent()) {
@@ -873,12 +873,14 @@ public final class ConfigLoader {
             share = c.integer("podPrefixSharePercent", share, 1, 100);
             policies = c.integer("maxPolicies", policies, 1, 10_000_000);
             admin = adminHttp(c, admin);
+            grpcConnections = c.integer("maxGrpcConnections", grpcConnections, 1, 1_000_000);
+            grpcHandshake = c.integer("grpcHandshakeTimeoutMs", grpcHandshake, 100, 600_000);
         }
         if (bytes < originBytes) {
             throw last.error("maxLsdbBytes", bytes + " (expected: at least maxLsdbOriginBytes " + originBytes + ")");
         }
         return new LimitsConfig((int) origins, originBytes, bytes, (int) flows, (int) pods, (int) perPod,
-                (int) pending, (int) share, (int) policies, admin);
+                (int) pending, (int) share, (int) policies, admin, (int) grpcConnections, grpcHandshake);
     }
 
     /** The admin HTTP keys of one {@code limits:} layer over {@code base}. */

@@ -19,18 +19,28 @@ import io.dmsc.routing.LsdbLimits;
  * @param podPrefixSharePercent the share of an SG's LSP room one pod's prefixes may take
  * @param maxPolicies           forwarding policies a node holds; more are refused, the SCSC told why
  * @param adminHttp             bounds of the admin HTTP port (the {@code admin*} keys)
+ * @param maxGrpcConnections    connections open at once on the gRPC port of an SPA or of the SCSC's
+ *                              scheduler; more are closed at once
+ * @param grpcHandshakeTimeoutMs time a connection to that port has for its TLS handshake and HTTP/2
+ *                              preface before it is closed
  */
 public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long maxLsdbBytes, int maxFlows,
                            int maxPods, int maxAnnouncementsPerPod, int maxPendingAdmissions,
-                           int podPrefixSharePercent, int maxPolicies, AdminHttpSettings adminHttp) {
-    /** Keys of the admin HTTP port's bounds, also taken in an SPA's {@code limits}. */
-    public static final String[] ADMIN_KEYS = {"adminRequestTimeoutMs", "adminIdleTimeoutMs",
-        "maxAdminRequestLineBytes", "maxAdminHeaderBytes", "maxAdminBodyBytes", "maxAdminConnections"};
+                           int podPrefixSharePercent, int maxPolicies, AdminHttpSettings adminHttp,
+                           int maxGrpcConnections, long grpcHandshakeTimeoutMs) {
+    /** Keys an SPA's {@code limits} takes: its admin HTTP port's bounds and its gRPC port's. */
+    public static final String[] SPA_KEYS = {"adminRequestTimeoutMs", "adminIdleTimeoutMs",
+        "maxAdminRequestLineBytes", "maxAdminHeaderBytes", "maxAdminBodyBytes", "maxAdminConnections",
+        "maxGrpcConnections", "grpcHandshakeTimeoutMs"};
+    /** Default connections on an SPA's or the scheduler's gRPC port. */
+    public static final int DEFAULT_MAX_GRPC_CONNECTIONS = 10_000;
+    /** Default handshake timeout of an SPA's or the scheduler's gRPC port. */
+    public static final long DEFAULT_GRPC_HANDSHAKE_TIMEOUT_MS = 10_000;
     /** Keys of a {@code limits} mapping. */
     public static final String[] KEYS = {"maxLsdbOrigins", "maxLsdbOriginBytes", "maxLsdbBytes", "maxFlows",
         "maxPods", "maxAnnouncementsPerPod", "maxPendingAdmissions", "podPrefixSharePercent", "maxPolicies",
         "adminRequestTimeoutMs", "adminIdleTimeoutMs", "maxAdminRequestLineBytes", "maxAdminHeaderBytes",
-        "maxAdminBodyBytes", "maxAdminConnections"};
+        "maxAdminBodyBytes", "maxAdminConnections", "maxGrpcConnections", "grpcHandshakeTimeoutMs"};
     /** Default forwarding policies per node. */
     public static final int DEFAULT_MAX_POLICIES = 10_000;
     /** Default flow entries. */
@@ -47,7 +57,8 @@ public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long max
     public static final LimitsConfig DEFAULT = new LimitsConfig(LsdbLimits.DEFAULT_MAX_ORIGINS,
             LsdbLimits.DEFAULT_MAX_ORIGIN_BYTES, LsdbLimits.DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_FLOWS,
             DEFAULT_MAX_PODS, DEFAULT_MAX_ANNOUNCEMENTS_PER_POD, DEFAULT_MAX_PENDING_ADMISSIONS,
-            DEFAULT_POD_PREFIX_SHARE_PERCENT, DEFAULT_MAX_POLICIES, AdminHttpSettings.DEFAULTS);
+            DEFAULT_POD_PREFIX_SHARE_PERCENT, DEFAULT_MAX_POLICIES, AdminHttpSettings.DEFAULTS,
+            DEFAULT_MAX_GRPC_CONNECTIONS, DEFAULT_GRPC_HANDSHAKE_TIMEOUT_MS);
 
     /** Validates. */
     public LimitsConfig {
@@ -59,6 +70,10 @@ public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long max
                     + maxPendingAdmissions + ", maxPolicies " + maxPolicies + " (expected: each > 0)");
         }
         java.util.Objects.requireNonNull(adminHttp, "adminHttp");
+        if (maxGrpcConnections < 1 || grpcHandshakeTimeoutMs < 1) {
+            throw new IllegalArgumentException("maxGrpcConnections " + maxGrpcConnections + ", grpcHandshakeTimeoutMs "
+                    + grpcHandshakeTimeoutMs + " (expected: each > 0)");
+        }
         if (podPrefixSharePercent < 1 || podPrefixSharePercent > 100) {
             throw new IllegalArgumentException("podPrefixSharePercent: " + podPrefixSharePercent
                     + " (expected: 1 to 100)");
@@ -75,7 +90,8 @@ public record LimitsConfig(int maxLsdbOrigins, long maxLsdbOriginBytes, long max
      */
     public LimitsConfig withAdminHttp(AdminHttpSettings value) {
         return new LimitsConfig(maxLsdbOrigins, maxLsdbOriginBytes, maxLsdbBytes, maxFlows, maxPods,
-                maxAnnouncementsPerPod, maxPendingAdmissions, podPrefixSharePercent, maxPolicies, value);
+                maxAnnouncementsPerPod, maxPendingAdmissions, podPrefixSharePercent, maxPolicies, value,
+                maxGrpcConnections, grpcHandshakeTimeoutMs);
     }
 
     /** @return the LSDB's bounds */

@@ -1,6 +1,5 @@
 package io.dmsc.node.config;
 
-import io.dmsc.node.admin.AdminHttpSettings;
 import io.dmsc.wire.NodeIds;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -19,10 +18,11 @@ import java.util.Objects;
  * @param security         TLS of the gRPC port with the SPA's node certificate ({@code
  *                         spiffe://MESH/node/ID}): SGs that present theirs are known by it, and only
  *                         they may ask with a pod's certificate identity; off for plaintext
- * @param adminHttp        bounds of the admin HTTP port ({@code limits:} of the SPA's entry)
+ * @param limits           bounds of the admin HTTP and gRPC ports ({@code limits:} of the SPA's entry;
+ *                         the other limits do not apply to an SPA)
  */
 public record SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
-                        long reloadIntervalMs, SecurityConfig security, AdminHttpSettings adminHttp) {
+                        long reloadIntervalMs, SecurityConfig security, LimitsConfig limits) {
     /** Default validity of an authorization: 10 minutes, renewed by the SG at half-life. */
     public static final int DEFAULT_LIFETIME_S = 600;
     /** Default interval between two checks of the policy and key files. */
@@ -60,14 +60,14 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
             throw new IllegalArgumentException("reloadIntervalMs: " + reloadIntervalMs + " (expected: >= 10)");
         }
         Objects.requireNonNull(security, "security");
-        Objects.requireNonNull(adminHttp, "adminHttp");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /** Plaintext settings. */
     public SpaConfig(String id, String listen, String admin, Path policyFile, Path signingKeyFile, int lifetimeS,
                      long reloadIntervalMs) {
         this(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, SecurityConfig.OFF,
-                AdminHttpSettings.DEFAULTS);
+                LimitsConfig.DEFAULT);
     }
 
     /**
@@ -75,7 +75,7 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy with other security
      */
     public SpaConfig withSecurity(SecurityConfig value) {
-        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, value, adminHttp);
+        return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, value, limits);
     }
 
     /**
@@ -83,7 +83,7 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      * @return a copy listening elsewhere
      */
     public SpaConfig withListen(String address) {
-        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security, adminHttp);
+        return new SpaConfig(id, address, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security, limits);
     }
 
     /**
@@ -92,14 +92,14 @@ public record SpaConfig(String id, String listen, String admin, Path policyFile,
      */
     public SpaConfig withAdmin(String address) {
         return new SpaConfig(id, listen, address, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security,
-                adminHttp);
+                limits);
     }
 
     /**
-     * @param value bounds of the admin HTTP port
+     * @param value bounds of the admin HTTP and gRPC ports
      * @return a copy with other bounds
      */
-    public SpaConfig withAdminHttp(AdminHttpSettings value) {
+    public SpaConfig withLimits(LimitsConfig value) {
         return new SpaConfig(id, listen, admin, policyFile, signingKeyFile, lifetimeS, reloadIntervalMs, security,
                 value);
     }

@@ -123,7 +123,7 @@ class ConfigLoaderTest {
             Arguments.of("top-level lsp bytes", "timers: {maxFrameLength: 1024, maxLspBytes: 1000}\n" + NODES, "t.yaml: timers.maxLspBytes: 1000 (expected: at most maxFrameLength - 64 = 960)"),
             Arguments.of("top-level routing timers", "timers: {lspLifetimeS: 100, lspRefreshS: 200}\n" + NODES, "t.yaml: timers: "),
             Arguments.of("top-level scheduler", "scheduler: {thresholds: {delayMs: -1}}\nnodes:\n  - {id: c, role: scsc, listen: 127.0.0.1:1, scheduler: {listen: 127.0.0.1:2}}\n", "t.yaml: scheduler.thresholds.delayMs: -1.0 (expected: 0.0..60000.0)"),
-            Arguments.of("spa limit not of the admin port", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2, limits: {maxFlows: 5}}\n", "t.yaml: nodes[0].limits.maxFlows: unknown key (expected one of: adminIdleTimeoutMs"),
+            Arguments.of("spa limit not of the admin port", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2, limits: {maxFlows: 5}}\n", "t.yaml: nodes[0].limits.maxFlows: unknown key (expected one of: adminIdleTimeoutMs, adminRequestTimeoutMs, grpcHandshakeTimeoutMs, maxAdminBodyBytes"),
             Arguments.of("top-level spa", "spa: {policy: ../examples/spa/policy.yaml, signingKey: ../examples/spa/example-signing.key, lifetimeS: 1}\nnodes:\n  - {id: s, role: spa, listen: 127.0.0.1:2}\n", "t.yaml: spa.lifetimeS: 1 (expected: 2..604800)"),
             Arguments.of("top-level authorization", "authorization: {mode: maybe}\n" + NODES, "t.yaml: authorization.mode: 'maybe'"),
             Arguments.of("top-level security", "security: weird\n" + NODES, "t.yaml: security: 'weird'"),
@@ -138,7 +138,7 @@ class ConfigLoaderTest {
             Arguments.of("retry code", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, retryableStatusCodes: [BUSY]}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].retryableStatusCodes[0]: 'BUSY' (expected: a gRPC status code name"),
             Arguments.of("retry attempts", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {retryPolicies: [{prefix: /B, maxAttempts: 9}]}}\n", "t.yaml: nodes[0].gateway.retryPolicies[0].maxAttempts: 9 (expected: 2..5)"),
             Arguments.of("limit out of range", "limits: {maxFlows: 0}\n" + NODES, "t.yaml: limits.maxFlows: 0 (expected: 1..100000000)"),
-            Arguments.of("node limit unknown", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, limits: {maxFlow: 5}}\n", "t.yaml: nodes[0].limits.maxFlow: unknown key (expected one of: adminIdleTimeoutMs, adminRequestTimeoutMs, maxAdminBodyBytes, maxAdminConnections, maxAdminHeaderBytes, maxAdminRequestLineBytes, maxAnnouncementsPerPod, maxFlows"),
+            Arguments.of("node limit unknown", "nodes:\n  - {id: a, role: sr, listen: 127.0.0.1:1, limits: {maxFlow: 5}}\n", "t.yaml: nodes[0].limits.maxFlow: unknown key (expected one of: adminIdleTimeoutMs, adminRequestTimeoutMs, grpcHandshakeTimeoutMs, maxAdminBodyBytes"),
             Arguments.of("admin limit out of range", "limits: {maxAdminConnections: 0}\n" + NODES, "t.yaml: limits.maxAdminConnections: 0 (expected: 1..100000)"),
             Arguments.of("lsdb smaller than an origin", "limits: {maxLsdbOriginBytes: 8192, maxLsdbBytes: 4096}\n" + NODES, "t.yaml: limits.maxLsdbBytes: 4096 (expected: at least maxLsdbOriginBytes 8192)"),
             Arguments.of("pod port connections", "nodes:\n  - {id: a, role: sg, listen: 127.0.0.1:1, gateway: {podPort: {maxConnections: 0}}}\n", "t.yaml: nodes[0].gateway.podPort.maxConnections: 0 (expected: 1..1000000)"),
@@ -201,8 +201,8 @@ class ConfigLoaderTest {
                 + "signingKey: ../examples/spa/example-signing.key}\nnodes:\n"
                 + "  - {id: s, role: spa, listen: 127.0.0.1:2, limits: {maxAdminConnections: 3}}\n"
                 + "  - {id: s2, role: spa, listen: 127.0.0.1:3}\n");
-        assertThat(spa.spa("s").adminHttp().maxConnections()).isEqualTo(3);
-        assertThat(spa.spa("s2").adminHttp()).isEqualTo(io.dmsc.node.admin.AdminHttpSettings.DEFAULTS);
+        assertThat(spa.spa("s").limits().adminHttp().maxConnections()).isEqualTo(3);
+        assertThat(spa.spa("s2").limits()).isEqualTo(LimitsConfig.DEFAULT);
     }
 
     @ParameterizedTest(name = "{0}")
