@@ -57,6 +57,10 @@ public final class LinkStateProtocol {
     private final SpfBackoff backoff;
     /** An own adjacency went down since the last SPF: the next duty cycle runs one at once. */
     private boolean ownLinkLost;
+    /** Most local repairs within one {@code spfHoldDownMs}; a flapping link beyond them waits for the back-off. */
+    static final int MAX_LOCAL_REPAIRS = 3;
+    /** When the local repairs within the last {@code spfHoldDownMs} ran, oldest first. */
+    private final java.util.ArrayDeque<Long> recentRepairsNs = new java.util.ArrayDeque<>();
     private final SpfCalculator calculator = new SpfCalculator();
 
     private final Lsdb lsdb = new Lsdb();
@@ -232,8 +236,7 @@ public final class LinkStateProtocol {
             // the SPF back-off state. Waiting for the back-off (up to spfLongDelayMs within the
             // hold-down) would keep FIB entries that name a neighbour this node can no longer
             // reach, and every call through them would fail. Only the loss of an own link does
-            // this, and a link cannot be lost more often than it comes up, so churn stays bounded
-            // by the back-off that still paces every other topology change.
+            // this, at most MAX_LOCAL_REPAIRS times per hold-down (see repairAllowed).
             ownLinkLost = true;
         }
     }
@@ -561,11 +564,13 @@ public final class LinkStateProtocol {
             work += originated;
         }
         boolean due = backoff.poll(nowNs);
-        if (due || ownLinkLost) {
-            if (!due) {
+        boolean repair = !due && ownLinkLost && repairAllowed(nowNs);
+        ownLinkLost = false;
+        if (due || repair) {
+            if (repair) {
                 counters.localRepairs++;
+                recentRepairsNs.addLast(nowNs);
             }
-            ownLinkLost = false;
             runSpf();
             work++;
         } else if (!prefixTable.changed().isEmpty()) {
@@ -953,6 +958,19 @@ public final class LinkStateProtocol {
         long duration = durationClock.getAsLong() - start;
         counters.lastSpfDurationNs = duration;
         output.calculationRan(true, duration, topology.size());
+    }
+
+    /**
+     * Whether a lost own link may run SPF outside the back-off now: at most {@link #MAX_LOCAL_REPAIRS}
+     * times per {@code spfHoldDownMs}, so that one link that keeps flapping costs a few immediate
+     * runs and then only what the RFC 8405 back-off allows (its LSP change is an event there too).
+     */
+    private boolean repairAllowed(long nowNs) {
+        long windowNs = TimeUnit.MILLISECONDS.toNanos(config.spfHoldDownMs());
+        while (!recentRepairsNs.isEmpty() && nowNs - recentRepairsNs.peekFirst() >= windowNs) {
+            recentRepairsNs.pollFirst();
+        }
+        return recentRepairsNs.size() < MAX_LOCAL_REPAIRS;
     }
 
     /**

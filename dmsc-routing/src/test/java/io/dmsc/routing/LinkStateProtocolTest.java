@@ -575,6 +575,27 @@ class LinkStateProtocolTest {
     }
 
     @Test
+    void shouldRepairAtOnceOnlyAFewTimesPerHoldDownWhenAnOwnLinkFlaps() {
+        startWithNeighbors("n1", "n2");
+        receive("n1", lsp("n1", 0, 1, List.of(ME)));
+        runFor(10_000);
+        long before = protocol.counters().localRepairs;
+        // n2's link flaps ten times within 2 s (the hold-down is 3 s).
+        for (int i = 0; i < 10; i++) {
+            protocol.adjacencyDown("n2", now);
+            runFor(100);
+            protocol.adjacencyUp("n2", 10, now);
+            runFor(100);
+        }
+        assertThat(protocol.counters().localRepairs - before).isEqualTo(LinkStateProtocol.MAX_LOCAL_REPAIRS);
+        // Once the hold-down has passed, a loss is repaired at once again.
+        runFor(10_000);
+        protocol.adjacencyDown("n1", now);
+        protocol.doWork(now);
+        assertThat(protocol.counters().localRepairs - before).isEqualTo(LinkStateProtocol.MAX_LOCAL_REPAIRS + 1);
+    }
+
+    @Test
     void shouldNotRouteOverAnOwnLinkThatIsDownBeforeItsLspIsReoriginated() {
         startWithNeighbors("n1", "n2");
         receive("n1", lsp("n1", 0, 1, List.of(ME), "/a"));
