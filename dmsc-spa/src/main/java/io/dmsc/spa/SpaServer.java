@@ -213,9 +213,9 @@ public final class SpaServer implements AutoCloseable {
         }
     }
 
-    /** The admin port: {@code /status}, {@code /metrics}, {@code /healthz}, with the limits of {@link SpaConfig#adminHttp}. */
+    /** The admin port: {@code /status}, {@code /metrics}, {@code /healthz}, with the limits of {@link SpaConfig#limits}. */
     private AdminHttpServer startAdmin(String address) {
-        AdminHttpServer server = new AdminHttpServer(config.id(), config.adminHttp(), metrics.registry(),
+        AdminHttpServer server = new AdminHttpServer(config.id(), config.limits().adminHttp(), metrics.registry(),
                 "/status, /metrics or /healthz");
         server.get("/status", r -> java.util.concurrent.CompletableFuture.completedFuture(new AdminResponse(200,
                         AdminResponse.JSON, JSON.writeValueAsString(status()), Map.of())))
