@@ -60,8 +60,13 @@ final class EchoLoad {
                 .unary(unaryRequest);
     }
 
-    /** What an open-loop segment did. */
-    record OpenLoopResult(long calls, long errors, long sendingNs, long elapsedNs, String firstError) {
+    /**
+     * What an open-loop segment did.
+     *
+     * @param errorsByCode failed calls by gRPC status code (a call that never ended is not in it)
+     */
+    record OpenLoopResult(long calls, long errors, long sendingNs, long elapsedNs, String firstError,
+                          java.util.Map<io.grpc.Status.Code, Long> errorsByCode) {
     }
 
     /**
@@ -81,6 +86,8 @@ final class EchoLoad {
         AtomicLong outstanding = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         String[] firstError = new String[1];
+        java.util.concurrent.ConcurrentHashMap<io.grpc.Status.Code, java.util.concurrent.atomic.LongAdder> byCode =
+                new java.util.concurrent.ConcurrentHashMap<>();
         long startNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
         for (long i = 0; i < calls; i++) {
             long intendedNs = startNs + (long) (i * intervalNs);
@@ -103,6 +110,8 @@ final class EchoLoad {
                             if (errors.getAndIncrement() == 0) {
                                 firstError[0] = String.valueOf(t);
                             }
+                            byCode.computeIfAbsent(io.grpc.Status.fromThrowable(t).getCode(),
+                                    k -> new java.util.concurrent.atomic.LongAdder()).increment();
                             outstanding.decrementAndGet();
                         }
 
@@ -117,8 +126,10 @@ final class EchoLoad {
         }
         long sendingNs = System.nanoTime() - startNs;
         long lost = drain(outstanding);
+        java.util.Map<io.grpc.Status.Code, Long> codes = new java.util.TreeMap<>();
+        byCode.forEach((k, v) -> codes.put(k, v.sum()));
         return new OpenLoopResult(calls, errors.get() + lost, sendingNs, System.nanoTime() - startNs,
-                firstError[0] == null && lost > 0 ? lost + " calls never ended" : firstError[0]);
+                firstError[0] == null && lost > 0 ? lost + " calls never ended" : firstError[0], codes);
     }
 
     /** What a closed-loop run did in its measured window. */

@@ -80,14 +80,26 @@ public final class ForwardingLoadHarness {
     private static final String[] NODES = {"sg-a", "sr-1", "sg-b"};
     private static final double TARGET_ADDED_P50_MS = 0.2;
     private static final double TARGET_ADDED_P90_MS = 0.3;
-    private static final double TARGET_SR_CPU_US = 10;
-    private static final double TARGET_SG_CPU_US = 50;
-    private static final double TARGET_CLOSED_RATIO = 0.35;
+    private static final double TARGET_SR_CPU_US = 5;
+    private static final double TARGET_SG_CPU_US = 30;
+    private static final double TARGET_CLOSED_RATIO = 0.55;
+    private static final double TARGET_STREAM_RATIO = 0.50;
+    private static final double TARGET_SR_RSS_MIB = 150;
+    private static final double TARGET_SG_RSS_MIB = 250;
+    /** The overload phase offers this multiple of the mesh's closed-loop throughput. */
+    private static final double OVERLOAD_FACTOR = 2;
 
     private final HarnessOptions opts;
     private final String command;
     private final Path workDir;
     private final Map<String, MeshProcess> mesh = new LinkedHashMap<>();
+    /** CPU ticks by thread group of each mesh process at the start and the end of the open-loop phase. */
+    private final Map<String, Map<String, Long>> threadsBefore = new LinkedHashMap<>();
+    private final Map<String, Map<String, Long>> threadsAfter = new LinkedHashMap<>();
+    /** The overload phase: offered rate, what it did, and the latency of the calls that succeeded. */
+    private double overloadRate;
+    private EchoLoad.OpenLoopResult overload;
+    private final LatencySamples overloadOk = new LatencySamples();
     /** The JVM options each mesh process was started with. */
     private final Map<String, List<String>> nodeJvm = new LinkedHashMap<>();
     private final List<String> rssPhases = new ArrayList<>();
@@ -173,12 +185,14 @@ public final class ForwardingLoadHarness {
         OpenLoopTotals m = new OpenLoopTotals();
         int segments = opts.segmentsPerPath();
         progress("open loop: " + segments + " segments of " + opts.callsPerSegment() + " calls per path, ABBA order");
+        mesh.forEach((id, p) -> threadsBefore.put(id, p.cpuTicksByThreadGroup()));
         for (int i = 0; i < 2 * segments; i++) {
             // ABBA: d m m d d m m d ...
             boolean meshFirst = (i / 2) % 2 == 1;
             boolean isMesh = (i % 2 == 0) == meshFirst;
             (isMesh ? m : d).segment(isMesh ? viaMesh : direct, opts.ratePerS, opts.callsPerSegment(), this::cpuTicks);
         }
+        mesh.forEach((id, p) -> threadsAfter.put(id, p.cpuTicksByThreadGroup()));
         sampleRss("after open loop");
 
         // 2. Closed loop.
@@ -188,6 +202,16 @@ public final class ForwardingLoadHarness {
         EchoLoad.ClosedLoopResult cm = viaMesh.closedLoop(opts.closedConcurrency, seconds(opts.closedWarmupS),
                 seconds(opts.closedS), this::cpuTicks);
         sampleRss("after closed loop");
+
+        // 2b. Overload: twice what the closed loop sustained, open loop, through the mesh only.
+        if (opts.overloadS > 0) {
+            overloadRate = OVERLOAD_FACTOR * cm.callsPerS();
+            progress("overload: " + Math.round(overloadRate) + " calls/s open loop through the mesh for "
+                    + opts.overloadS + " s");
+            overload = viaMesh.openLoop((int) Math.round(overloadRate), Math.round(overloadRate * opts.overloadS),
+                    overloadOk, null);
+            sampleRss("after overload");
+        }
 
         // 3. Streaming.
         progress("streaming: " + opts.streamMessageBytes + "-byte messages, " + opts.streamS + " s per path");
@@ -557,7 +581,9 @@ public final class ForwardingLoadHarness {
             cpu(d, m, cm);
             closedLoop(cd, cm);
             streaming(sd, sm);
+            overload();
             memory(peakKb);
+            threads();
             liveness(livenessBefore, livenessAfter);
             return md.toString();
         }
@@ -679,8 +705,8 @@ public final class ForwardingLoadHarness {
             line("");
             line("| target | measured | result |");
             line("|---|---:|:---:|");
-            line("| mesh ≥ 35% of direct | " + fmt1(100 * ratio) + "% | " + verdict(ratio >= TARGET_CLOSED_RATIO,
-                    cm.errors()) + " |");
+            line("| mesh ≥ " + fmt1(100 * TARGET_CLOSED_RATIO) + "% of direct | " + fmt1(100 * ratio) + "% | "
+                    + verdict(ratio >= TARGET_CLOSED_RATIO, cm.errors()) + " |");
             line("");
         }
 
@@ -695,7 +721,12 @@ public final class ForwardingLoadHarness {
             line("|---|---:|---|");
             line("| direct | " + fmt1(sd.megabytesPerS()) + " | " + (sd.error() == null ? "" : sd.error()) + " |");
             line("| mesh | " + fmt1(sm.megabytesPerS()) + " | " + (sm.error() == null ? "" : sm.error()) + " |");
-            line("| mesh / direct | " + fmt1(100 * sm.megabytesPerS() / sd.megabytesPerS()) + "% | reported |");
+            double ratio = sm.megabytesPerS() / sd.megabytesPerS();
+            line("");
+            line("| target | measured | result |");
+            line("|---|---:|:---:|");
+            line("| mesh ≥ " + fmt1(100 * TARGET_STREAM_RATIO) + "% of direct | " + fmt1(100 * ratio) + "% | "
+                    + verdict(ratio >= TARGET_STREAM_RATIO, sm.error() == null ? 0 : 1) + " |");
             line("");
         }
 
@@ -719,6 +750,70 @@ public final class ForwardingLoadHarness {
                     row.append(' ').append(fmt1(kb / 1024.0)).append(" |");
                 }
                 line(row + " " + fmt1(peakKb.get(e.getKey()) / 1024.0) + " |");
+            }
+            line("");
+            line("| target | measured peak | result |");
+            line("|---|---:|:---:|");
+            for (String id : NODES) {
+                double limit = id.startsWith("sr") ? TARGET_SR_RSS_MIB : TARGET_SG_RSS_MIB;
+                double peak = peakKb.get(id) / 1024.0;
+                line("| " + id + " RSS under load ≤ " + fmt1(limit) + " MiB" + (opts.launcher == null
+                        ? " (the target assumes the launcher's defaults: `--launcher ./dmsc`)" : "") + " | "
+                        + fmt1(peak) + " MiB | " + verdict(peak <= limit, 0) + " |");
+            }
+            line("");
+        }
+
+        private void overload() {
+            if (overload == null) {
+                return;
+            }
+            line("### Overload: " + fmt1(OVERLOAD_FACTOR) + "× the closed-loop throughput, open loop, mesh only");
+            line("");
+            line("Offered " + fmt1(overloadRate) + " calls/s for " + fmt1(opts.overloadS) + " s (" + overload.calls()
+                    + " calls, 10 s deadline). Goodput: calls that succeeded per second of offered load; latency "
+                    + "of the calls that succeeded, from their intended send time, in ms. The SG is to shed at "
+                    + "once (RESOURCE_EXHAUSTED or UNAVAILABLE), not queue until deadlines.");
+            line("");
+            long ok = overload.calls() - overload.errors();
+            line("| offered calls/s | sent calls/s | goodput calls/s | failed, by code | OK p50 | OK p90 | OK p99 "
+                    + "| OK max |");
+            line("|---:|---:|---:|---|---:|---:|---:|---:|");
+            line("| " + fmt1(overloadRate) + " | " + fmt1(overload.calls() * 1e9 / overload.sendingNs()) + " | "
+                    + fmt1(ok * 1e9 / overload.sendingNs()) + " | " + (overload.errors() == 0 ? "none"
+                    : overload.errorsByCode() + (overload.firstError() == null ? "" : "; first: `"
+                    + overload.firstError().replace('|', '/') + "`")) + " | "
+                    + ms(overloadOk.quantileNs(0.5)) + " | " + ms(overloadOk.quantileNs(0.9)) + " | "
+                    + ms(overloadOk.quantileNs(0.99)) + " | " + ms(overloadOk.maxNs()) + " |");
+            line("");
+        }
+
+        private void threads() {
+            line("### Where the mesh processes' CPU went in the open-loop phase");
+            line("");
+            line("CPU ticks by thread (name from `/proc/PID/task/TID/comm`, numbers after `#` or `-` dropped) from the first to "
+                    + "the last open-loop segment, both paths (the direct segments add only idle work), in ms; "
+                    + "threads below 1% of their process are left out.");
+            line("");
+            line("| process | thread group | CPU ms | share |");
+            line("|---|---|---:|---:|");
+            for (String id : NODES) {
+                Map<String, Long> b = threadsBefore.getOrDefault(id, Map.of());
+                Map<String, Long> a = threadsAfter.getOrDefault(id, Map.of());
+                long total = 0;
+                Map<String, Long> delta = new java.util.TreeMap<>();
+                for (Map.Entry<String, Long> e : a.entrySet()) {
+                    long d = e.getValue() - b.getOrDefault(e.getKey(), 0L);
+                    if (d > 0) {
+                        delta.put(e.getKey(), d);
+                        total += d;
+                    }
+                }
+                long sum = total;
+                delta.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                        .filter(e -> e.getValue() * 100 >= sum)
+                        .forEach(e -> line("| " + id + " | `" + e.getKey() + "` | " + fmt1(e.getValue() * tickNs / 1e6)
+                                + " | " + fmt1(100.0 * e.getValue() / sum) + "% |"));
             }
             line("");
         }

@@ -32,13 +32,15 @@ final class HarnessOptions {
             "                           (DMSC_LAUNCHER_PRINT=1 PATH run ...), as ./dmsc run would (default: none,",
             "                           plain JVM defaults)",
             "  --idle-after-s S         after the last load, idle this long and sample RSS again (default 60)",
+            "  --overload-s S           open loop through the mesh at twice the closed-loop throughput, seconds",
+            "                           (default 20; 0 skips it)",
             "  --out FILE               also write the Markdown report to FILE",
             "  --quick                  smoke mode: a few seconds of load, numbers not meaningful");
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     private static final Map<String, String> QUICK = Map.of("warmup-s", "0.5", "duration-s", "1",
             "segment-s", "0.5", "closed-warmup-s", "0.5", "closed-s", "0.5", "stream-warmup-s", "0.5",
-            "stream-s", "0.5", "idle-after-s", "0");
+            "stream-s", "0.5", "idle-after-s", "0", "overload-s", "0.5");
 
     static {
         DEFAULTS.put("rate", "1000");
@@ -57,6 +59,7 @@ final class HarnessOptions {
         DEFAULTS.put("out", "");
         DEFAULTS.put("launcher", "");
         DEFAULTS.put("idle-after-s", "60");
+        DEFAULTS.put("overload-s", "20");
     }
 
     final boolean quick;
@@ -76,6 +79,7 @@ final class HarnessOptions {
     final Path out;
     final Path launcher;
     final double idleAfterS;
+    final double overloadS;
 
     private HarnessOptions(boolean quick, Map<String, String> v) {
         this.quick = quick;
@@ -96,6 +100,7 @@ final class HarnessOptions {
         out = v.get("out").isEmpty() ? null : Path.of(v.get("out"));
         launcher = v.get("launcher").isEmpty() ? null : Path.of(v.get("launcher"));
         idleAfterS = nonNegative(v, "idle-after-s");
+        overloadS = nonNegative(v, "overload-s");
     }
 
     /**

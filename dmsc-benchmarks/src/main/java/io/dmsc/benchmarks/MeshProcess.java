@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -129,6 +130,33 @@ final class MeshProcess implements AutoCloseable {
     /** @return user + system CPU time of the process so far, in clock ticks */
     long cpuTicks() {
         return cpuTicks(pid());
+    }
+
+    /**
+     * CPU ticks (utime + stime) of this process's threads, summed by thread group: the thread's name
+     * ({@code /proc/PID/task/TID/comm}, at most 15 characters) with the numbers after {@code #} or {@code -} dropped, so
+     * {@code C2 CompilerThre}, {@code GC Thread#}, {@code dmsc-links--} and the like. Threads that ended
+     * are not counted.
+     */
+    Map<String, Long> cpuTicksByThreadGroup() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid()), "task");
+        try (java.util.stream.Stream<Path> list = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) list::iterator) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+                    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    out.merge(comm.replaceAll("(?<=[#-])\\d+|\\d+$", "").trim(), ticks, Long::sum);
+                } catch (NoSuchFileException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
     }
 
     /** @return VmRSS in KiB */
