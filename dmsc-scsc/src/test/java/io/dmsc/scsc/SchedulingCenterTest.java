@@ -135,7 +135,7 @@ class SchedulingCenterTest {
     @Test
     void shouldCloseConnectionsBeyondItsLimitAndThoseThatNeverSendAPreface() throws Exception {
         TopologyConfig t = ConfigLoader.parseTopology("t.yaml", TOPOLOGY.replace("maxReportsPerSecond: 5}}",
-                "maxReportsPerSecond: 5}, limits: {maxGrpcConnections: 1, grpcHandshakeTimeoutMs: 300}}"));
+                "maxReportsPerSecond: 5}, limits: {maxGrpcConnections: 1, grpcHandshakeTimeoutMs: 1500}}"));
         t = new TopologyConfig(t.file(), t.name(), t.nodes().stream().map(n -> n.withTelemetry(null)).toList(),
                 t.links(), t.spas());
         try (Mesh mesh = Mesh.start(t, Mesh.Links.TCP)) {
