@@ -138,8 +138,9 @@ class CertificateRotationTest {
             touch(caDir, "sr-2.crt", "sr-2.key");
             await().atMost(Duration.ofSeconds(10)).until(() -> sequence(sr1, "sr-2") > rolled);
             assertThat(lsp(sr1, "sr-2").signature()).isEqualTo("signed");
+            long downsBefore = downs(sr1);
             sr2.conductor().dropLink("sr-1");
-            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) > downsBefore);
             await().atMost(Duration.ofSeconds(10)).until(() -> sr1.status().get().neighbors().stream()
                     .anyMatch(n -> n.id().equals("sr-2") && n.state().equals("UP")));
 
@@ -149,8 +150,9 @@ class CertificateRotationTest {
             Files.writeString(caDir.resolve("ca.crt"), io.dmsc.wire.tls.Pem.certificate(newCa.certificate()));
             touch(caDir, "sr-1.crt", "sr-1.key", "ca.crt");
             await().atMost(Duration.ofSeconds(10)).until(() -> sequence(sr2, "sr-1") > sr1Before);
+            long downsThen = downs(sr1);
             sr1.conductor().dropLink("sr-2");
-            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> downs(sr1) > downsThen);
             await().atMost(Duration.ofSeconds(10)).until(() -> sr1.status().get().neighbors().stream()
                     .anyMatch(n -> n.id().equals("sr-2") && n.state().equals("UP") && n.security().equals("tls sr-2")));
             assertThat(sr1.status().get().counters().getOrDefault("lspsRejected.bad-signature", 0L)).isZero();
