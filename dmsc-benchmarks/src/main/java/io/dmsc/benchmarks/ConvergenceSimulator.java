@@ -68,13 +68,18 @@ public final class ConvergenceSimulator {
     /**
      * Runs the benchmark.
      *
-     * @param args optional {@code --seed=N}, then mesh sizes (default 100 300 1000)
+     * @param args optional {@code --seed=N} and {@code --duty-cycle-per-instant} (a node runs one duty
+     *             cycle after all messages that reach it at one instant, as its conductor drains its
+     *             queue first; default: one per message), then mesh sizes (default 100 300 1000)
      */
     public static void main(String[] args) {
         long seed = 1;
+        perInstant = false;
         List<Integer> sizes = new ArrayList<>();
         for (String a : args) {
-            if (a.startsWith("--seed=")) {
+            if (a.equals("--duty-cycle-per-instant")) {
+                perInstant = true;
+            } else if (a.startsWith("--seed=")) {
                 seed = Long.parseLong(a.substring("--seed=".length()));
             } else {
                 int n = Integer.parseInt(a);
@@ -97,11 +102,14 @@ public final class ConvergenceSimulator {
         print(results, seed);
     }
 
+    /** Set by {@link #main}: one duty cycle per node and instant. */
+    private static boolean perInstant;
+
     static Result run(int n, long seed) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         RandomSparseGraph graph = RandomSparseGraph.generate(n, 4.0, 64, seed);
         SimulatedNetwork net = new SimulatedNetwork(id -> RoutingConfig.defaults(id, NodeRole.SR), seed)
-                .latencyNs(LATENCY_NS);
+                .latencyNs(LATENCY_NS).dutyCyclePerInstant(perInstant);
 
         long wallStart = System.nanoTime();
         long cpuStart = threads.getCurrentThreadCpuTime();
@@ -160,7 +168,8 @@ public final class ConvergenceSimulator {
 
     private static void print(List<Result> results, long seed) {
         System.out.printf("Random sparse meshes (average degree 4, metrics 1..64, seed %d), %d µs link latency, "
-                + "default RoutingConfig.%n%n", seed, TimeUnit.NANOSECONDS.toMicros(LATENCY_NS));
+                + "default RoutingConfig, %s.%n%n", seed, TimeUnit.NANOSECONDS.toMicros(LATENCY_NS),
+                perInstant ? "one duty cycle per node and instant" : "one duty cycle per message");
         System.out.println("| nodes | links | phase | simulated convergence | LSP tx | summary tx | SPF runs "
                 + "| wall clock | CPU | converged |");
         System.out.println("|---:|---:|---|---:|---:|---:|---:|---:|---:|:---:|");

@@ -33,6 +33,8 @@ public final class Fib {
     private final byte[] keyBytes;
     private final int mask;
     private final long lengthMask;
+    /** The most components of any prefix (0 when empty). */
+    private final int maxDepth;
     private final int size;
     private final List<FibEntry> sorted;
     /** Best-cost egress nodes by prefix (several: anycast replicas). */
@@ -118,6 +120,7 @@ public final class Fib {
             n++;
         }
         lengthMask = lengths;
+        maxDepth = 63 - Long.numberOfLeadingZeros(lengths | 1);
         size = n;
         List<FibEntry> list = new ArrayList<>(entries);
         list.sort(Comparator.comparing(FibEntry::prefix));
@@ -154,35 +157,52 @@ public final class Fib {
      */
     public FibEntry lookup(String name) {
         int len = name.length();
-        // Component ends and running hashes; a name has at most 32 components.
-        int[] ends = new int[ServicePrefix.MAX_COMPONENTS + 1];
-        int[] prefixHashes = new int[ServicePrefix.MAX_COMPONENTS + 1];
+        int maxDepth = this.maxDepth;
+        // Component ends and running hashes of the depths some prefix has, up to the deepest.
+        int[] ends = new int[maxDepth + 1];
+        int[] prefixHashes = new int[maxDepth + 1];
         int depth = 0;
         int h = 0;
         for (int i = 0; i < len; i++) {
             char ch = name.charAt(i);
             if (ch == '/' && i > 0) {
-                if (depth == ServicePrefix.MAX_COMPONENTS) {
+                depth++;
+                if ((lengthMask & (1L << depth)) != 0) {
+                    ends[depth] = i;
+                    prefixHashes[depth] = h;
+                }
+                if (depth == maxDepth) {
                     break;
                 }
-                depth++;
-                ends[depth] = i;
-                prefixHashes[depth] = h;
             }
             h = 31 * h + ch;
         }
-        if (depth < ServicePrefix.MAX_COMPONENTS && len > 1) {
+        if (depth < maxDepth && len > 1) {
             depth++;
             ends[depth] = len;
             prefixHashes[depth] = h;
         }
+        // Every candidate's first slot and value are read before any is examined: the reads do not
+        // depend on each other, so their cache misses overlap instead of following one another.
+        long[] first = new long[depth + 1];
+        FibEntry[] firstValue = new FibEntry[depth + 1];
         for (int d = depth; d >= 1; d--) {
-            if ((lengthMask & (1L << d)) == 0) {
+            if ((lengthMask & (1L << d)) != 0) {
+                int home = spread(prefixHashes[d]) & mask;
+                first[d] = slots[home];
+                firstValue[d] = values[home];
+            }
+        }
+        for (int d = depth; d >= 1; d--) {
+            if ((lengthMask & (1L << d)) == 0 || first[d] == 0) {
                 continue;
             }
             int ph = prefixHashes[d];
             int end = ends[d];
-            for (int slot = spread(ph) & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+            if (matches(first[d], ph, name, end)) {
+                return firstValue[d];
+            }
+            for (int slot = (spread(ph) + 1) & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
                 if (matches(slots[slot], ph, name, end)) {
                     return values[slot];
                 }

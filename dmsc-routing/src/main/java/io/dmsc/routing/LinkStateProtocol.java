@@ -859,6 +859,12 @@ public final class LinkStateProtocol {
 
     private int transmit(long nowNs) {
         int work = 0;
+        // An origination still pending here waits out the minimum origination interval: the own
+        // fragments held now are about to be replaced (at cold start: the first LSP, originated
+        // before any adjacency, lacks every neighbour), so sending them would flood each twice.
+        // Their flags stay set and fall due when the new copies are originated.
+        long holdOwnUntilNs = originationPending ? lastOriginationNs + MIN_ORIGINATION_INTERVAL_NS : nowNs;
+        boolean holdOwn = holdOwnUntilNs - nowNs > 0;
         for (Map.Entry<String, NeighborState> ne : neighbors.entrySet()) {
             String to = ne.getKey();
             NeighborState n = ne.getValue();
@@ -870,6 +876,10 @@ public final class LinkStateProtocol {
                         if (nowNs - s.getValue() >= 0) {
                             LsdbEntry held = lsdb.get(s.getKey());
                             if (held == null) {
+                                continue;
+                            }
+                            if (holdOwn && s.getKey().origin().equals(self)) {
+                                nextDue = Math.min(nextDue, holdOwnUntilNs);
                                 continue;
                             }
                             long due = sendLsp(to, n, s.getKey(), held, nowNs);
@@ -893,6 +903,11 @@ public final class LinkStateProtocol {
                         LsdbEntry held = lsdb.get(id);
                         if (held == null) {
                             clearSrm(n, id);
+                            continue;
+                        }
+                        if (holdOwn && id.origin().equals(self)) {
+                            // Left flagged: the scan at the origination sends it (or its successor).
+                            n.retransmitDueNs = Math.min(n.retransmitDueNs, holdOwnUntilNs);
                             continue;
                         }
                         long due = sendLsp(to, n, id, held, nowNs);

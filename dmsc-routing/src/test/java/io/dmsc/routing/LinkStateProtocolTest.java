@@ -157,6 +157,44 @@ class LinkStateProtocolTest {
     }
 
     @Test
+    void shouldFloodItsLspOnceAtColdStartNotFirstWithoutNeighboursThenWithThem() {
+        start();
+        protocol.adjacencyUp("n1", 10, now);
+        protocol.adjacencyUp("n2", 10, now);
+        // Both neighbours start too: their complete summaries list nothing of ours, and each
+        // asks for the LSP our summary listed.
+        for (String n : List.of("n1", "n2")) {
+            receive(n, new CompleteSummary(LinkStateProtocol.MIN_LSP_ID, LinkStateProtocol.MAX_LSP_ID, List.of()));
+            receive(n, new PartialSummary(List.of(new LspSummary(new LspId(ME, 0), 0, 0))));
+        }
+        runFor(200);
+
+        for (String n : List.of("n1", "n2")) {
+            assertThat(lspsSentTo(n)).as("own LSPs sent to " + n)
+                    .extracting(p -> p.sequence(), p -> p.neighbors().stream().map(NeighborEntry::nodeId).toList())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(2L, List.of("n1", "n2")));
+        }
+    }
+
+    @Test
+    void shouldAcknowledgeEveryLspReceivedInOneDutyCycleWithOnePartialSummaryPerNeighbour() {
+        startWithNeighbors("n1", "n2");
+        for (int i = 0; i < 5; i++) {
+            receive("n1", lsp("o" + i, 0, 3, List.of(), "/p" + i));
+            receive("n2", lsp("q" + i, 0, 3, List.of(), "/q" + i));
+        }
+        runFor(1);
+
+        for (String n : List.of("n1", "n2")) {
+            List<PartialSummary> psnps = sent.stream().filter(s -> s.to().equals(n))
+                    .filter(s -> s.message() instanceof PartialSummary).map(s -> (PartialSummary) s.message())
+                    .toList();
+            assertThat(psnps).as("partial summaries to " + n).hasSize(1);
+            assertThat(psnps.get(0).entries()).hasSize(5);
+        }
+    }
+
+    @Test
     void shouldSplitCompleteSummaryIntoContiguousRanges() {
         // At most 3 headers per summary.
         start(new RoutingConfig(ME, NodeRole.SR, 1200, 900, 60, 1000, 16 * 1024, 3, 5, 50, 1000, 500, 3000, false));

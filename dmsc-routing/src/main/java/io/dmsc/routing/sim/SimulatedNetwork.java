@@ -39,6 +39,9 @@ public final class SimulatedNetwork {
     private double lossRate;
     private double duplicateRate;
     private long reorderJitterNs;
+    private boolean dutyCyclePerInstant;
+    /** Nodes that received messages at the current instant and have not run their duty cycle yet. */
+    private final java.util.Set<SimNode> drained = new java.util.LinkedHashSet<>();
     private final Map<String, Long> messagesSent = new TreeMap<>();
     private java.util.function.BiConsumer<String, Fib> fibObserver = (node, fib) -> { };
 
@@ -116,6 +119,19 @@ public final class SimulatedNetwork {
     public SimulatedNetwork(Function<String, RoutingConfig> configs, long seed) {
         this.configs = configs;
         this.random = new Random(seed);
+    }
+
+    /**
+     * Runs a node's duty cycle once after every message that arrives at the same simulated
+     * instant, as a node's conductor drains its inbound queue before one duty cycle, instead of
+     * once after each message (the default).
+     *
+     * @param value true to batch
+     * @return this
+     */
+    public SimulatedNetwork dutyCyclePerInstant(boolean value) {
+        this.dutyCyclePerInstant = value;
+        return this;
     }
 
     /**
@@ -265,6 +281,17 @@ public final class SimulatedNetwork {
         touch(n);
     }
 
+    private void touchDrained() {
+        if (drained.isEmpty()) {
+            return;
+        }
+        List<SimNode> due = new ArrayList<>(drained);
+        drained.clear();
+        for (SimNode d : due) {
+            touch(d);
+        }
+    }
+
     private void touch(SimNode n) {
         n.protocol.doWork(nowNs);
         long next = n.protocol.nextDeadlineNs(nowNs);
@@ -318,10 +345,20 @@ public final class SimulatedNetwork {
                     continue;
                 }
                 n.protocol.receive(e.from(), e.message(), nowNs);
+                if (dutyCyclePerInstant) {
+                    processed++;
+                    drained.add(n);
+                    Event next = events.peek();
+                    if (next == null || next.timeNs() > nowNs || next.timeNs() > until) {
+                        touchDrained();
+                    }
+                    continue;
+                }
             }
             processed++;
             touch(n);
         }
+        touchDrained();
         nowNs = Math.max(nowNs, until);
         return processed;
     }
