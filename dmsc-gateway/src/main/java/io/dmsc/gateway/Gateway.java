@@ -81,6 +81,8 @@ public final class Gateway implements NodeExtension, GatewayContext {
     }
     /** Ingress calls in flight. Data-plane loop only. */
     private int callsInFlight;
+    /** Sheds new calls to a target whose answers slow down; on the data loop. */
+    private AdmissionLimiter limiter;
     /** The replica choice without a policy. Data-plane loop only. */
     private final ReplicaSelector replicas = new ReplicaSelector();
     /** The node's forwarding policies from the SCSC (consulted before the replica selector). */
@@ -119,6 +121,10 @@ public final class Gateway implements NodeExtension, GatewayContext {
         this.node = owner;
         this.forwarder = owner.forwarder();
         this.metrics = new GatewayMetrics(owner.metrics().registry());
+        this.limiter = new AdmissionLimiter(config.maxCallsInFlight(), config.adaptiveAdmission());
+        io.micrometer.core.instrument.FunctionCounter.builder("dmsc_calls_shed", limiter, AdmissionLimiter::shed)
+                .description("Ingress calls refused RESOURCE_EXHAUSTED at once because the answers of their target "
+                        + "slowed down (gateway.adaptiveAdmission)").register(owner.metrics().registry());
         this.retryPolicies = new RetryPolicies(config.retryPolicies(), config.retryBudget());
         this.staticPrefixes = new LinkedHashSet<>(owner.config().prefixes());
         if (admission == null) {
@@ -550,6 +556,11 @@ public final class Gateway implements NodeExtension, GatewayContext {
         }
         callsInFlight++;
         return true;
+    }
+
+    @Override
+    public AdmissionLimiter limiter() {
+        return limiter;
     }
 
     @Override

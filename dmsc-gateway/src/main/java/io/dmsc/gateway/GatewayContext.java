@@ -44,6 +44,9 @@ interface GatewayContext {
     /** An admitted ingress call ended. */
     void callEnded();
 
+    /** @return the adaptive bound on calls waiting for a first answer, per target */
+    AdmissionLimiter limiter();
+
     /** @return the frame allocator */
     ByteBufAllocator alloc();
 

@@ -46,6 +46,9 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private final Calls.Reassembly reassembly;
 
     private FlowHandle flow;
+    /** Counted as waiting for a first answer until one comes (or the call ends); then null. */
+    private AdmissionLimiter.Target ticket;
+    private final long startNs;
     private int attempt;
     /** Counts the current attempt's traffic towards its egress SG, or null when not measured. */
     private EgressTraffic egressTraffic;
@@ -61,8 +64,10 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private final StreamWindow credit;
 
     IngressCall(GatewayContext gw, ServerCall<byte[], byte[]> call, Metadata headers, ServicePrefix target,
-                String name, long deadlineNs) {
+                String name, long deadlineNs, AdmissionLimiter.Target ticket, long startNs) {
         this.gw = gw;
+        this.ticket = ticket;
+        this.startNs = startNs;
         this.call = call;
         this.requestHeaders = headers;
         this.target = target;
@@ -170,6 +175,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         }
         done = true;
         gw.callEnded();
+        releaseTicket();
         replay = null;
         boolean expired = deadlineNs != 0 && System.nanoTime() - deadlineNs >= 0;
         flow.send(DataFrames.cancel(gw.alloc(), 0, Cancel.newBuilder()
@@ -238,6 +244,18 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
     private void commit() {
         committed = true;
         replay = null;
+        if (ticket != null) {
+            gw.limiter().answered(ticket, startNs, System.nanoTime());
+            ticket = null;
+        }
+    }
+
+    /** The call ends: a ticket still held never saw an answer. */
+    private void releaseTicket() {
+        if (ticket != null) {
+            gw.limiter().released(ticket);
+            ticket = null;
+        }
     }
 
     private void onResponseChunk(ByteBuf frame) {
@@ -359,6 +377,7 @@ final class IngressCall extends ServerCall.Listener<byte[]> implements LocalStre
         }
         done = true;
         gw.callEnded();
+        releaseTicket();
         replay = null;
         gw.metrics().ingressEnded(status.getCode());
         call.close(status, trailers);

@@ -110,7 +110,15 @@ final class IngressHandler extends HandlerRegistry implements ServerCallHandler<
             return reject(call, Status.RESOURCE_EXHAUSTED.withDescription("gateway " + gw.nodeId() + " has "
                     + gw.config().maxCallsInFlight() + " calls in flight, its limit (maxCallsInFlight); retry later"));
         }
-        IngressCall c = new IngressCall(gw, call, headers, target, name, deadlineNs);
+        long nowNs = System.nanoTime();
+        String targetText = target.toString();
+        AdmissionLimiter.Target ticket = gw.limiter().admit(targetText, nowNs);
+        if (ticket == null) {
+            gw.callEnded();
+            return reject(call, Status.RESOURCE_EXHAUSTED.withDescription(gw.limiter().refusal(gw.nodeId(),
+                    targetText)));
+        }
+        IngressCall c = new IngressCall(gw, call, headers, target, name, deadlineNs, ticket, nowNs);
         c.start();
         return c;
     }

@@ -716,7 +716,8 @@ public final class ConfigLoader {
             return d.withUpstreams(upstreams);
         }
         g.allowOnly("healthCheckIntervalMs", "streamWindowBytes", "maxMessageBytes", "maxTransparentRetries",
-                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls", "qos", "podPort");
+                "maxCallsInFlight", "retryBudget", "retryPolicies", "spa", "podTls", "qos", "podPort",
+                "adaptiveAdmission");
         SpaClientConfig spaClient = spaClient(g.child("spa"), spaAddresses);
         GatewayConfig.PodTls podTls = GatewayConfig.PodTls.DEFAULT;
         if (g.has("podTls")) {
@@ -784,7 +785,8 @@ public final class ConfigLoader {
                     (int) g.integer("maxMessageBytes", d.maxMessageBytes(), 1024, 64 << 20), policies, budget,
                     (int) g.integer("maxTransparentRetries", d.maxTransparentRetries(), 0, 10),
                     (int) g.integer("maxCallsInFlight", d.maxCallsInFlight(), 1, 10_000_000), spaClient, podTls,
-                    qosInterval(g.child("qos")), podPort(g.child("podPort")));
+                    qosInterval(g.child("qos")), podPort(g.child("podPort")),
+                    g.bool("adaptiveAdmission", d.adaptiveAdmission()));
         } catch (IllegalArgumentException e) {
             throw g.error(null, e.getMessage());
         }

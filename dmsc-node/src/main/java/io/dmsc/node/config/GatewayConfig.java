@@ -20,11 +20,15 @@ import java.util.Objects;
  * @param podTls                transport security of the pod-facing port
  * @param qosProbeIntervalMs    period of the path probes, 0 for none
  * @param podPort               connection limits of the pod-facing and upstream ports
+ * @param adaptiveAdmission     shed new calls to a target at once while its answers slow down
+ *                              (an adaptive bound on the calls waiting for a first answer); false
+ *                              keeps only {@code maxCallsInFlight}
  */
 public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long healthCheckIntervalMs,
                             int streamWindowBytes, int maxMessageBytes, List<RetryPolicyConfig> retryPolicies,
                             RetryBudgetConfig retryBudget, int maxTransparentRetries, int maxCallsInFlight,
-                            SpaClientConfig spa, PodTls podTls, long qosProbeIntervalMs, PodPort podPort) {
+                            SpaClientConfig spa, PodTls podTls, long qosProbeIntervalMs, PodPort podPort,
+                            boolean adaptiveAdmission) {
     /** Transport security of the pod-facing port. */
     public enum PodTls {
         /** TLS when the node has certificate files ({@code security: {ca, ...}}), else plaintext. */
@@ -114,7 +118,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
                 RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT,
-                DEFAULT_QOS_PROBE_INTERVAL_MS, PodPort.DEFAULTS);
+                DEFAULT_QOS_PROBE_INTERVAL_MS, PodPort.DEFAULTS, true);
     }
 
     /**
@@ -124,7 +128,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withPod(String address) {
         return new GatewayConfig(address, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
-                qosProbeIntervalMs, podPort);
+                qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -134,7 +138,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withUpstreams(List<UpstreamConfig> value) {
         return new GatewayConfig(pod, value, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
-                qosProbeIntervalMs, podPort);
+                qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -143,7 +147,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withRetryPolicies(List<RetryPolicyConfig> value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs, podPort);
+                value, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -153,7 +157,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withHealthCheckIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, intervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls,
-                qosProbeIntervalMs, podPort);
+                qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -162,7 +166,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
      */
     public GatewayConfig withQosProbeIntervalMs(long intervalMs) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
-                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, intervalMs, podPort);
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, intervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -172,7 +176,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withPodTls(PodTls value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, value,
-                qosProbeIntervalMs, podPort);
+                qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 
     /**
@@ -182,7 +186,17 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withPodPort(PodPort value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs,
-                value);
+                value, adaptiveAdmission);
+    }
+
+    /**
+     * @param value whether new calls are shed while a target's answers slow down
+     * @return a copy with adaptive admission on or off
+     */
+    public GatewayConfig withAdaptiveAdmission(boolean value) {
+        return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
+                retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, spa, podTls, qosProbeIntervalMs,
+                podPort, value);
     }
 
     /**
@@ -192,6 +206,6 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public GatewayConfig withSpa(SpaClientConfig value) {
         return new GatewayConfig(pod, upstreams, healthCheckIntervalMs, streamWindowBytes, maxMessageBytes,
                 retryPolicies, retryBudget, maxTransparentRetries, maxCallsInFlight, value, podTls,
-                qosProbeIntervalMs, podPort);
+                qosProbeIntervalMs, podPort, adaptiveAdmission);
     }
 }
