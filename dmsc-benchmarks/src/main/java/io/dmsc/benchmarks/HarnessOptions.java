@@ -34,6 +34,7 @@ final class HarnessOptions {
             "  --idle-after-s S         after the last load, idle this long and sample RSS again (default 60)",
             "  --overload-s S           open loop through the mesh at twice the closed-loop throughput, seconds",
             "                           (default 20; 0 skips it)",
+            "  --adaptive-admission B   the SGs' gateway.adaptiveAdmission, true or false (default true)",
             "  --out FILE               also write the Markdown report to FILE",
             "  --quick                  smoke mode: a few seconds of load, numbers not meaningful");
 
@@ -60,6 +61,7 @@ final class HarnessOptions {
         DEFAULTS.put("launcher", "");
         DEFAULTS.put("idle-after-s", "60");
         DEFAULTS.put("overload-s", "20");
+        DEFAULTS.put("adaptive-admission", "true");
     }
 
     final boolean quick;
@@ -80,6 +82,7 @@ final class HarnessOptions {
     final Path launcher;
     final double idleAfterS;
     final double overloadS;
+    final boolean adaptiveAdmission;
 
     private HarnessOptions(boolean quick, Map<String, String> v) {
         this.quick = quick;
@@ -101,6 +104,11 @@ final class HarnessOptions {
         launcher = v.get("launcher").isEmpty() ? null : Path.of(v.get("launcher"));
         idleAfterS = nonNegative(v, "idle-after-s");
         overloadS = nonNegative(v, "overload-s");
+        String adaptive = v.get("adaptive-admission");
+        if (!adaptive.equals("true") && !adaptive.equals("false")) {
+            throw new IllegalArgumentException("--adaptive-admission: " + adaptive + " (expected: true or false)");
+        }
+        adaptiveAdmission = Boolean.parseBoolean(adaptive);
     }
 
     /**
