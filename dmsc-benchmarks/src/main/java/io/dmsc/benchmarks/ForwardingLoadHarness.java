@@ -288,12 +288,12 @@ public final class ForwardingLoadHarness {
                 "nodes:",
                 "  - {id: sg-a, role: sg, listen: " + addr.get("sg-a.listen") + ", admin: " + addr.get("sg-a.admin")
                         + ", pod: " + addr.get("sg-a.pod")
-                        + (opts.adaptiveAdmission ? "" : ", gateway: {adaptiveAdmission: false}") + "}",
+                        + (opts.adaptiveAdmission ? ", gateway: {adaptiveAdmission: true}" : "") + "}",
                 "  - {id: sr-1, role: sr, listen: " + addr.get("sr-1.listen") + ", admin: " + addr.get("sr-1.admin")
                         + "}",
                 "  - {id: sg-b, role: sg, listen: " + addr.get("sg-b.listen") + ", admin: " + addr.get("sg-b.admin")
                         + ", pod: " + addr.get("sg-b.pod")
-                        + (opts.adaptiveAdmission ? "" : ", gateway: {adaptiveAdmission: false}") + "}",
+                        + (opts.adaptiveAdmission ? ", gateway: {adaptiveAdmission: true}" : "") + "}",
                 "links:",
                 "  - {a: sg-a, b: sr-1, metric: 10}",
                 "  - {a: sr-1, b: sg-b, metric: 10}",
@@ -772,8 +772,7 @@ public final class ForwardingLoadHarness {
             }
             line("### Overload: " + fmt1(OVERLOAD_FACTOR) + "× the closed-loop throughput, open loop, mesh only");
             line("");
-            line("Adaptive admission " + (opts.adaptiveAdmission ? "on (the default)" : "off (`--adaptive-admission "
-                    + "false`)") + ". Offered " + fmt1(overloadRate) + " calls/s for " + fmt1(opts.overloadS) + " s ("
+            line("Adaptive admission " + (opts.adaptiveAdmission ? "on (`--adaptive-admission true`)" : "off (the default)") + ". Offered " + fmt1(overloadRate) + " calls/s for " + fmt1(opts.overloadS) + " s ("
                     + overload.calls()
                     + " calls, 10 s deadline). Goodput: calls that succeeded per second of offered load; latency "
                     + "of the calls that succeeded, from their intended send time, in ms. The SG is to shed at "

@@ -34,7 +34,7 @@ final class HarnessOptions {
             "  --idle-after-s S         after the last load, idle this long and sample RSS again (default 60)",
             "  --overload-s S           open loop through the mesh at twice the closed-loop throughput, seconds",
             "                           (default 20; 0 skips it)",
-            "  --adaptive-admission B   the SGs' gateway.adaptiveAdmission, true or false (default true)",
+            "  --adaptive-admission B   the SGs' gateway.adaptiveAdmission, true or false (default false)",
             "  --out FILE               also write the Markdown report to FILE",
             "  --quick                  smoke mode: a few seconds of load, numbers not meaningful");
 
@@ -61,7 +61,7 @@ final class HarnessOptions {
         DEFAULTS.put("launcher", "");
         DEFAULTS.put("idle-after-s", "60");
         DEFAULTS.put("overload-s", "20");
-        DEFAULTS.put("adaptive-admission", "true");
+        DEFAULTS.put("adaptive-admission", "false");
     }
 
     final boolean quick;

@@ -118,7 +118,7 @@ public record GatewayConfig(String pod, List<UpstreamConfig> upstreams, long hea
     public static GatewayConfig of(String pod) {
         return new GatewayConfig(pod, List.of(), 2000, DEFAULT_STREAM_WINDOW, DEFAULT_MAX_MESSAGE, List.of(),
                 RetryBudgetConfig.DEFAULT, 3, DEFAULT_MAX_CALLS_IN_FLIGHT, null, PodTls.DEFAULT,
-                DEFAULT_QOS_PROBE_INTERVAL_MS, PodPort.DEFAULTS, true);
+                DEFAULT_QOS_PROBE_INTERVAL_MS, PodPort.DEFAULTS, false);
     }
 
     /**
