@@ -151,10 +151,30 @@ final class EchoLoad {
      * @return completions in the window
      */
     ClosedLoopResult closedLoop(int concurrency, long warmupNs, long measureNs, CpuSampler cpu) {
+        return closedLoop(concurrency, warmupNs, measureNs, cpu, null);
+    }
+
+    /**
+     * As {@link #closedLoop(int, long, long, CpuSampler)}, and the latency of every call that succeeded
+     * and ended inside the measured window goes to {@code latencies} (with one call in flight, the
+     * unloaded round trip).
+     *
+     * @param latencies where latencies go, or null
+     */
+    ClosedLoopResult closedLoop(int concurrency, long warmupNs, long measureNs, CpuSampler cpu,
+                                LatencySamples latencies) {
         AtomicLong completed = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         AtomicLong outstanding = new AtomicLong();
-        ClosedLoop loop = new ClosedLoop(completed, errors, outstanding);
+        // [start, end] of the measured window, written by this thread, read by callback threads.
+        java.util.concurrent.atomic.AtomicLongArray window = new java.util.concurrent.atomic.AtomicLongArray(
+                new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+        CompletionListener listener = latencies == null ? null : (startNs, endNs) -> {
+            if (endNs >= window.get(0) && endNs <= window.get(1)) {
+                latencies.add(endNs - startNs);
+            }
+        };
+        ClosedLoop loop = new ClosedLoop(completed, errors, outstanding, listener, new AtomicReference<>());
         for (int i = 0; i < concurrency; i++) {
             outstanding.incrementAndGet();
             loop.next();
@@ -164,14 +184,76 @@ final class EchoLoad {
         long e0 = errors.get();
         long[] before = cpu.sample();
         long t0 = System.nanoTime();
+        window.set(0, t0);
         sleepNs(measureNs);
         long c1 = completed.get();
         long e1 = errors.get();
         long t1 = System.nanoTime();
+        window.set(1, t1);
         long[] after = cpu.sample();
         loop.running = false;
         long lost = drain(outstanding);
         return new ClosedLoopResult(c1 - c0, e1 - e0 + lost, t1 - t0, before, after);
+    }
+
+    /**
+     * What {@link #timeline} saw.
+     *
+     * @param okPerBucket calls that succeeded, by the bucket in which they ended
+     * @param errors      calls that failed (or never ended)
+     * @param firstError  the first failure, or null
+     */
+    record TimelineResult(long[] okPerBucket, long bucketNs, long errors, String firstError) {
+        /** @return mean successful calls per second over buckets [from, to) */
+        double callsPerS(int fromBucket, int toBucket) {
+            long sum = 0;
+            for (int i = fromBucket; i < toBucket; i++) {
+                sum += okPerBucket[i];
+            }
+            return sum * 1e9 / ((toBucket - fromBucket) * (double) bucketNs);
+        }
+    }
+
+    /**
+     * Closed loop from the first call on, counted per time bucket: the first call is sent at t = 0, and
+     * each call that succeeds is counted in the bucket {@code (end - t0) / bucketNs} in which it ended.
+     * For how fast a cold path reaches its steady rate.
+     *
+     * @param concurrency calls outstanding
+     * @param buckets     number of buckets (the run lasts {@code buckets × bucketNs})
+     * @param bucketNs    bucket length
+     * @return counts per bucket
+     */
+    TimelineResult timeline(int concurrency, int buckets, long bucketNs) {
+        java.util.concurrent.atomic.AtomicLongArray ok = new java.util.concurrent.atomic.AtomicLongArray(buckets);
+        AtomicLong completed = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong outstanding = new AtomicLong();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        ClosedLoop loop = new ClosedLoop(completed, errors, outstanding, (startNs, endNs) -> {
+            long b = (endNs - t0) / bucketNs;
+            if (b < buckets) {
+                ok.incrementAndGet((int) b);
+            }
+        }, firstError);
+        for (int i = 0; i < concurrency; i++) {
+            outstanding.incrementAndGet();
+            loop.next();
+        }
+        sleepNs(buckets * bucketNs - (System.nanoTime() - t0));
+        loop.running = false;
+        long lost = drain(outstanding);
+        long[] counts = new long[buckets];
+        for (int i = 0; i < buckets; i++) {
+            counts[i] = ok.get(i);
+        }
+        return new TimelineResult(counts, bucketNs, errors.get() + lost, firstError.get());
+    }
+
+    /** Told of each call of a closed loop that succeeded, on the callback thread. */
+    private interface CompletionListener {
+        void completed(long startNs, long endNs);
     }
 
     /** Reads CPU ticks of the processes a run reports on. */
@@ -183,16 +265,24 @@ final class EchoLoad {
         private final AtomicLong completed;
         private final AtomicLong errors;
         private final AtomicLong outstanding;
+        /** Null, or told of each success. */
+        private final CompletionListener listener;
         /** Written by the harness thread, read by callback threads. */
         private volatile boolean running = true;
+        /** Where the first failure's description goes (set once, by a callback thread). */
+        private final AtomicReference<String> firstError;
 
-        ClosedLoop(AtomicLong completed, AtomicLong errors, AtomicLong outstanding) {
+        ClosedLoop(AtomicLong completed, AtomicLong errors, AtomicLong outstanding, CompletionListener listener,
+                   AtomicReference<String> firstError) {
             this.completed = completed;
             this.errors = errors;
             this.outstanding = outstanding;
+            this.listener = listener;
+            this.firstError = firstError;
         }
 
         void next() {
+            long startNs = listener == null ? 0 : System.nanoTime();
             stub.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS).unary(unaryRequest,
                     new StreamObserver<>() {
                         @Override
@@ -201,8 +291,10 @@ final class EchoLoad {
 
                         @Override
                         public void onError(Throwable t) {
+                            long n = errors.incrementAndGet();
+                            firstError.compareAndSet(null, String.valueOf(t));
                             // A failing path must not turn into a tight loop of failing calls.
-                            if (errors.incrementAndGet() > 1000) {
+                            if (n > 1000) {
                                 running = false;
                             }
                             again();
@@ -211,6 +303,9 @@ final class EchoLoad {
                         @Override
                         public void onCompleted() {
                             completed.incrementAndGet();
+                            if (listener != null) {
+                                listener.completed(startNs, System.nanoTime());
+                            }
                             again();
                         }
                     });

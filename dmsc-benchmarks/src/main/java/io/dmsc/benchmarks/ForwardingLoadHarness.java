@@ -431,11 +431,11 @@ public final class ForwardingLoadHarness {
         return Math.round(sum);
     }
 
-    private static String statusJson(HttpClient http, String admin) {
+    static String statusJson(HttpClient http, String admin) {
         return get(http, admin, "/status");
     }
 
-    private static String get(HttpClient http, String admin, String path) {
+    static String get(HttpClient http, String admin, String path) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + path))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
@@ -462,7 +462,7 @@ public final class ForwardingLoadHarness {
         return section.matches("(?s).*\"prefix\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(prefix) + "\".*");
     }
 
-    private static boolean accepts(String hostPort) {
+    static boolean accepts(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(hostPort.substring(0, colon),
@@ -514,7 +514,7 @@ public final class ForwardingLoadHarness {
         System.err.println("[harness] " + line);
     }
 
-    private static long clockTicksPerSecond() {
+    static long clockTicksPerSecond() {
         String out = runForOutput("getconf", "CLK_TCK").trim();
         try {
             return Long.parseLong(out);
@@ -524,7 +524,7 @@ public final class ForwardingLoadHarness {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
@@ -549,7 +549,7 @@ public final class ForwardingLoadHarness {
         }
     }
 
-    private static List<String> quoteAll(String[] args) {
+    static List<String> quoteAll(String[] args) {
         List<String> q = new ArrayList<>();
         for (String a : args) {
             q.add(a.isEmpty() || a.matches(".*[\\s'\"$].*") ? "'" + a.replace("'", "'\\''") + "'" : a);
@@ -871,7 +871,7 @@ public final class ForwardingLoadHarness {
         }
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (l.startsWith("model name")) {
@@ -884,19 +884,19 @@ public final class ForwardingLoadHarness {
         return "?";
     }
 
-    private static String ms(long ns) {
+    static String ms(long ns) {
         return fmt3(ns / 1e6);
     }
 
-    private static String fmt1(double v) {
+    static String fmt1(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
-    private static String fmt2(double v) {
+    static String fmt2(double v) {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private static String fmt3(double v) {
+    static String fmt3(double v) {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -117,6 +117,17 @@ final class HarnessOptions {
      * @throws IllegalArgumentException on an unknown option, a missing value or a bad number
      */
     static HarnessOptions parse(String[] args) {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        return new HarnessOptions(quick, values(args, DEFAULTS, QUICK));
+    }
+
+    /**
+     * The settings of a harness: {@code defaults}, then {@code quickValues} if {@code --quick} is given, then
+     * each {@code --key value} of {@code args}.
+     *
+     * @throws IllegalArgumentException on an option not in {@code defaults} or a missing value
+     */
+    static Map<String, String> values(String[] args, Map<String, String> defaults, Map<String, String> quickValues) {
         Map<String, String> given = new LinkedHashMap<>();
         boolean quick = false;
         List<String> rest = new ArrayList<>(Arrays.asList(args));
@@ -126,7 +137,7 @@ final class HarnessOptions {
                 quick = true;
                 continue;
             }
-            if (!a.startsWith("--") || !DEFAULTS.containsKey(a.substring(2))) {
+            if (!a.startsWith("--") || !defaults.containsKey(a.substring(2))) {
                 throw new IllegalArgumentException("unknown option: " + a);
             }
             if (i + 1 >= rest.size()) {
@@ -134,12 +145,12 @@ final class HarnessOptions {
             }
             given.put(a.substring(2), rest.get(++i));
         }
-        Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
+        Map<String, String> v = new LinkedHashMap<>(defaults);
         if (quick) {
-            v.putAll(QUICK);
+            v.putAll(quickValues);
         }
         v.putAll(given);
-        return new HarnessOptions(quick, v);
+        return v;
     }
 
     /** @return open-loop measured segments per path (at least one) */
@@ -152,7 +163,7 @@ final class HarnessOptions {
         return Math.max(1, Math.round(ratePerS * durationS / segmentsPerPath()));
     }
 
-    private static int positiveInt(Map<String, String> v, String key) {
+    static int positiveInt(Map<String, String> v, String key) {
         try {
             int n = Integer.parseInt(v.get(key));
             if (n <= 0) {
@@ -164,7 +175,7 @@ final class HarnessOptions {
         }
     }
 
-    private static double positive(Map<String, String> v, String key) {
+    static double positive(Map<String, String> v, String key) {
         double d = number(v, key);
         if (d <= 0) {
             throw new IllegalArgumentException("--" + key + ": " + d + " (expected: > 0)");
@@ -172,7 +183,7 @@ final class HarnessOptions {
         return d;
     }
 
-    private static double nonNegative(Map<String, String> v, String key) {
+    static double nonNegative(Map<String, String> v, String key) {
         double d = number(v, key);
         if (d < 0) {
             throw new IllegalArgumentException("--" + key + ": " + d + " (expected: >= 0)");
@@ -180,7 +191,7 @@ final class HarnessOptions {
         return d;
     }
 
-    private static double number(Map<String, String> v, String key) {
+    static double number(Map<String, String> v, String key) {
         try {
             return Double.parseDouble(v.get(key));
         } catch (NumberFormatException e) {

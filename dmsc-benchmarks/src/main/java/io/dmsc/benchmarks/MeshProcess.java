@@ -46,9 +46,28 @@ final class MeshProcess implements AutoCloseable {
      * @return the options between {@code java} and {@code -jar}
      */
     static List<String> launcherJvmOptions(Path launcher, Path topology, String nodeId) {
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "run", "--topology", topology.toString(),
-                "--node", nodeId).redirectErrorStream(true);
+        return launcherJvmOptions(launcher, List.of("run", "--topology", topology.toString(), "--node", nodeId),
+                null);
+    }
+
+    /**
+     * The JVM options the product's launcher gives the command {@code dmscArgs}, as
+     * {@link #launcherJvmOptions(Path, Path, String)}.
+     *
+     * @param launcher      the {@code dmsc} script
+     * @param dmscArgs      the command and its arguments, e.g. {@code up examples/figure2.yaml}
+     * @param dmscJavaOpts  what {@code DMSC_JAVA_OPTS} is set to for the launcher (null: as inherited)
+     * @return the options between {@code java} and {@code -jar}
+     */
+    static List<String> launcherJvmOptions(Path launcher, List<String> dmscArgs, String dmscJavaOpts) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher.toString());
+        cmd.addAll(dmscArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("DMSC_LAUNCHER_PRINT", "1");
+        if (dmscJavaOpts != null) {
+            pb.environment().put("DMSC_JAVA_OPTS", dmscJavaOpts);
+        }
         String out;
         try {
             Process p = pb.start();
@@ -81,18 +100,30 @@ final class MeshProcess implements AutoCloseable {
      */
     static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, Path topology, String nodeId,
                              Path logDir, boolean appendLog) {
+        return start(javaBin, jvmOpts, cliJar, List.of("run", "--topology", topology.toString(), "--node", nodeId),
+                nodeId, logDir, appendLog);
+    }
+
+    /**
+     * Starts {@code java jvmOpts -cp cliJar io.dmsc.cli.Dmsc dmscArgs} (a node with {@code run}, a whole
+     * mesh with {@code up}); its output goes to {@code <name>.log} in {@code logDir}.
+     *
+     * @param name what the process is called in messages and in its log's file name
+     */
+    static MeshProcess start(Path javaBin, List<String> jvmOpts, Path cliJar, List<String> dmscArgs, String name,
+                             Path logDir, boolean appendLog) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin.toString());
         cmd.addAll(jvmOpts);
-        cmd.addAll(List.of("-cp", cliJar.toString(), "io.dmsc.cli.Dmsc", "run", "--topology", topology.toString(),
-                "--node", nodeId));
-        Path log = logDir.resolve(nodeId + ".log");
+        cmd.addAll(List.of("-cp", cliJar.toString(), "io.dmsc.cli.Dmsc"));
+        cmd.addAll(dmscArgs);
+        Path log = logDir.resolve(name + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(appendLog
                     ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile())).start();
-            return new MeshProcess(nodeId, p, log);
+            return new MeshProcess(name, p, log);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + nodeId + ": " + String.join(" ", cmd), e);
+            throw new UncheckedIOException("cannot start " + name + ": " + String.join(" ", cmd), e);
         }
     }
 
@@ -235,12 +266,20 @@ final class MeshProcess implements AutoCloseable {
     /** Asks the process to stop (its shutdown hook closes the node), then kills it after 5 s. */
     @Override
     public void close() {
+        close(5);
+    }
+
+    /**
+     * Asks the process to stop, then kills it after {@code graceS} seconds (longer for a JVM that writes a
+     * class-data archive at exit).
+     */
+    void close(long graceS) {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            if (!process.waitFor(graceS, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
