@@ -171,20 +171,8 @@ public final class Figure2LoadHarness {
             System.exit(2);
             return;
         }
-        Thread hook = new Thread(h::close, "harness-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        String report;
-        try {
-            report = h.run();
-        } finally {
-            h.close();
-            Runtime.getRuntime().removeShutdownHook(hook);
-        }
-        System.out.println(report);
-        if (!h.opts.get("out").isEmpty()) {
-            Files.writeString(Path.of(h.opts.get("out")), report);
-            progress("report written to " + Path.of(h.opts.get("out")).toAbsolutePath());
-        }
+        ForwardingLoadHarness.runAndReport(h::close, h::run,
+                h.opts.get("out").isEmpty() ? null : Path.of(h.opts.get("out")));
     }
 
     private String run() throws Exception {

@@ -142,19 +142,32 @@ public final class ForwardingLoadHarness {
                 + (args.length == 0 ? "" : " " + String.join(" ", quoteAll(args)));
         ForwardingLoadHarness h = new ForwardingLoadHarness(opts, command,
                 Files.createTempDirectory("dmsc-fwd-bench-"));
-        Thread hook = new Thread(h::close, "harness-cleanup");
+        runAndReport(h::close, h::run, opts.out);
+    }
+
+    /**
+     * Runs a harness with its cleanup also on exit (Ctrl-C), prints its Markdown report and writes it
+     * to {@code out} when given.
+     *
+     * @param close stops what the harness started
+     * @param run   runs it and returns the report
+     * @param out   the report file, or null
+     * @throws Exception what the run threw
+     */
+    static void runAndReport(Runnable close, java.util.concurrent.Callable<String> run, Path out) throws Exception {
+        Thread hook = new Thread(close, "harness-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         String report;
         try {
-            report = h.run();
+            report = run.call();
         } finally {
-            h.close();
+            close.run();
             Runtime.getRuntime().removeShutdownHook(hook);
         }
         System.out.println(report);
-        if (opts.out != null) {
-            Files.writeString(opts.out, report);
-            progress("report written to " + opts.out.toAbsolutePath());
+        if (out != null) {
+            Files.writeString(out, report);
+            progress("report written to " + out.toAbsolutePath());
         }
     }
 
